@@ -1,0 +1,1 @@
+"""Cross-cutting platform: settings, database, accounts, authentication, policy, audit."""

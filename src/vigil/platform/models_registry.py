@@ -1,0 +1,7 @@
+"""Imports every domain's tables so the metadata (and Alembic) sees them all."""
+
+from __future__ import annotations
+
+
+def import_all_models() -> None:
+    import vigil.platform.models  # noqa: F401

@@ -1,0 +1,190 @@
+"""The one typed settings object, read from ``VIGIL_*`` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "demo", "placeholder"})
+MIN_SECRET_LENGTH = 32
+SAFE_SQLITE_SYNCHRONOUS = ("FULL", "EXTRA")
+UNSAFE_SQLITE_JOURNAL_MODES = ("OFF", "MEMORY")
+# Allow-lists: these values are interpolated into PRAGMA statements.
+SQLITE_SYNCHRONOUS_VALUES = ("OFF", "NORMAL", "FULL", "EXTRA")
+SQLITE_JOURNAL_MODES = ("DELETE", "TRUNCATE", "PERSIST", "MEMORY", "WAL", "OFF")
+
+
+class ConfigurationError(RuntimeError):
+    """Raised at start-up when the settings are unsafe or inconsistent."""
+
+
+class Settings(BaseSettings):
+    """Every setting Vigil reads. Each field's description is the documentation."""
+
+    model_config = SettingsConfigDict(env_prefix="VIGIL_", extra="ignore")
+
+    demo_mode: bool = Field(
+        default=False,
+        description="Demo mode: allows the placeholder secret and turns multi-factor "
+        "authentication off. Never use it with real data.",
+    )
+    data_dir: Path = Field(
+        default=Path("vigil-data"),
+        description="Directory for the default SQLite database, the audit checkpoint key "
+        "and other local files.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy database URL. Unset: an SQLite file in data_dir. "
+        "Use postgresql+psycopg://user:password@host/dbname for PostgreSQL.",
+    )
+    secret_key: SecretStr = Field(
+        default=SecretStr("change-me"),
+        description="Secret for CSRF tokens and signed values; at least 32 characters. "
+        "Start-up refuses the placeholder outside demo mode.",
+    )
+    audit_checkpoint_key_file: Path | None = Field(
+        default=None,
+        description="File holding the HMAC key that signs audit checkpoints, kept outside "
+        "the database. Unset: data_dir/audit-checkpoint.key (created by vigil init).",
+    )
+    sqlite_synchronous: str = Field(
+        default="FULL",
+        description="SQLite PRAGMA synchronous. Start-up refuses anything below FULL.",
+    )
+    sqlite_journal_mode: str = Field(
+        default="WAL",
+        description="SQLite PRAGMA journal_mode. Start-up refuses OFF and MEMORY.",
+    )
+    sqlite_busy_timeout_ms: int = Field(
+        default=10_000, ge=0, description="How long an SQLite writer waits for the lock."
+    )
+    host: str = Field(default="127.0.0.1", description="Address vigil serve listens on.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port vigil serve listens on.")
+    public_url: str | None = Field(
+        default=None,
+        description="The URL users reach Vigil at (https://… in production). Decides "
+        "secure cookies, HSTS and the OIDC redirect address.",
+    )
+    trust_forwarded_headers: bool = Field(
+        default=False,
+        description="Believe X-Forwarded-For/Proto from a reverse proxy. Only behind one.",
+    )
+    session_idle_minutes: int = Field(
+        default=30, ge=1, description="A web session ends after this long without a request."
+    )
+    session_absolute_hours: int = Field(
+        default=12, ge=1, description="A web session ends this long after sign-in, whatever."
+    )
+    api_token_max_days: int = Field(
+        default=90, ge=1, description="Longest lifetime a user may give an API token."
+    )
+    login_max_failures: int = Field(
+        default=5, ge=1, description="Failed sign-ins within login_failure_window_minutes "
+        "that lock an account until an admin unlocks it.",
+    )
+    login_failure_window_minutes: int = Field(
+        default=15, ge=1, description="Window in which failed sign-ins are counted."
+    )
+    password_min_length: int = Field(
+        default=12, ge=8, description="Shortest password accepted."
+    )
+    password_max_length: int = Field(
+        default=256, ge=128, description="Longest password accepted (never truncated)."
+    )
+    max_request_bytes: int = Field(
+        default=1_048_576, ge=1024, description="Largest request body accepted, in bytes."
+    )
+    totp_issuer: str = Field(
+        default="Vigil", description="Issuer name shown in authenticator apps."
+    )
+    system_use_banner: str = Field(
+        default=(
+            "You are accessing a restricted information system. Use may be monitored, "
+            "recorded and subject to audit. Unauthorized use is prohibited and may be "
+            "subject to criminal and civil penalties. Use of the system indicates consent "
+            "to monitoring and recording."
+        ),
+        description="The system-use notice shown on the sign-in page.",
+    )
+    oidc_issuer: str | None = Field(
+        default=None,
+        description="OpenID Connect issuer URL for single sign-on. Unset: SSO is off.",
+    )
+    oidc_client_id: str | None = Field(default=None, description="OIDC client id.")
+    oidc_client_secret: SecretStr | None = Field(default=None, description="OIDC client secret.")
+    oidc_username_claim: str = Field(
+        default="preferred_username",
+        description="ID-token claim matched to a Vigil username; SSO never creates accounts.",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="Logging level."
+    )
+
+    @field_validator("sqlite_synchronous")
+    @classmethod
+    def _known_synchronous(cls, value: str) -> str:
+        value = value.strip().upper()
+        if value not in SQLITE_SYNCHRONOUS_VALUES:
+            raise ValueError(f"must be one of {', '.join(SQLITE_SYNCHRONOUS_VALUES)}")
+        return value
+
+    @field_validator("sqlite_journal_mode")
+    @classmethod
+    def _known_journal_mode(cls, value: str) -> str:
+        value = value.strip().upper()
+        if value not in SQLITE_JOURNAL_MODES:
+            raise ValueError(f"must be one of {', '.join(SQLITE_JOURNAL_MODES)}")
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'vigil.sqlite3').as_posix()}"
+
+    @property
+    def resolved_checkpoint_key_file(self) -> Path:
+        return self.audit_checkpoint_key_file or self.data_dir / "audit-checkpoint.key"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def served_over_tls(self) -> bool:
+        return bool(self.public_url and self.public_url.startswith("https://"))
+
+    @property
+    def mfa_required(self) -> bool:
+        return not self.demo_mode
+
+
+def check_settings(settings: Settings) -> None:
+    """Refuse unsafe settings with a message an operator can act on."""
+    secret = settings.secret_key.get_secret_value()
+    if not settings.demo_mode:
+        if secret.strip().lower() in PLACEHOLDER_SECRETS or len(secret) < MIN_SECRET_LENGTH:
+            raise ConfigurationError(
+                "VIGIL_SECRET_KEY is unset, a placeholder or shorter than "
+                f"{MIN_SECRET_LENGTH} characters. Generate one with "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
+            )
+    if settings.is_sqlite:
+        if settings.sqlite_synchronous not in SAFE_SQLITE_SYNCHRONOUS:
+            raise ConfigurationError(
+                f"VIGIL_SQLITE_SYNCHRONOUS={settings.sqlite_synchronous} would lose "
+                "acknowledged writes on power loss; use FULL or EXTRA."
+            )
+        if settings.sqlite_journal_mode in UNSAFE_SQLITE_JOURNAL_MODES:
+            raise ConfigurationError(
+                f"VIGIL_SQLITE_JOURNAL_MODE={settings.sqlite_journal_mode} can corrupt the "
+                "database on a crash; use WAL (the default) or DELETE."
+            )
+    if bool(settings.oidc_issuer) != bool(settings.oidc_client_id):
+        raise ConfigurationError(
+            "Single sign-on needs both VIGIL_OIDC_ISSUER and VIGIL_OIDC_CLIENT_ID."
+        )
