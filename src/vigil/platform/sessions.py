@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from vigil.platform.models import ApiToken, User, WebSession
 from vigil.platform.types import utcnow
 
-API_TOKEN_PREFIX = "vgl_"
+API_TOKEN_PREFIX = "vgl_"  # noqa: S105 - a public marker, not a secret
 # Writing last_seen_at on every request would make every page view a write;
 # a minute's precision is plenty for a 30-minute idle limit.
 TOUCH_INTERVAL = timedelta(seconds=60)

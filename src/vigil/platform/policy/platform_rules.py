@@ -87,7 +87,9 @@ def role_grant_rule(actor: Actor, action: str, grant: Any) -> bool:
 
 def _target_in_operator_agency(target: Any) -> bool:
     agency = getattr(target, "agency", None)
-    return bool(getattr(agency, "is_operator", False) or getattr(target, "agency_is_operator", False))
+    return bool(
+        getattr(agency, "is_operator", False) or getattr(target, "agency_is_operator", False)
+    )
 
 
 def account_rule(actor: Actor, action: str, user: Any) -> bool:

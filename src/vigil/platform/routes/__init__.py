@@ -1,0 +1,1 @@
+"""Pages and API routes of the platform: sign-in, account, administration, audit."""

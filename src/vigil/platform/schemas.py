@@ -1,0 +1,137 @@
+"""Validated input and output of the platform's JSON API (never the tables themselves)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from vigil.platform.roles import AgencyKind, Role
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class AgencyCreate(Strict):
+    name: str = Field(min_length=2, max_length=200)
+    kind: AgencyKind
+
+
+class AgencyUpdate(Strict):
+    name: str = Field(min_length=2, max_length=200)
+    kind: AgencyKind
+    active: bool = True
+
+
+class AgencyPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    kind: AgencyKind
+    is_operator: bool
+    active: bool
+
+
+class UserCreate(Strict):
+    agency_id: int
+    username: str = Field(min_length=2, max_length=150)
+    display_name: str = Field(min_length=1, max_length=200)
+    email: EmailStr | None = None
+    roles: list[Role] = Field(default_factory=list, max_length=len(Role))
+    password: str | None = Field(default=None, max_length=1024)
+
+
+class UserUpdate(Strict):
+    display_name: str = Field(min_length=1, max_length=200)
+    email: EmailStr | None = None
+
+
+class RolesUpdate(Strict):
+    roles: list[Role] = Field(max_length=len(Role))
+
+
+class UserPublic(BaseModel):
+    id: int
+    agency_id: int
+    username: str
+    display_name: str
+    email: str | None
+    roles: list[Role]
+    mfa_enabled: bool
+    locked: bool
+    disabled: bool
+    created_at: datetime
+
+    @classmethod
+    def of(cls, user: Any) -> UserPublic:
+        return cls(
+            id=user.id,
+            agency_id=user.agency_id,
+            username=user.username,
+            display_name=user.display_name,
+            email=user.email,
+            roles=sorted(user.roles),
+            mfa_enabled=user.mfa_enabled,
+            locked=user.is_locked,
+            disabled=not user.is_active,
+            created_at=user.created_at,
+        )
+
+
+class Me(BaseModel):
+    user: UserPublic
+    agency: AgencyPublic
+
+
+class TokenCreate(Strict):
+    name: str = Field(min_length=1, max_length=100)
+    days: int = Field(default=30, ge=1, le=365)
+
+
+class TokenPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
+class TokenCreated(TokenPublic):
+    token: str = Field(description="Shown once; store it safely. Only its hash is kept.")
+
+
+class AuditEventPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    seq: int
+    occurred_at: str
+    actor_type: str
+    actor_id: int | None
+    actor_name: str | None
+    agency_id: int | None
+    action: str
+    object_type: str | None
+    object_id: str | None
+    outcome: str
+    request_id: str | None
+    source_address: str | None
+    details: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int

@@ -1,0 +1,1 @@
+"""The web shell: app factory, request context, security headers, shared templates."""

@@ -1,0 +1,89 @@
+"""The app factory: builds Vigil's FastAPI application from settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session, sessionmaker
+
+import vigil
+from vigil.platform.database import check_durability, make_engine, make_sessionmaker
+from vigil.platform.settings import Settings, check_settings
+from vigil.web import csrf, errors
+from vigil.web.context import BodySizeLimit, RequestContextMiddleware
+from vigil.web.templating import make_templates
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+# Routes reachable without a policy decision. Everything else must ask the policy
+# module (a test walks every route to prove it).
+PUBLIC_ROUTES = frozenset(
+    {
+        "/health",
+        "/login",
+        "/login/mfa",
+        "/login/enrol",
+        "/login/sso",
+        "/login/sso/callback",
+        "/logout",
+        "/static",
+        "/api/v1/openapi.json",
+    }
+)
+
+API_DESCRIPTION = """\
+Vigil's JSON API. Authenticate with an API token (create one on your account page)
+sent as `Authorization: Bearer <token>`. Every answer is limited to what your role,
+your agency and each record's marking allow. Errors are RFC 9457 problem details.
+"""
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    session_factory: sessionmaker[Session] | None = None,
+) -> FastAPI:
+    """Build the application. Nothing is created at import time."""
+    settings = settings or Settings()
+    check_settings(settings)
+    if session_factory is None:
+        engine = make_engine(settings)
+        check_durability(engine)
+        session_factory = make_sessionmaker(engine)
+
+    app = FastAPI(
+        title="Vigil",
+        version=vigil.__version__,
+        description=API_DESCRIPTION,
+        openapi_url="/api/v1/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        dependencies=[Depends(csrf.csrf_protect)],
+    )
+    app.state.settings = settings
+    app.state.session_factory = session_factory
+    app.state.templates = make_templates()
+    app.state.oidc = None
+
+    errors.install(app)
+    _include_routers(app, settings)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(RequestContextMiddleware, vigil_app=app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    return app
+
+
+def _include_routers(app: FastAPI, settings: Settings) -> None:
+    from vigil.platform.routes import account, admin, api, audit_pages, auth, sso
+    from vigil.web import routes as shell
+
+    for module in (shell, auth, sso, account, admin, audit_pages, api):
+        router: Any = module.router
+        app.include_router(router)
+    if settings.oidc_issuer:
+        from vigil.platform import oidc
+
+        app.state.oidc = oidc.make_provider(settings)

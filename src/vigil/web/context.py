@@ -1,0 +1,162 @@
+"""Per-request context: request id, client address, database session, CSRF cookie,
+size limit, security headers with a fresh CSP nonce, and policy-decision recording.
+
+The session opened here is the request's one transaction: committed after the
+route returns (so an acknowledgement is never sent before the commit), rolled
+back on an error status unless a route asks to keep what it wrote.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from vigil.platform import policy
+from vigil.web import csrf
+
+log = logging.getLogger("vigil.web")
+
+
+def client_address(request: Request, trust_forwarded: bool) -> str | None:
+    if trust_forwarded:
+        forwarded = request.headers.get("x-forwarded-for")
+        if forwarded:
+            return forwarded.split(",")[0].strip()[:64]
+    return request.client.host if request.client else None
+
+
+def content_security_policy(nonce: str) -> str:
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src 'self' 'nonce-{nonce}'",
+            f"style-src 'self' 'nonce-{nonce}'",
+            "img-src 'self' data:",
+            "font-src 'self'",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+class RequestContextMiddleware(BaseHTTPMiddleware):
+    def __init__(self, app: ASGIApp, vigil_app: FastAPI) -> None:
+        super().__init__(app)
+        self.vigil_app = vigil_app
+
+    async def dispatch(
+        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        settings = self.vigil_app.state.settings
+        state = request.state
+        state.request_id = uuid.uuid4().hex
+        state.source_address = client_address(request, settings.trust_forwarded_headers)
+        state.csp_nonce = secrets.token_urlsafe(16)
+        cookie_value = request.cookies.get(csrf.CSRF_COOKIE)
+        new_cookie = None
+        if not cookie_value or len(cookie_value) > 100:
+            cookie_value = new_cookie = csrf.new_cookie_value()
+        state.csrf_token = csrf.token_for(settings.secret_key.get_secret_value(), cookie_value)
+        state.commit_on_error = False
+        state.policy_decisions = policy.start_recording()
+        db = self.vigil_app.state.session_factory()
+        state.db = db
+        try:
+            response = await call_next(request)
+            if response.status_code < 400 or state.commit_on_error:
+                db.commit()
+            else:
+                db.rollback()
+        except BaseException:
+            db.rollback()
+            raise
+        finally:
+            db.close()
+        observer = getattr(self.vigil_app.state, "policy_observer", None)
+        if observer is not None:
+            observer(request, response, list(state.policy_decisions))
+        self._secure(response, state.csp_nonce, settings.served_over_tls, request)
+        response.headers["X-Request-ID"] = state.request_id
+        if new_cookie:
+            response.set_cookie(
+                csrf.CSRF_COOKIE,
+                new_cookie,
+                httponly=True,
+                samesite="strict",
+                secure=settings.served_over_tls,
+                path="/",
+            )
+        return response
+
+    @staticmethod
+    def _secure(response: Response, nonce: str, tls: bool, request: Request) -> None:
+        headers = response.headers
+        headers["Content-Security-Policy"] = content_security_policy(nonce)
+        headers["X-Content-Type-Options"] = "nosniff"
+        headers["Referrer-Policy"] = "no-referrer"
+        headers["X-Frame-Options"] = "DENY"
+        headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        if not request.url.path.startswith("/static/"):
+            headers["Cache-Control"] = "no-store"
+        if tls:
+            headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+
+
+class BodySizeLimit:
+    """Refuse request bodies over the limit, declared or streamed, before parsing."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await _too_large(send)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise RequestTooLarge()
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except RequestTooLarge:
+            await _too_large(send)
+
+
+class RequestTooLarge(Exception):
+    pass
+
+
+async def _too_large(send: Send) -> None:
+    body = (
+        b'{"type":"about:blank","title":"Request too large","status":413,'
+        b'"detail":"The request body is larger than this server accepts."}'
+    )
+    headers: list[Any] = [
+        (b"content-type", b"application/problem+json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    await send({"type": "http.response.start", "status": 413, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,92 @@
+"""Typed dependencies for routes: the request's database session, settings and actor."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from vigil.platform import actor as actors
+from vigil.platform import sessions
+from vigil.platform.actor import Actor
+from vigil.platform.models import User, WebSession
+from vigil.platform.settings import Settings
+from vigil.web.csrf import uses_bearer_token
+
+SESSION_COOKIE = "vigil_session"
+
+
+class SignInRequired(Exception):
+    """No valid session or token: browsers go to the sign-in page, the API answers 401."""
+
+
+def get_db(request: Request) -> Session:
+    db: Session = request.state.db
+    return db
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SessionDep = Annotated[Session, Depends(get_db)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def session_limits(settings: Settings) -> sessions.SessionLimits:
+    return sessions.SessionLimits(
+        idle=timedelta(minutes=settings.session_idle_minutes),
+        absolute=timedelta(hours=settings.session_absolute_hours),
+    )
+
+
+def _usable(user: User | None) -> bool:
+    return user is not None and user.is_active and user.agency.active
+
+
+def web_session(request: Request, db: Session, settings: Settings) -> WebSession | None:
+    raw = request.cookies.get(SESSION_COOKIE)
+    if not raw:
+        return None
+    return sessions.resolve_session(db, raw, limits=session_limits(settings))
+
+
+def current_actor(request: Request, db: SessionDep, settings: SettingsDep) -> Actor:
+    """The signed-in user (fully, past MFA) or API token holder; else SignInRequired."""
+    user: User | None = None
+    via = "web"
+    if uses_bearer_token(request):
+        raw = request.headers["authorization"].split(" ", 1)[1].strip()
+        token = sessions.resolve_api_token(db, raw)
+        user = db.get(User, token.user_id) if token else None
+        via = "api"
+    else:
+        found = web_session(request, db, settings)
+        if found is not None and found.mfa_verified:
+            user = db.get(User, found.user_id)
+    if not _usable(user):
+        raise SignInRequired()
+    assert user is not None
+    actor = actors.for_user(
+        user,
+        request_id=request.state.request_id,
+        source_address=request.state.source_address,
+        via=via,
+    )
+    request.state.actor = actor
+    request.state.user = user
+    return actor
+
+
+ActorDep = Annotated[Actor, Depends(current_actor)]
+
+
+def request_actor(request: Request) -> Actor:
+    """The anonymous actor of a public page (sign-in, health), with request context."""
+    return actors.anonymous(request.state.request_id, request.state.source_address)
+
+
+AnonymousDep = Annotated[Actor, Depends(request_actor)]

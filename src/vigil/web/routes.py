@@ -1,0 +1,77 @@
+"""Shell pages: health check and the dashboard."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy import text
+
+from vigil.platform import policy
+from vigil.platform.roles import Role
+from vigil.web.deps import ActorDep, SessionDep
+from vigil.web.templating import render
+
+router = APIRouter()
+
+
+@router.get("/health", tags=["health"])
+def health(db: SessionDep) -> dict[str, str]:
+    """Liveness and database reachability, for load balancers and monitoring."""
+    db.execute(text("SELECT 1"))
+    return {"status": "ok"}
+
+
+@dataclass(frozen=True)
+class Card:
+    title: str
+    text: str
+    href: str
+    action: str
+
+
+def dashboard_cards(roles: frozenset[Role]) -> list[Card]:
+    cards = []
+    if Role.AGENCY_ADMIN in roles or Role.SYSTEM_ADMIN in roles:
+        cards.append(
+            Card(
+                "Users and agencies",
+                "Create accounts, assign roles, unlock and disable users.",
+                "/admin/users",
+                "Administer",
+            )
+        )
+    if Role.AUDITOR in roles:
+        cards.append(
+            Card(
+                "Audit trail",
+                "Review who did what, when and from where.",
+                "/audit",
+                "Open the audit trail",
+            )
+        )
+    cards.append(
+        Card(
+            "Your account",
+            "Change your password, manage API tokens and see your sign-in security.",
+            "/account",
+            "Account settings",
+        )
+    )
+    return cards
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+def dashboard(request: Request, actor: ActorDep) -> HTMLResponse:
+    policy.authorize(actor, "view", "dashboard")
+    user = request.state.user
+    return render(
+        request,
+        "dashboard.html",
+        {
+            "agency": user.agency,
+            "roles": sorted(actor.roles, key=lambda role: role.label),
+            "cards": dashboard_cards(actor.roles),
+        },
+    )
