@@ -25,7 +25,7 @@ from vigil.platform.schemas import (
 )
 from vigil.web.deps import ActorDep, SessionDep, SettingsDep
 
-PROBLEM = {"content": {"application/problem+json": {}}}
+PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Sign-in required", **PROBLEM},
     403: {"description": "Not allowed", **PROBLEM},
