@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import logging
 import secrets
 import shutil
 import sys
@@ -146,6 +147,9 @@ def run_server(settings: Settings, host: str, port: int) -> None:
 
     from vigil.web.app import create_app
 
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     application = create_app(settings)
     uvicorn.run(
         application,
@@ -153,6 +157,7 @@ def run_server(settings: Settings, host: str, port: int) -> None:
         port=port,
         log_level=settings.log_level.lower(),
         proxy_headers=settings.trust_forwarded_headers,
+        access_log=False,
         server_header=False,
     )
 

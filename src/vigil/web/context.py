@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -58,6 +59,7 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
         self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         settings = self.vigil_app.state.settings
+        started = time.perf_counter()
         state = request.state
         state.request_id = uuid.uuid4().hex
         state.source_address = client_address(request, settings.trust_forwarded_headers)
@@ -87,6 +89,15 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
             observer(request, response, list(state.policy_decisions))
         self._secure(response, state.csp_nonce, settings.served_over_tls, request)
         response.headers["X-Request-ID"] = state.request_id
+        # The access log names the path only: query strings can carry names people search.
+        log.info(
+            "%s %s %s %.1fms %s",
+            request.method,
+            request.url.path,
+            response.status_code,
+            (time.perf_counter() - started) * 1000,
+            state.request_id,
+        )
         if new_cookie:
             response.set_cookie(
                 csrf.CSRF_COOKIE,
