@@ -1,0 +1,122 @@
+"""Run every benchmark, print one table and write ``bench/results/latest.json``.
+
+Run: ``.venv/bin/python -m bench.run`` (1,000,000-event chain, 200 sign-ins, both
+backends; tens of minutes) or ``.venv/bin/python -m bench.run --quick`` (about a minute).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import audit_bench, login_bench
+from bench.timing import load_average, say
+
+RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
+QUICK = {"events": 20_000, "single_events": 200, "batched_events": 2_000, "logins": 30}
+
+
+def git_commit() -> str | None:
+    try:
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).resolve().parents[1],
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "load_average_at_start": load_average(),
+    }
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="small sizes: a 20,000-event chain and 30 sign-ins"
+    )
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--events", type=int, help="override the chain size for verify")
+    parser.add_argument("--logins", type=int, help="override the number of timed sign-ins")
+    parser.add_argument("--output", type=Path, default=RESULTS, help="where to write the JSON")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    sizes = (
+        dict(QUICK)
+        if args.quick
+        else {
+            "events": audit_bench.DEFAULT_EVENTS,
+            "single_events": 2_000,
+            "batched_events": 20_000,
+            "logins": 200,
+        }
+    )
+    if args.events is not None:
+        sizes["events"] = args.events
+    if args.logins is not None:
+        sizes["logins"] = args.logins
+    audit_args = audit_bench.parse_args(
+        [
+            "--backend",
+            args.backend,
+            "--events",
+            str(sizes["events"]),
+            "--single-events",
+            str(sizes["single_events"]),
+            "--batched-events",
+            str(sizes["batched_events"]),
+        ]
+    )
+    login_args = login_bench.parse_args(
+        ["--backend", args.backend, "--logins", str(sizes["logins"])]
+    )
+    report: dict[str, Any] = {
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": " ".join(["python -m bench.run", *(sys.argv[1:] if argv is None else argv)]),
+        "commit": git_commit(),
+        "machine": machine(),
+        "sizes": sizes,
+    }
+    began = time.perf_counter()
+    say("== audit trail ==")
+    report["audit"] = audit_bench.run(audit_args)
+    say("== sign-in ==")
+    report["login"] = login_bench.run(login_args)
+    report["seconds"] = round(time.perf_counter() - began, 1)
+    report["machine"]["load_average_at_end"] = load_average()
+
+    rows = [row for figures in report["audit"] for row in audit_bench.summary_rows(figures)]
+    rows += [row for figures in report["login"] for row in login_bench.summary_rows(figures)]
+    print()
+    audit_bench.print_table(rows)
+    print(
+        f"\n(load average {report['machine']['load_average_at_start']} at start, "
+        f"{report['machine']['load_average_at_end']} at end on {os.cpu_count()} CPUs; "
+        f"{report['seconds']:.0f} s in all)"
+    )
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"figures written to {args.output}")
+
+
+if __name__ == "__main__":
+    main()
