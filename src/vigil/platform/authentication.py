@@ -22,8 +22,7 @@ from vigil.platform.types import utcnow
 
 FAILED_MESSAGE = "Sign-in failed. Check your username and password."
 LOCKED_MESSAGE = (
-    "Too many failed sign-ins: this account is locked. Ask your agency administrator "
-    "to unlock it."
+    "Too many failed sign-ins: this account is locked. Ask your agency administrator to unlock it."
 )
 BAD_CODE_MESSAGE = "That code is not valid. Enter the current 6-digit code from your app."
 
@@ -71,9 +70,9 @@ def note_failure(db: Session, *, settings: Settings, key: str, user: User | None
     db.flush()
     window_start = now - timedelta(minutes=settings.login_failure_window_minutes)
     recent = db.execute(
-        select(func.count()).select_from(LoginFailure).where(
-            LoginFailure.username_key == key, LoginFailure.occurred_at >= window_start
-        )
+        select(func.count())
+        .select_from(LoginFailure)
+        .where(LoginFailure.username_key == key, LoginFailure.occurred_at >= window_start)
     ).scalar_one()
     if recent >= settings.login_max_failures:
         if db.get(LoginLock, key) is None:

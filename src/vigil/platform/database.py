@@ -36,9 +36,7 @@ def make_engine(settings: Settings, **kwargs: Any) -> Engine:
     url = settings.resolved_database_url
     if url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(
-            url, connect_args={"check_same_thread": False}, **kwargs
-        )
+        engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         _configure_sqlite(engine, settings)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)

@@ -35,8 +35,12 @@ def start_session(
     raw = secrets.token_urlsafe(32)
     now = utcnow()
     web_session = WebSession(
-        token_hash=digest(raw), user_id=user.id, mfa_verified=mfa_verified,
-        created_at=now, last_seen_at=now, auth_method=auth_method,
+        token_hash=digest(raw),
+        user_id=user.id,
+        mfa_verified=mfa_verified,
+        created_at=now,
+        last_seen_at=now,
+        auth_method=auth_method,
     )
     db.add(web_session)
     db.flush()
@@ -55,8 +59,10 @@ def resolve_session(
     if web_session is None:
         return None
     now = now or utcnow()
-    if (now - web_session.last_seen_at > limits.idle
-            or now - web_session.created_at > limits.absolute):
+    if (
+        now - web_session.last_seen_at > limits.idle
+        or now - web_session.created_at > limits.absolute
+    ):
         db.delete(web_session)
         db.flush()
         return None
@@ -82,14 +88,16 @@ def end_all_sessions(db: Session, user_id: int) -> None:
     db.execute(delete(WebSession).where(WebSession.user_id == user_id))
 
 
-def create_api_token(
-    db: Session, *, user: User, name: str, days: int
-) -> tuple[str, ApiToken]:
+def create_api_token(db: Session, *, user: User, name: str, days: int) -> tuple[str, ApiToken]:
     raw = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = utcnow()
     token = ApiToken(
-        user_id=user.id, name=name, token_hash=digest(raw), prefix=raw[:10],
-        created_at=now, expires_at=now + timedelta(days=days),
+        user_id=user.id,
+        name=name,
+        token_hash=digest(raw),
+        prefix=raw[:10],
+        created_at=now,
+        expires_at=now + timedelta(days=days),
     )
     db.add(token)
     db.flush()

@@ -83,15 +83,15 @@ class Settings(BaseSettings):
         default=90, ge=1, description="Longest lifetime a user may give an API token."
     )
     login_max_failures: int = Field(
-        default=5, ge=1, description="Failed sign-ins within login_failure_window_minutes "
+        default=5,
+        ge=1,
+        description="Failed sign-ins within login_failure_window_minutes "
         "that lock an account until an admin unlocks it.",
     )
     login_failure_window_minutes: int = Field(
         default=15, ge=1, description="Window in which failed sign-ins are counted."
     )
-    password_min_length: int = Field(
-        default=12, ge=8, description="Shortest password accepted."
-    )
+    password_min_length: int = Field(default=12, ge=8, description="Shortest password accepted.")
     password_max_length: int = Field(
         default=256, ge=128, description="Longest password accepted (never truncated)."
     )
@@ -166,13 +166,13 @@ class Settings(BaseSettings):
 def check_settings(settings: Settings) -> None:
     """Refuse unsafe settings with a message an operator can act on."""
     secret = settings.secret_key.get_secret_value()
-    if not settings.demo_mode:
-        if secret.strip().lower() in PLACEHOLDER_SECRETS or len(secret) < MIN_SECRET_LENGTH:
-            raise ConfigurationError(
-                "VIGIL_SECRET_KEY is unset, a placeholder or shorter than "
-                f"{MIN_SECRET_LENGTH} characters. Generate one with "
-                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
-            )
+    weak = secret.strip().lower() in PLACEHOLDER_SECRETS or len(secret) < MIN_SECRET_LENGTH
+    if weak and not settings.demo_mode:
+        raise ConfigurationError(
+            "VIGIL_SECRET_KEY is unset, a placeholder or shorter than "
+            f"{MIN_SECRET_LENGTH} characters. Generate one with "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
+        )
     if settings.is_sqlite:
         if settings.sqlite_synchronous not in SAFE_SQLITE_SYNCHRONOUS:
             raise ConfigurationError(
