@@ -89,7 +89,8 @@ def update_agency(
 
 def _check_username(db: Session, username: str) -> str:
     key = authentication.username_key(username)
-    if not USERNAME_PATTERN.match(key):
+    # username_key cuts at 150 characters for look-ups; a new name must not be cut.
+    if key != username.strip().casefold() or not USERNAME_PATTERN.match(key):
         raise InvalidInput({
             "username": "Use 2 to 150 characters: letters, digits, and . _ @ - "
                         "(starting with a letter or digit)."

@@ -151,6 +151,9 @@ def verify(
     }
     expected_seq = 1
     prev_hash = GENESIS_HASH
+    # The hash of the event the head names: tells a replaced tail from an extended one.
+    head_seq = head.seq if head is not None else -1
+    hash_at_head = GENESIS_HASH if head_seq == 0 else None
     checked = 0
     columns = [getattr(AuditEvent, name) for name in (*HASHED_FIELDS, "prev_hash", "hash")]
     rows = session.execute(
@@ -170,6 +173,8 @@ def verify(
         if checkpoint is not None and checkpoint.hash != row.hash:
             return Verification(False, checked, 0, row.seq,
                                 f"event {row.seq} differs from the checkpoint taken at it")
+        if row.seq == head_seq:
+            hash_at_head = row.hash
         prev_hash = row.hash
         expected_seq += 1
         checked += 1
@@ -178,10 +183,17 @@ def verify(
     if progress is not None:
         progress(checked, total)
     last_seq = expected_seq - 1
-    if head is None or head.seq != last_seq or head.hash != prev_hash:
+    if head is None or head.seq > last_seq:
         return Verification(False, checked, 0, last_seq + 1,
                             f"the chain ends at event {last_seq} but its head names "
                             f"event {head.seq if head else '?'}: events were removed")
+    if hash_at_head != head.hash:
+        return Verification(False, checked, 0, head.seq,
+                            f"event {head.seq} is not the event the chain head names: "
+                            "it was replaced")
+    if head.seq < last_seq:
+        return Verification(False, checked, 0, head.seq + 1,
+                            f"events after {head.seq} were added behind the chain head's back")
     checked_checkpoints = 0
     for cp in sorted(checkpoints.values(), key=lambda c: c.seq):
         if cp.seq > last_seq:
@@ -298,9 +310,17 @@ def event_as_dict(event: AuditEvent) -> dict[str, Any]:
 def export_events(
     session: Session, *, actor: Actor, filters: AuditFilter
 ) -> Iterator[dict[str, Any]]:
-    """Every event the actor may see, oldest first, as dictionaries (for JSON lines)."""
+    """Every event the actor may see, oldest first, as dictionaries (for JSON lines).
+
+    The check and the audit record happen on the call, not on first iteration, so a
+    refusal comes before a streaming response has started.
+    """
     policy.authorize(actor, "export", "audit_event")
     record(session, actor=actor, action="audit.export", object_type="audit_event")
     statement = _filtered(actor, "export", filters).order_by(AuditEvent.seq)
+    return _exported(session, statement)
+
+
+def _exported(session: Session, statement: Any) -> Iterator[dict[str, Any]]:
     for event in session.execute(statement.execution_options(yield_per=5000)).scalars():
         yield event_as_dict(event)
