@@ -204,6 +204,23 @@ def test_audit_verify_checkpoint_export_and_tamper_detection(
     assert code == 2 and "BROKEN at event 2" in out, out
 
 
+def test_deleted_checkpoints_are_noticed_through_the_copy_outside(cli_env: dict[str, str]) -> None:
+    setup_instance(cli_env)
+    code, out = run(cli_env, "audit", "checkpoint")
+    assert code == 0, out
+    copy = Path(cli_env["VIGIL_DATA_DIR"]) / "audit-checkpoints.jsonl"
+    assert len(copy.read_text().splitlines()) == 1
+    engine = engine_for(cli_env)
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("ALTER TABLE audit_checkpoints DISABLE TRIGGER USER"))
+        else:
+            connection.execute(text("DROP TRIGGER audit_checkpoints_no_delete"))
+        connection.execute(text("DELETE FROM audit_checkpoints"))
+    code, out = run(cli_env, "audit", "verify")
+    assert code == 2 and "checkpoints were deleted" in out, out
+
+
 def test_invalid_settings_are_refused_with_a_clear_message(cli_env: dict[str, str]) -> None:
     code, out = run({**cli_env, "VIGIL_SECRET_KEY": "change-me"}, "init")
     assert code == 1 and "VIGIL_SECRET_KEY" in out

@@ -177,25 +177,29 @@ def upgrade() -> None:
             "CREATE FUNCTION vigil_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS "
             "$$ BEGIN RAISE EXCEPTION 'audit events are append-only'; END $$"
         )
-        op.execute(
-            "CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events "
-            "FOR EACH ROW EXECUTE FUNCTION vigil_audit_append_only()"
-        )
-    else:
-        for verb in ("UPDATE", "DELETE"):
+        for table in ("audit_events", "audit_checkpoints"):
             op.execute(
-                f"CREATE TRIGGER audit_events_no_{verb.lower()} BEFORE {verb} ON audit_events "
-                "BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END"
+                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION vigil_audit_append_only()"
             )
+    else:
+        for table in ("audit_events", "audit_checkpoints"):
+            for verb in ("UPDATE", "DELETE"):
+                op.execute(
+                    f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+                    "BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END"
+                )
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TRIGGER IF EXISTS audit_events_append_only ON audit_events")
+        for table in ("audit_events", "audit_checkpoints"):
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
         op.execute("DROP FUNCTION IF EXISTS vigil_audit_append_only()")
     else:
-        op.execute("DROP TRIGGER IF EXISTS audit_events_no_update")
-        op.execute("DROP TRIGGER IF EXISTS audit_events_no_delete")
+        for table in ("audit_events", "audit_checkpoints"):
+            for verb in ("update", "delete"):
+                op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{verb}")
     with op.batch_alter_table("web_sessions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_web_sessions_user_id"))
 

@@ -333,6 +333,10 @@ def audit_verify() -> None:
             f"[yellow]Warning:[/] no checkpoint key at {key_file}: checkpoint "
             "signatures are not checked."
         )
+    try:
+        outside = audit.read_checkpoint_log(settings.resolved_checkpoint_log_file)
+    except ValueError as unreadable:
+        raise fail(f"audit trail BROKEN: {unreadable}", code=2) from None
     with Progress(
         TextColumn("Verifying audit trail"),
         BarColumn(),
@@ -347,7 +351,9 @@ def audit_verify() -> None:
             progress.update(task, completed=done, total=total)
 
         with factory() as db:
-            result = audit.verify(db, checkpoint_key=key, progress=report)
+            result = audit.verify(
+                db, checkpoint_key=key, progress=report, external_checkpoints=outside
+            )
     if not result.ok:
         raise fail(
             f"audit trail BROKEN at event {result.first_broken_seq}: {result.reason} "
@@ -371,8 +377,17 @@ def audit_checkpoint() -> None:
     except FileNotFoundError as missing:
         raise fail(str(missing)) from None
     with transaction(factory) as db:
-        checkpoint = audit.write_checkpoint(db, key=key, actor=operator_actor())
-        console.print(f"Checkpoint signed at event {checkpoint.seq} ({checkpoint.hash[:16]}…).")
+        written = audit.write_checkpoint(db, key=key, actor=operator_actor())
+        checkpoint = audit.CheckpointRecord(
+            written.seq, written.hash, written.created_at, written.signature
+        )
+    # Copied outside the database only once committed, so the copy never names a
+    # checkpoint the database does not hold.
+    audit.append_checkpoint_log(settings.resolved_checkpoint_log_file, checkpoint)
+    console.print(
+        f"Checkpoint signed at event {checkpoint.seq} ({checkpoint.hash[:16]}…), "
+        f"copied to {settings.resolved_checkpoint_log_file}."
+    )
 
 
 def parse_moment(value: str | None, name: str) -> datetime | None:

@@ -407,6 +407,35 @@ def test_an_admin_sets_a_password_ending_the_users_sessions(db, settings, world)
 
 
 @pytest.mark.usefixtures("fast_argon2")
+def test_credentials_of_a_user_with_roles_the_admin_lacks_cannot_be_reset(db, settings, world):
+    """Setting a password or resetting MFA lets the admin sign in as the target, so it
+    needs every role the target holds, like granting those roles would."""
+    admin = actor_for(world["county_admin"])  # agency admin + analyst
+    auditor = make_user(
+        db, agency=world["county"], roles={Role.AUDITOR, Role.ANALYST}, username="county.aud"
+    )
+    auditor.mfa_enabled = True
+    before = (auditor.password_hash, auditor.mfa_enabled)
+    with pytest.raises(PermissionDenied):
+        accounts.set_password_by_admin(
+            db,
+            actor=admin,
+            settings=settings,
+            user_id=auditor.id,
+            password="a takeover passphrase",
+        )
+    with pytest.raises(PermissionDenied):
+        accounts.reset_mfa(db, actor=admin, user_id=auditor.id)
+    assert (auditor.password_hash, auditor.mfa_enabled) == before
+    # Still allowed: what does not escalate.
+    accounts.unlock_user(db, actor=admin, user_id=auditor.id)
+    accounts.reset_mfa(db, actor=admin, user_id=world["county_user"].id)
+    # And the command line (the server's operator) can always recover an account.
+    accounts.reset_mfa(db, actor=command_line("root"), user_id=auditor.id)
+    assert auditor.mfa_enabled is False
+
+
+@pytest.mark.usefixtures("fast_argon2")
 def test_changing_ones_own_password_needs_the_current_one(db, settings, world):
     me = make_user(db, agency=world["county"], password="my current passphrase")
     actor = actor_for(me)

@@ -55,11 +55,12 @@ def _drop_append_only_triggers(db: Session) -> None:
     """What an attacker with database access does first. The test's transaction is
     rolled back afterwards (DDL is transactional on both backends), so the triggers
     come back for the next test."""
-    if db.get_bind().dialect.name == "postgresql":
-        db.execute(text("DROP TRIGGER audit_events_append_only ON audit_events"))
-    else:
-        db.execute(text("DROP TRIGGER audit_events_no_update"))
-        db.execute(text("DROP TRIGGER audit_events_no_delete"))
+    for table in ("audit_events", "audit_checkpoints"):
+        if db.get_bind().dialect.name == "postgresql":
+            db.execute(text(f"DROP TRIGGER {table}_append_only ON {table}"))
+        else:
+            db.execute(text(f"DROP TRIGGER {table}_no_update"))
+            db.execute(text(f"DROP TRIGGER {table}_no_delete"))
 
 
 def _row(db: Session, seq: int) -> dict[str, Any]:
@@ -361,6 +362,7 @@ def test_a_modified_checkpoint_fails(db, change):
     checkpoint = audit.write_checkpoint(db, key=KEY, actor=actor)
     _chain(db, actor, 1)
 
+    _drop_append_only_triggers(db)
     _tamper(db, update(AuditCheckpoint).where(AuditCheckpoint.id == checkpoint.id).values(change))
 
     result = _verify(db)
@@ -375,6 +377,7 @@ def test_a_checkpoint_moved_to_another_event_fails_its_signature(db):
     elsewhere = _row(db, seqs[0])
 
     # Consistent with the chain, so only the signature can tell.
+    _drop_append_only_triggers(db)
     _tamper(
         db,
         update(AuditCheckpoint)
@@ -619,3 +622,47 @@ def test_a_non_auditor_may_neither_list_nor_export(db, agencies_with_events, rol
         audit.export_events(db, actor=reader, filters=audit.AuditFilter())
 
     assert db.get(AuditChainHead, audit.HEAD_ROW_ID).seq == head_before
+
+
+def test_checkpoints_refuse_update_and_delete(db):
+    actor = _actor(db)
+    _chain(db, actor, 1)
+    checkpoint = audit.write_checkpoint(db, key=KEY, actor=actor)
+    for statement in (
+        update(AuditCheckpoint).where(AuditCheckpoint.id == checkpoint.id).values(hash="b" * 64),
+        delete(AuditCheckpoint).where(AuditCheckpoint.id == checkpoint.id),
+    ):
+        with pytest.raises(DBAPIError, match="append-only"), db.begin_nested():
+            db.execute(statement)
+
+
+def test_deleting_checkpoints_and_rewriting_the_chain_is_caught_by_the_copy_outside(db, tmp_path):
+    actor = _actor(db)
+    seqs = _chain(db, actor, 3)
+    written = audit.write_checkpoint(db, key=KEY, actor=actor)
+    log = tmp_path / "audit-checkpoints.jsonl"
+    audit.append_checkpoint_log(
+        log,
+        audit.CheckpointRecord(written.seq, written.hash, written.created_at, written.signature),
+    )
+    outside = audit.read_checkpoint_log(log)
+    assert _verify_with(db, outside).ok
+
+    _drop_append_only_triggers(db)
+    _tamper(db, delete(AuditCheckpoint))
+    result = _verify_with(db, outside)
+    assert not result.ok
+    assert result.first_broken_seq == written.seq
+    assert "checkpoints were deleted" in (result.reason or "")
+    assert seqs  # the chain itself is intact: only the copy outside tells
+
+
+def test_an_unreadable_checkpoint_copy_is_an_error(tmp_path):
+    log = tmp_path / "audit-checkpoints.jsonl"
+    log.write_text("not json\n")
+    with pytest.raises(ValueError, match="line 1"):
+        audit.read_checkpoint_log(log)
+
+
+def _verify_with(db: Session, outside: list[audit.CheckpointRecord]) -> audit.Verification:
+    return audit.verify(db, checkpoint_key=KEY, external_checkpoints=outside)

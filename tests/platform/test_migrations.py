@@ -72,9 +72,16 @@ def assert_migrated(engine: Engine) -> None:
         version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
         assert version == "0001"
     if engine.dialect.name == "postgresql":
-        assert trigger_names(engine) == {"audit_events_append_only"}
+        assert trigger_names(engine) == {
+            "audit_events_append_only",
+            "audit_checkpoints_append_only",
+        }
     else:
-        assert trigger_names(engine) == {"audit_events_no_update", "audit_events_no_delete"}
+        assert trigger_names(engine) == {
+            f"{table}_no_{verb}"
+            for table in ("audit_events", "audit_checkpoints")
+            for verb in ("update", "delete")
+        }
 
 
 def test_upgrade_downgrade_upgrade(fresh_engine):

@@ -200,7 +200,7 @@ def test_disabling_a_user_ends_every_session_and_token_at_once(db, agency, user,
 
 
 def test_resetting_mfa_ends_the_users_sessions(db, agency, user, limits):
-    admin = actor_for(make_user(db, agency=agency, roles={Role.AGENCY_ADMIN}))
+    admin = actor_for(make_user(db, agency=agency, roles={Role.AGENCY_ADMIN, Role.ANALYST}))
     raw, _ = sessions.start_session(db, user=user, mfa_verified=True)
 
     accounts.reset_mfa(db, actor=admin, user_id=user.id)

@@ -31,6 +31,7 @@ class UserDraft:
 
 # --- agencies -----------------------------------------------------------------------
 
+
 def create_agency(
     db: Session, *, actor: Actor, name: str, kind: AgencyKind, is_operator: bool = False
 ) -> Agency:
@@ -45,8 +46,15 @@ def create_agency(
     agency = Agency(name=name, kind=kind.value, is_operator=is_operator, created_at=utcnow())
     db.add(agency)
     db.flush()
-    audit.record(db, actor=actor, action="agency.create", object_type="agency",
-                 object_id=agency.id, agency_id=agency.id, details={"kind": kind.value})
+    audit.record(
+        db,
+        actor=actor,
+        action="agency.create",
+        object_type="agency",
+        object_id=agency.id,
+        agency_id=agency.id,
+        details={"kind": kind.value},
+    )
     return agency
 
 
@@ -79,22 +87,31 @@ def update_agency(
     if agency.is_operator and not active:
         raise InvalidInput({"active": "The operator agency cannot be deactivated."})
     agency.name, agency.kind, agency.active = name, kind.value, active
-    audit.record(db, actor=actor, action="agency.update", object_type="agency",
-                 object_id=agency.id, agency_id=agency.id,
-                 details={"kind": kind.value, "active": active})
+    audit.record(
+        db,
+        actor=actor,
+        action="agency.update",
+        object_type="agency",
+        object_id=agency.id,
+        agency_id=agency.id,
+        details={"kind": kind.value, "active": active},
+    )
     return agency
 
 
 # --- users --------------------------------------------------------------------------
 
+
 def _check_username(db: Session, username: str) -> str:
     key = authentication.username_key(username)
     # username_key cuts at 150 characters for look-ups; a new name must not be cut.
     if key != username.strip().casefold() or not USERNAME_PATTERN.match(key):
-        raise InvalidInput({
-            "username": "Use 2 to 150 characters: letters, digits, and . _ @ - "
-                        "(starting with a letter or digit)."
-        })
+        raise InvalidInput(
+            {
+                "username": "Use 2 to 150 characters: letters, digits, and . _ @ - "
+                "(starting with a letter or digit)."
+            }
+        )
     if db.execute(select(User.id).where(User.username == key)).first():
         raise Conflict("That username is taken.", field="username")
     return key
@@ -109,8 +126,10 @@ def _check_display_name(display_name: str) -> str:
 
 def _check_password(settings: Settings, password: str, username: str) -> None:
     problems = passwords.password_problems(
-        password, min_length=settings.password_min_length,
-        max_length=settings.password_max_length, username=username,
+        password,
+        min_length=settings.password_min_length,
+        max_length=settings.password_max_length,
+        username=username,
     )
     if problems:
         raise InvalidInput({"password": " ".join(problems)})
@@ -147,30 +166,43 @@ def create_user(
     if password is not None:
         _check_password(settings, password, key)
     user = User(
-        agency_id=agency.id, username=key, display_name=display_name,
-        email=(email or None), created_at=utcnow(),
+        agency_id=agency.id,
+        username=key,
+        display_name=display_name,
+        email=(email or None),
+        created_at=utcnow(),
         password_hash=passwords.hash_password(password) if password else None,
         password_changed_at=utcnow() if password else None,
     )
     user.role_grants = [UserRole(role=role.value) for role in sorted(roles)]
     db.add(user)
     db.flush()
-    audit.record(db, actor=actor, action="user.create", object_type="user", object_id=user.id,
-                 agency_id=agency.id, details={"roles": sorted(r.value for r in roles)})
+    audit.record(
+        db,
+        actor=actor,
+        action="user.create",
+        object_type="user",
+        object_id=user.id,
+        agency_id=agency.id,
+        details={"roles": sorted(r.value for r in roles)},
+    )
     return user
 
 
 def list_users(db: Session, *, actor: Actor, agency_id: int | None = None) -> list[User]:
     policy.authorize(actor, "list", "user")
     statement = (
-        select(User).options(selectinload(User.agency))
-        .where(policy.scope(actor, "list", "user")).order_by(User.username)
+        select(User)
+        .options(selectinload(User.agency))
+        .where(policy.scope(actor, "list", "user"))
+        .order_by(User.username)
     )
     if agency_id is not None:
         statement = statement.where(User.agency_id == agency_id)
     users = list(db.execute(statement).scalars())
-    audit.record(db, actor=actor, action="user.list", object_type="user",
-                 details={"returned": len(users)})
+    audit.record(
+        db, actor=actor, action="user.list", object_type="user", details={"returned": len(users)}
+    )
     return users
 
 
@@ -180,8 +212,14 @@ def get_user(db: Session, *, actor: Actor, user_id: int, audit_read: bool = True
     if user is None or not policy.decide(actor, "read", "user", user):
         raise NotFound("user")
     if audit_read:
-        audit.record(db, actor=actor, action="user.read", object_type="user",
-                     object_id=user.id, agency_id=user.agency_id)
+        audit.record(
+            db,
+            actor=actor,
+            action="user.read",
+            object_type="user",
+            object_id=user.id,
+            agency_id=user.agency_id,
+        )
     return user
 
 
@@ -197,8 +235,14 @@ def update_user(
     user = _managed_user(db, actor, user_id, "update")
     user.display_name = _check_display_name(display_name)
     user.email = email or None
-    audit.record(db, actor=actor, action="user.update", object_type="user",
-                 object_id=user.id, agency_id=user.agency_id)
+    audit.record(
+        db,
+        actor=actor,
+        action="user.update",
+        object_type="user",
+        object_id=user.id,
+        agency_id=user.agency_id,
+    )
     return user
 
 
@@ -210,9 +254,15 @@ def set_roles(db: Session, *, actor: Actor, user_id: int, roles: Iterable[Role])
     _authorize_roles(actor, user, changed)
     user.role_grants = [UserRole(role=role.value) for role in sorted(wanted)]
     db.flush()
-    audit.record(db, actor=actor, action="user.roles", object_type="user", object_id=user.id,
-                 agency_id=user.agency_id,
-                 details={"roles": sorted(r.value for r in wanted)})
+    audit.record(
+        db,
+        actor=actor,
+        action="user.roles",
+        object_type="user",
+        object_id=user.id,
+        agency_id=user.agency_id,
+        details={"roles": sorted(r.value for r in wanted)},
+    )
     return user
 
 
@@ -222,24 +272,42 @@ def disable_user(db: Session, *, actor: Actor, user_id: int) -> User:
     user.disabled_at = user.disabled_at or utcnow()
     sessions.end_all_sessions(db, user.id)
     sessions.revoke_all_api_tokens(db, user.id)
-    audit.record(db, actor=actor, action="user.disable", object_type="user",
-                 object_id=user.id, agency_id=user.agency_id)
+    audit.record(
+        db,
+        actor=actor,
+        action="user.disable",
+        object_type="user",
+        object_id=user.id,
+        agency_id=user.agency_id,
+    )
     return user
 
 
 def enable_user(db: Session, *, actor: Actor, user_id: int) -> User:
     user = _managed_user(db, actor, user_id, "enable")
     user.disabled_at = None
-    audit.record(db, actor=actor, action="user.enable", object_type="user",
-                 object_id=user.id, agency_id=user.agency_id)
+    audit.record(
+        db,
+        actor=actor,
+        action="user.enable",
+        object_type="user",
+        object_id=user.id,
+        agency_id=user.agency_id,
+    )
     return user
 
 
 def unlock_user(db: Session, *, actor: Actor, user_id: int) -> User:
     user = _managed_user(db, actor, user_id, "unlock")
     authentication.unlock(db, user)
-    audit.record(db, actor=actor, action="user.unlock", object_type="user",
-                 object_id=user.id, agency_id=user.agency_id)
+    audit.record(
+        db,
+        actor=actor,
+        action="user.unlock",
+        object_type="user",
+        object_id=user.id,
+        agency_id=user.agency_id,
+    )
     return user
 
 
@@ -250,21 +318,33 @@ def reset_mfa(db: Session, *, actor: Actor, user_id: int) -> User:
     user.totp_secret_encrypted = None
     user.totp_last_timestep = None
     sessions.end_all_sessions(db, user.id)
-    audit.record(db, actor=actor, action="user.reset_mfa", object_type="user",
-                 object_id=user.id, agency_id=user.agency_id)
+    audit.record(
+        db,
+        actor=actor,
+        action="user.reset_mfa",
+        object_type="user",
+        object_id=user.id,
+        agency_id=user.agency_id,
+    )
     return user
 
 
 def set_password_by_admin(
     db: Session, *, actor: Actor, settings: Settings, user_id: int, password: str
 ) -> User:
-    user = _managed_user(db, actor, user_id, "update")
+    user = _managed_user(db, actor, user_id, "set_password")
     _check_password(settings, password, user.username)
     user.password_hash = passwords.hash_password(password)
     user.password_changed_at = utcnow()
     sessions.end_all_sessions(db, user.id)
-    audit.record(db, actor=actor, action="user.set_password", object_type="user",
-                 object_id=user.id, agency_id=user.agency_id)
+    audit.record(
+        db,
+        actor=actor,
+        action="user.set_password",
+        object_type="user",
+        object_id=user.id,
+        agency_id=user.agency_id,
+    )
     return user
 
 
@@ -275,12 +355,17 @@ def change_own_password(
     policy.authorize(actor, "update", "account", user)
     assert user is not None
     if not passwords.verify_password(user.password_hash, current):
-        audit.record(db, actor=actor, action="account.password", object_type="user",
-                     object_id=user.id, outcome="failure")
+        audit.record(
+            db,
+            actor=actor,
+            action="account.password",
+            object_type="user",
+            object_id=user.id,
+            outcome="failure",
+        )
         raise InvalidInput({"current_password": "Your current password is not right."})
     _check_password(settings, new, user.username)
     user.password_hash = passwords.hash_password(new)
     user.password_changed_at = utcnow()
-    audit.record(db, actor=actor, action="account.password", object_type="user",
-                 object_id=user.id)
+    audit.record(db, actor=actor, action="account.password", object_type="user", object_id=user.id)
     return user

@@ -34,13 +34,32 @@ HEAD_ROW_ID = 1
 # against this list (and values must be short scalars) so a careless caller fails
 # loudly in tests instead of leaking into an append-only store.
 FORBIDDEN_DETAIL_WORDS = (
-    "password", "token", "secret", "code", "otp", "narrative", "text", "note", "comment",
+    "password",
+    "token",
+    "secret",
+    "code",
+    "otp",
+    "narrative",
+    "text",
+    "note",
+    "comment",
 )
 MAX_DETAIL_STRING = 200
 
 HASHED_FIELDS = (
-    "seq", "occurred_at", "actor_type", "actor_id", "actor_name", "agency_id", "action",
-    "object_type", "object_id", "outcome", "request_id", "source_address", "details",
+    "seq",
+    "occurred_at",
+    "actor_type",
+    "actor_id",
+    "actor_name",
+    "agency_id",
+    "action",
+    "object_type",
+    "object_id",
+    "outcome",
+    "request_id",
+    "source_address",
+    "details",
 )
 
 
@@ -78,7 +97,9 @@ def check_details(details: dict[str, Any]) -> dict[str, Any]:
 def compute_hash(prev_hash: str, fields: dict[str, Any]) -> str:
     canonical = json.dumps(
         {name: fields[name] for name in HASHED_FIELDS},
-        sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
     )
     return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
 
@@ -136,19 +157,86 @@ def _row_fields(row: Any) -> dict[str, Any]:
     return {name: getattr(row, name) for name in HASHED_FIELDS}
 
 
+@dataclass(frozen=True)
+class CheckpointRecord:
+    """A signed checkpoint as kept in the database or in the log outside it."""
+
+    seq: int
+    hash: str
+    created_at: str
+    signature: str
+
+
+def append_checkpoint_log(path: Path, checkpoint: CheckpointRecord) -> None:
+    """Keep a copy of each checkpoint outside the database, where its admins cannot
+    delete it: deleting checkpoints and rewriting the chain is then still caught."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = json.dumps(
+        {
+            "seq": checkpoint.seq,
+            "hash": checkpoint.hash,
+            "created_at": checkpoint.created_at,
+            "signature": checkpoint.signature,
+        },
+        sort_keys=True,
+    )
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    with os.fdopen(descriptor, "a", encoding="utf-8") as handle:
+        handle.write(line + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def read_checkpoint_log(path: Path) -> list[CheckpointRecord]:
+    if not path.exists():
+        return []
+    records = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            records.append(
+                CheckpointRecord(
+                    int(data["seq"]),
+                    str(data["hash"]),
+                    str(data["created_at"]),
+                    str(data["signature"]),
+                )
+            )
+        except (ValueError, KeyError, TypeError):
+            raise ValueError(f"{path}, line {number}: not a checkpoint record") from None
+    return records
+
+
 def verify(
     session: Session,
     *,
     checkpoint_key: bytes | None,
     progress: Callable[[int, int], None] | None = None,
     batch_size: int = 20_000,
+    external_checkpoints: list[CheckpointRecord] | None = None,
 ) -> Verification:
     """Walk the whole chain and every checkpoint; name the first broken link."""
     total = session.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
     head = session.get(AuditChainHead, HEAD_ROW_ID)
-    checkpoints = {
-        cp.seq: cp for cp in session.execute(select(AuditCheckpoint)).scalars().all()
-    }
+    stored = [
+        CheckpointRecord(cp.seq, cp.hash, cp.created_at, cp.signature)
+        for cp in session.execute(select(AuditCheckpoint)).scalars().all()
+    ]
+    for outside in external_checkpoints or ():
+        if outside not in stored:
+            return Verification(
+                False,
+                0,
+                0,
+                outside.seq,
+                f"the checkpoint at event {outside.seq} kept outside the "
+                "database is missing from it: checkpoints were deleted",
+            )
+    checkpoints: dict[int, list[CheckpointRecord]] = {}
+    for record_ in stored:
+        checkpoints.setdefault(record_.seq, []).append(record_)
     expected_seq = 1
     prev_hash = GENESIS_HASH
     # The hash of the event the head names: tells a replaced tail from an extended one.
@@ -161,18 +249,29 @@ def verify(
     )
     for row in rows:
         if row.seq != expected_seq:
-            return Verification(False, checked, 0, expected_seq,
-                                f"event {expected_seq} is missing (next present is {row.seq})")
+            return Verification(
+                False,
+                checked,
+                0,
+                expected_seq,
+                f"event {expected_seq} is missing (next present is {row.seq})",
+            )
         if row.prev_hash != prev_hash:
-            return Verification(False, checked, 0, row.seq,
-                                f"event {row.seq} does not link to event {row.seq - 1}")
+            return Verification(
+                False, checked, 0, row.seq, f"event {row.seq} does not link to event {row.seq - 1}"
+            )
         if compute_hash(prev_hash, _row_fields(row)) != row.hash:
-            return Verification(False, checked, 0, row.seq,
-                                f"event {row.seq} was changed after it was written")
-        checkpoint = checkpoints.get(row.seq)
-        if checkpoint is not None and checkpoint.hash != row.hash:
-            return Verification(False, checked, 0, row.seq,
-                                f"event {row.seq} differs from the checkpoint taken at it")
+            return Verification(
+                False, checked, 0, row.seq, f"event {row.seq} was changed after it was written"
+            )
+        if any(cp.hash != row.hash for cp in checkpoints.get(row.seq, ())):
+            return Verification(
+                False,
+                checked,
+                0,
+                row.seq,
+                f"event {row.seq} differs from the checkpoint taken at it",
+            )
         if row.seq == head_seq:
             hash_at_head = row.hash
         prev_hash = row.hash
@@ -184,27 +283,50 @@ def verify(
         progress(checked, total)
     last_seq = expected_seq - 1
     if head is None or head.seq > last_seq:
-        return Verification(False, checked, 0, last_seq + 1,
-                            f"the chain ends at event {last_seq} but its head names "
-                            f"event {head.seq if head else '?'}: events were removed")
+        return Verification(
+            False,
+            checked,
+            0,
+            last_seq + 1,
+            f"the chain ends at event {last_seq} but its head names "
+            f"event {head.seq if head else '?'}: events were removed",
+        )
     if hash_at_head != head.hash:
-        return Verification(False, checked, 0, head.seq,
-                            f"event {head.seq} is not the event the chain head names: "
-                            "it was replaced")
+        return Verification(
+            False,
+            checked,
+            0,
+            head.seq,
+            f"event {head.seq} is not the event the chain head names: it was replaced",
+        )
     if head.seq < last_seq:
-        return Verification(False, checked, 0, head.seq + 1,
-                            f"events after {head.seq} were added behind the chain head's back")
+        return Verification(
+            False,
+            checked,
+            0,
+            head.seq + 1,
+            f"events after {head.seq} were added behind the chain head's back",
+        )
     checked_checkpoints = 0
-    for cp in sorted(checkpoints.values(), key=lambda c: c.seq):
+    for cp in sorted(stored, key=lambda c: c.seq):
         if cp.seq > last_seq:
-            return Verification(False, checked, checked_checkpoints, last_seq + 1,
-                                f"checkpoint at event {cp.seq} is beyond the chain's end: "
-                                "events were removed")
+            return Verification(
+                False,
+                checked,
+                checked_checkpoints,
+                last_seq + 1,
+                f"checkpoint at event {cp.seq} is beyond the chain's end: events were removed",
+            )
         if checkpoint_key is not None and not hmac.compare_digest(
             cp.signature, sign_checkpoint(checkpoint_key, cp.seq, cp.hash, cp.created_at)
         ):
-            return Verification(False, checked, checked_checkpoints, cp.seq,
-                                f"checkpoint at event {cp.seq} has a bad signature")
+            return Verification(
+                False,
+                checked,
+                checked_checkpoints,
+                cp.seq,
+                f"checkpoint at event {cp.seq} has a bad signature",
+            )
         checked_checkpoints += 1
     return Verification(True, checked, checked_checkpoints)
 
@@ -215,14 +337,17 @@ def sign_checkpoint(key: bytes, seq: int, digest: str, created_at: str) -> str:
 
 
 def write_checkpoint(session: Session, *, key: bytes, actor: Actor) -> AuditCheckpoint:
-    """Sign the current head. Recorded as an event of its own first."""
+    """Sign the current head. Recorded as an event of its own first. After the commit,
+    the caller copies it outside the database with ``append_checkpoint_log``."""
     record(session, actor=actor, action="audit.checkpoint", object_type="audit_event")
     head = session.execute(
         select(AuditChainHead).where(AuditChainHead.id == HEAD_ROW_ID).with_for_update()
     ).scalar_one()
     created_at = format_time(datetime.now(UTC))
     checkpoint = AuditCheckpoint(
-        seq=head.seq, hash=head.hash, created_at=created_at,
+        seq=head.seq,
+        hash=head.hash,
+        created_at=created_at,
         signature=sign_checkpoint(key, head.seq, head.hash, created_at),
     )
     session.add(checkpoint)
@@ -287,23 +412,27 @@ def list_events(
     """The auditor's view of the trail. Reading it is itself recorded."""
     policy.authorize(actor, "list", "audit_event")
     statement = _filtered(actor, "list", filters)
-    total = session.execute(
-        select(func.count()).select_from(statement.subquery())
-    ).scalar_one()
+    total = session.execute(select(func.count()).select_from(statement.subquery())).scalar_one()
     events = list(
         session.execute(
             statement.order_by(AuditEvent.seq.desc()).limit(limit).offset(offset)
         ).scalars()
     )
-    record(session, actor=actor, action="audit.read", object_type="audit_event",
-           details={"returned": len(events), "offset": offset})
+    record(
+        session,
+        actor=actor,
+        action="audit.read",
+        object_type="audit_event",
+        details={"returned": len(events), "offset": offset},
+    )
     return events, total
 
 
 def event_as_dict(event: AuditEvent) -> dict[str, Any]:
     return {
         **{name: getattr(event, name) for name in HASHED_FIELDS},
-        "prev_hash": event.prev_hash, "hash": event.hash,
+        "prev_hash": event.prev_hash,
+        "hash": event.hash,
     }
 
 

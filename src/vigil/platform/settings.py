@@ -51,6 +51,11 @@ class Settings(BaseSettings):
         description="File holding the HMAC key that signs audit checkpoints, kept outside "
         "the database. Unset: data_dir/audit-checkpoint.key (created by vigil init).",
     )
+    audit_checkpoint_log_file: Path | None = Field(
+        default=None,
+        description="File that keeps a copy of every signed audit checkpoint outside the "
+        "database, so deleted checkpoints are noticed. Unset: data_dir/audit-checkpoints.jsonl.",
+    )
     sqlite_synchronous: str = Field(
         default="FULL",
         description="SQLite PRAGMA synchronous. Start-up refuses anything below FULL.",
@@ -149,6 +154,10 @@ class Settings(BaseSettings):
     @property
     def resolved_checkpoint_key_file(self) -> Path:
         return self.audit_checkpoint_key_file or self.data_dir / "audit-checkpoint.key"
+
+    @property
+    def resolved_checkpoint_log_file(self) -> Path:
+        return self.audit_checkpoint_log_file or self.data_dir / "audit-checkpoints.jsonl"
 
     @property
     def is_sqlite(self) -> bool:

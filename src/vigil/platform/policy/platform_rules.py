@@ -13,8 +13,11 @@ from vigil.platform.models import ApiToken, AuditEvent, User
 from vigil.platform.roles import OPERATOR_ONLY_ROLES, Role
 
 USER_ADMIN_ACTIONS = frozenset(
-    {"create", "update", "disable", "enable", "unlock", "reset_mfa", "grant_roles"}
+    {"create", "update", "disable", "enable", "unlock", "reset_mfa", "set_password", "grant_roles"}
 )
+# Whoever sets another user's password or resets their second factor can sign in as
+# them, so these need the actor to hold every role the target holds (as granting does).
+CREDENTIAL_ACTIONS = frozenset({"reset_mfa", "set_password"})
 CLI_ACTIONS = {
     "agency": frozenset({"read", "create", "update"}),
     "user": frozenset({"read"}) | USER_ADMIN_ACTIONS,
@@ -59,8 +62,14 @@ def user_rule(actor: Actor, action: str, user: Any) -> bool:
         # Nobody administers their own account: no self-unlock, self-grant or self-disable.
         if getattr(user, "id", None) == actor.user_id and action != "create":
             return False
+        if action in CREDENTIAL_ACTIONS and not _holds_all_roles_of(actor, user):
+            return False
         return _administers(actor, agency_id)
     return False
+
+
+def _holds_all_roles_of(actor: Actor, user: Any) -> bool:
+    return frozenset(getattr(user, "roles", frozenset())) <= actor.roles
 
 
 def user_scope(actor: Actor, action: str) -> ColumnElement[bool]:

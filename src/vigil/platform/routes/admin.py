@@ -167,7 +167,15 @@ def _user_page(
             "grantable": _grantable(actor),
             "can": {
                 action: policy.decide(actor, action, "user", user)
-                for action in ("update", "disable", "enable", "unlock", "reset_mfa", "grant_roles")
+                for action in (
+                    "update",
+                    "disable",
+                    "enable",
+                    "unlock",
+                    "reset_mfa",
+                    "set_password",
+                    "grant_roles",
+                )
             },
             "all_roles": list(Role),
         },
