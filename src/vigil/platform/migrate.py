@@ -10,6 +10,16 @@ from sqlalchemy import Engine
 
 import vigil
 
+# Search indexes are made by hand in their migration (FTS5, tsvector), not from models.
+UNMANAGED_TABLE_PREFIXES = ("report_search",)
+
+
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Alembic filter: leave the hand-made search tables out of model comparisons."""
+    return not (type_ == "table" and name is not None and name.startswith(UNMANAGED_TABLE_PREFIXES))
+
 
 def migrations_dir() -> Path:
     package_copy = Path(vigil.__file__).parent / "migrations"  # inside an installed wheel

@@ -180,3 +180,19 @@ class AuditCheckpoint(Base):
     hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[str] = mapped_column(String(32))
     signature: Mapped[str] = mapped_column(String(64))
+
+
+class Notification(Base):
+    """Something a user should see: an escalated deadline, a new tipster reply."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(300))
+    link: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    object_type: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    object_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

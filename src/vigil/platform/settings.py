@@ -125,6 +125,62 @@ class Settings(BaseSettings):
         default="preferred_username",
         description="ID-token claim matched to a Vigil username; SSO never creates accounts.",
     )
+    tip_lead_retention_days: int = Field(
+        default=365,
+        ge=1,
+        description="Days a tip/lead is kept unless linked to an open "
+        "case; reports marked as describing only protected activity never outlive this.",
+    )
+    sar_retention_days: int = Field(
+        default=1826, ge=1, description="Days a vetted suspicious-activity report is kept."
+    )
+    intelligence_retention_days: int = Field(
+        default=1826,
+        ge=1,
+        description="Days criminal intelligence is kept before it must "
+        "be revalidated (28 CFR 23.20(h): five years) or purged.",
+    )
+    intelligence_review_notice_days: int = Field(
+        default=60,
+        ge=1,
+        description="Days before the intelligence retention limit at which "
+        "a report enters the review queue.",
+    )
+    ack_minutes_imminent: int = Field(
+        default=15, ge=1, description="Minutes to acknowledge an imminent report."
+    )
+    ack_minutes_high: int = Field(
+        default=240, ge=1, description="Minutes to acknowledge a high-urgency report."
+    )
+    ack_minutes_moderate: int = Field(
+        default=2880, ge=1, description="Minutes to acknowledge a moderate-urgency report."
+    )
+    ack_minutes_low: int = Field(
+        default=10080, ge=1, description="Minutes to acknowledge a low-urgency report."
+    )
+    attachments_dir: Path | None = Field(
+        default=None,
+        description="Where report attachments are stored, each under its "
+        "SHA-256. Unset: data_dir/attachments.",
+    )
+    max_attachment_bytes: int = Field(
+        default=20 * 1024 * 1024, ge=1024, description="Largest attachment accepted, in bytes."
+    )
+    max_attachments_per_report: int = Field(
+        default=5, ge=0, le=50, description="Most attachments one submission may carry."
+    )
+    tipline_submissions_per_hour: int = Field(
+        default=10,
+        ge=1,
+        description="Public tip-line submissions and follow-ups accepted "
+        "per client address per hour.",
+    )
+    scheduled_jobs_interval_minutes: int = Field(
+        default=5,
+        ge=1,
+        description="How often vigil serve runs its scheduled jobs "
+        "(deadline escalation, retention review and purge).",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Logging level."
     )
@@ -158,6 +214,15 @@ class Settings(BaseSettings):
     @property
     def resolved_checkpoint_log_file(self) -> Path:
         return self.audit_checkpoint_log_file or self.data_dir / "audit-checkpoints.jsonl"
+
+    @property
+    def resolved_attachments_dir(self) -> Path:
+        return self.attachments_dir or self.data_dir / "attachments"
+
+    @property
+    def max_upload_request_bytes(self) -> int:
+        """Body limit for the routes that take attachments (files plus the form)."""
+        return self.max_attachment_bytes * max(1, self.max_attachments_per_report) + 1_048_576
 
     @property
     def is_sqlite(self) -> bool:

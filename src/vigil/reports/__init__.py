@@ -1,0 +1,1 @@
+"""Report intake: tips, SARs, agency reports, mentions, triage, routing, search."""
