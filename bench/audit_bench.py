@@ -456,6 +456,8 @@ def run_backend(
 
 def summary_rows(figures: dict[str, Any]) -> list[tuple[str, str]]:
     """(figure, value) lines for the printed table."""
+    if "error" in figures:
+        return [(f"audit {figures['backend']}", f"FAILED: {figures['error']}")]
     backend = figures["backend"]
     rows: list[tuple[str, str]] = []
     for name, value in figures.items():
@@ -555,20 +557,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def run_one(args: argparse.Namespace, backend: str) -> dict[str, Any]:
+    return run_backend(
+        backend,
+        events=args.events,
+        single_events=args.single_events,
+        batched_events=args.batched_events,
+        batch_size=args.batch_size,
+        probe=not args.no_probe,
+        probe_interval=args.probe_interval,
+        cli=not args.no_cli,
+    )
+
+
 def run(args: argparse.Namespace) -> list[dict[str, Any]]:
-    return [
-        run_backend(
-            backend,
-            events=args.events,
-            single_events=args.single_events,
-            batched_events=args.batched_events,
-            batch_size=args.batch_size,
-            probe=not args.no_probe,
-            probe_interval=args.probe_interval,
-            cli=not args.no_cli,
-        )
-        for backend in backends(args.backend)
-    ]
+    return [run_one(args, backend) for backend in backends(args.backend)]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -326,6 +326,8 @@ def run_backend(backend: str, *, samples: int, http: bool) -> dict[str, Any]:
 
 
 def summary_rows(figures: dict[str, Any]) -> list[tuple[str, str]]:
+    if "error" in figures:
+        return [(f"sign-in {figures['backend']}", f"FAILED: {figures['error']}")]
     backend = figures["backend"]
 
     def line(summary: dict[str, Any]) -> str:
@@ -372,11 +374,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def run_one(args: argparse.Namespace, backend: str) -> dict[str, Any]:
+    return run_backend(backend, samples=args.logins, http=not args.no_http)
+
+
 def run(args: argparse.Namespace) -> list[dict[str, Any]]:
-    return [
-        run_backend(backend, samples=args.logins, http=not args.no_http)
-        for backend in backends(args.backend)
-    ]
+    return [run_one(args, backend) for backend in backends(args.backend)]
 
 
 def main(argv: list[str] | None = None) -> None:

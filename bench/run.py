@@ -13,11 +13,13 @@ import platform
 import subprocess
 import sys
 import time
+import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from bench import audit_bench, login_bench
+from bench.databases import backends
 from bench.timing import load_average, say
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
@@ -97,15 +99,31 @@ def main(argv: list[str] | None = None) -> None:
         "sizes": sizes,
     }
     began = time.perf_counter()
-    say("== audit trail ==")
-    report["audit"] = audit_bench.run(audit_args)
-    say("== sign-in ==")
-    report["login"] = login_bench.run(login_args)
+    sections: list[tuple[str, Any, argparse.Namespace]] = [
+        ("audit", audit_bench, audit_args),
+        ("login", login_bench, login_args),
+    ]
+    rows: list[tuple[str, str]] = []
+    for section, module, section_args in sections:
+        say(f"== {section} ==")
+        report[section] = []
+        for backend in backends(args.backend):
+            try:
+                figures = module.run_one(section_args, backend)
+            except Exception as error:
+                # One broken step (the code under test changes under our feet) must not
+                # throw away the figures already taken.
+                traceback.print_exc()
+                figures = {"backend": backend, "error": f"{type(error).__name__}: {error}"}
+            report[section].append(figures)
+            save(report, args.output)
+            section_rows = module.summary_rows(figures)
+            audit_bench.print_table(section_rows)
+            sys.stdout.flush()
+            rows += section_rows
     report["seconds"] = round(time.perf_counter() - began, 1)
     report["machine"]["load_average_at_end"] = load_average()
-
-    rows = [row for figures in report["audit"] for row in audit_bench.summary_rows(figures)]
-    rows += [row for figures in report["login"] for row in login_bench.summary_rows(figures)]
+    save(report, args.output)
     print()
     audit_bench.print_table(rows)
     print(
@@ -113,9 +131,13 @@ def main(argv: list[str] | None = None) -> None:
         f"{report['machine']['load_average_at_end']} at end on {os.cpu_count()} CPUs; "
         f"{report['seconds']:.0f} s in all)"
     )
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(f"figures written to {args.output}")
+
+
+def save(report: dict[str, Any], path: Path) -> None:
+    """Written after every step, so a late failure keeps the earlier figures."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
