@@ -11,9 +11,7 @@ ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
 def _random_groups(groups: int, size: int) -> str:
-    return "-".join(
-        "".join(secrets.choice(ALPHABET) for _ in range(size)) for _ in range(groups)
-    )
+    return "-".join("".join(secrets.choice(ALPHABET) for _ in range(size)) for _ in range(groups))
 
 
 def new_receipt_number() -> str:
@@ -29,7 +27,7 @@ def new_followup_code() -> str:
 def normalize_code(code: str) -> str:
     cleaned = "".join(ch for ch in code.upper() if ch.isalnum())
     cleaned = cleaned.replace("O", "0").replace("I", "1").replace("L", "1")
-    return "-".join(cleaned[i:i + 5] for i in range(0, len(cleaned), 5))
+    return "-".join(cleaned[i : i + 5] for i in range(0, len(cleaned), 5))
 
 
 def hash_code(code: str, *, secret_key: str) -> str:

@@ -67,11 +67,23 @@ class MentionIn(Strict):
             date(1900, 1, 1) <= self.date_of_birth <= date.today()
         ):
             raise ValueError("date_of_birth must be between 1900 and today")
-        described = any([self.given_name, self.family_name, self.aliases, self.phones,
-                         self.emails, self.handles, self.description, self.school_or_employer])
+        described = any(
+            [
+                self.given_name,
+                self.family_name,
+                self.aliases,
+                self.phones,
+                self.emails,
+                self.handles,
+                self.description,
+                self.school_or_employer,
+            ]
+        )
         if not described:
-            raise ValueError("a mention needs at least a name, an alias, a contact handle, "
-                             "a school or employer, or a description")
+            raise ValueError(
+                "a mention needs at least a name, an alias, a contact handle, "
+                "a school or employer, or a description"
+            )
         return self
 
 
@@ -98,7 +110,8 @@ class ReportCreate(Strict):
     mentions: list[MentionIn] = Field(default_factory=list, max_length=50)
     shared_agency_ids: list[int] = Field(default_factory=list, max_length=100)
     recipient_user_ids: list[int] = Field(
-        default_factory=list, max_length=100,
+        default_factory=list,
+        max_length=100,
         description="Named recipients (TLP:RED). The filer is always one.",
     )
 

@@ -11,16 +11,27 @@ from vigil.reports.models import Report
 
 def document_for(report: Report) -> str:
     """What search sees of a report: its narrative, place, target and every mention."""
-    parts = [report.narrative, report.location_text or "", report.target_name or "",
-             " ".join(report.weapons or [])]
+    parts = [
+        report.narrative,
+        report.location_text or "",
+        report.target_name or "",
+        " ".join(report.weapons or []),
+    ]
     for mention in report.mentions:
-        parts.extend([
-            mention.given_name or "", mention.middle_name or "", mention.family_name or "",
-            " ".join(mention.aliases or []), " ".join(mention.handles or []),
-            " ".join(mention.emails or []), " ".join(mention.phones or []),
-            mention.school_or_employer or "", mention.description or "",
-            " ".join(mention.addresses or []),
-        ])
+        parts.extend(
+            [
+                mention.given_name or "",
+                mention.middle_name or "",
+                mention.family_name or "",
+                " ".join(mention.aliases or []),
+                " ".join(mention.handles or []),
+                " ".join(mention.emails or []),
+                " ".join(mention.phones or []),
+                mention.school_or_employer or "",
+                mention.description or "",
+                " ".join(mention.addresses or []),
+            ]
+        )
     return "\n".join(part for part in parts if part)
 
 
@@ -28,11 +39,15 @@ def index_report(db: Session, report: Report) -> None:
     """(Re)write the report's search document in the caller's transaction."""
     remove_from_index(db, report.id)
     if db.get_bind().dialect.name == "postgresql":
-        db.execute(text("INSERT INTO report_search (report_id, document) VALUES (:id, :doc)"),
-                   {"id": report.id, "doc": document_for(report)})
+        db.execute(
+            text("INSERT INTO report_search (report_id, document) VALUES (:id, :doc)"),
+            {"id": report.id, "doc": document_for(report)},
+        )
     else:
-        db.execute(text("INSERT INTO report_search (rowid, document) VALUES (:id, :doc)"),
-                   {"id": report.id, "doc": document_for(report)})
+        db.execute(
+            text("INSERT INTO report_search (rowid, document) VALUES (:id, :doc)"),
+            {"id": report.id, "doc": document_for(report)},
+        )
 
 
 def remove_from_index(db: Session, report_id: int) -> None:

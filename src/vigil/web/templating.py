@@ -16,6 +16,7 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE_DIRS = [
     PACKAGE_ROOT / "web" / "templates",
     PACKAGE_ROOT / "platform" / "templates",
+    PACKAGE_ROOT / "reports" / "templates",
 ]
 
 
