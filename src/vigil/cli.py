@@ -26,6 +26,7 @@ from vigil.platform.models import Agency, User
 from vigil.platform.policy import PermissionDenied
 from vigil.platform.roles import AgencyKind, Role
 from vigil.platform.settings import ConfigurationError, Settings, check_settings
+from vigil.reports.triage_cli import triage_app
 
 app = typer.Typer(
     help="Vigil: prevent, prepare for, respond to and recover from targeted violence.",
@@ -40,6 +41,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(agency_app, name="agency")
 app.add_typer(audit_app, name="audit")
 app.add_typer(db_app, name="db")
+app.add_typer(triage_app, name="triage")
 
 console = Console()
 errors = Console(stderr=True)
