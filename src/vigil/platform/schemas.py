@@ -5,13 +5,38 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool, StrictInt, field_validator
 
 from vigil.platform.roles import AgencyKind, Role
 
+# Ids are 32-bit integer columns: a larger number names nothing, and would make the
+# database driver raise instead of the service answering "not found".
+MAX_ID = 2_147_483_647
+
+
+def storable_text(value: str) -> str:
+    """Refuse text no column can hold: PostgreSQL rejects NUL, UTF-8 lone surrogates."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text") from None
+    return value
+
 
 class Strict(BaseModel):
+    """API input: no unknown fields, numbers and flags of their own JSON type (true is
+    not 1), text that can be stored."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return storable_text(value)
+        return value
 
 
 class AgencyCreate(Strict):
@@ -22,7 +47,7 @@ class AgencyCreate(Strict):
 class AgencyUpdate(Strict):
     name: str = Field(min_length=2, max_length=200)
     kind: AgencyKind
-    active: bool = True
+    active: StrictBool = True
 
 
 class AgencyPublic(BaseModel):
@@ -36,7 +61,7 @@ class AgencyPublic(BaseModel):
 
 
 class UserCreate(Strict):
-    agency_id: int
+    agency_id: StrictInt = Field(ge=1, le=MAX_ID)
     username: str = Field(min_length=2, max_length=150)
     display_name: str = Field(min_length=1, max_length=200)
     email: EmailStr | None = None
@@ -88,7 +113,7 @@ class Me(BaseModel):
 
 class TokenCreate(Strict):
     name: str = Field(min_length=1, max_length=100)
-    days: int = Field(default=30, ge=1, le=365)
+    days: StrictInt = Field(default=30, ge=1, le=365)
 
 
 class TokenPublic(BaseModel):

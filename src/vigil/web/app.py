@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 import vigil
 from vigil.platform.database import check_durability, make_engine, make_sessionmaker
 from vigil.platform.settings import Settings, check_settings
-from vigil.web import csrf, errors
+from vigil.web import csrf, errors, input_text
 from vigil.web.context import BodySizeLimit, RequestContextMiddleware
 from vigil.web.templating import make_templates
 
@@ -61,7 +61,7 @@ def create_app(
         openapi_url="/api/v1/openapi.json",
         docs_url=None,
         redoc_url=None,
-        dependencies=[Depends(csrf.csrf_protect)],
+        dependencies=[Depends(csrf.csrf_protect), Depends(input_text.refuse_unstorable_text)],
     )
     app.state.settings = settings
     app.state.session_factory = session_factory
@@ -71,8 +71,10 @@ def create_app(
     errors.install(app)
     _include_routers(app, settings)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.add_middleware(RequestContextMiddleware, vigil_app=app)
+    # The last added is the outermost: the request context wraps the size limit, so a
+    # refused body still gets the security headers and a request id.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(RequestContextMiddleware, vigil_app=app)
     return app
 
 

@@ -16,11 +16,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
+from starlette.exceptions import HTTPException
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vigil.platform import policy
-from vigil.web import csrf
+from vigil.web import csrf, errors
 
 log = logging.getLogger("vigil.web")
 
@@ -79,6 +80,11 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
                 db.commit()
             else:
                 db.rollback()
+        except Exception as error:
+            # Answered here, not by the server-error middleware outside us, so that a
+            # crash still gets the security headers and the request id.
+            db.rollback()
+            response = await errors.unexpected(request, error)
         except BaseException:
             db.rollback()
             raise
@@ -125,19 +131,29 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
 
 
 class BodySizeLimit:
-    """Refuse request bodies over the limit, declared or streamed, before parsing."""
+    """Refuse request bodies over the limit, declared or streamed, before parsing.
+    The paths in ``upload_paths`` (exact) take files and get ``upload_max_bytes``."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        upload_paths: frozenset[str] = frozenset(),
+        upload_max_bytes: int | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.upload_paths = upload_paths
+        self.upload_max_bytes = upload_max_bytes or max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.upload_max_bytes if scope.get("path") in self.upload_paths else self.max_bytes
         declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await _too_large(send)
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await _too_large(scope, send)
             return
         received = 0
 
@@ -146,27 +162,42 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     raise RequestTooLarge()
             return message
 
         try:
             await self.app(scope, limited_receive, send)
         except RequestTooLarge:
-            await _too_large(send)
+            await _too_large(scope, send)
 
 
-class RequestTooLarge(Exception):
-    pass
+class RequestTooLarge(HTTPException):
+    """An HTTP error, so that the app's handlers answer it wherever the body is read."""
+
+    def __init__(self) -> None:
+        super().__init__(413, "The request body is larger than this server accepts.")
 
 
-async def _too_large(send: Send) -> None:
-    body = (
-        b'{"type":"about:blank","title":"Request too large","status":413,'
-        b'"detail":"The request body is larger than this server accepts."}'
-    )
+TOO_LARGE_PROBLEM = (
+    b'{"type":"about:blank","title":"Request too large","status":413,'
+    b'"detail":"The request body is larger than this server accepts."}'
+)
+TOO_LARGE_PAGE = (
+    b'<!doctype html><html lang="en"><head><meta charset="utf-8">'
+    b"<title>Request too large \xc2\xb7 Vigil</title></head><body><main>"
+    b"<h1>Request too large</h1><p>The request body is larger than this server accepts. "
+    b"Go back and send less.</p></main></body></html>"
+)
+
+
+async def _too_large(scope: Scope, send: Send) -> None:
+    if str(scope.get("path", "")).startswith("/api/"):
+        body, content_type = TOO_LARGE_PROBLEM, b"application/problem+json"
+    else:
+        body, content_type = TOO_LARGE_PAGE, b"text/html; charset=utf-8"
     headers: list[Any] = [
-        (b"content-type", b"application/problem+json"),
+        (b"content-type", content_type),
         (b"content-length", str(len(body)).encode()),
     ]
     await send({"type": "http.response.start", "status": 413, "headers": headers})

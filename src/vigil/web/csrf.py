@@ -14,6 +14,7 @@ import secrets
 from fastapi import Request
 
 CSRF_COOKIE = "vigil_csrf"
+SESSION_COOKIE = "vigil_session"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -40,6 +41,10 @@ def uses_bearer_token(request: Request) -> bool:
 async def csrf_protect(request: Request) -> None:
     """App-wide dependency: refuse unsafe requests without a matching token."""
     if request.method in SAFE_METHODS or uses_bearer_token(request):
+        return
+    if request.url.path.startswith("/api/") and SESSION_COOKIE not in request.cookies:
+        # Nothing ambient to abuse: the API answers 401 (not "form expired") to a
+        # program that forgot its token.
         return
     cookie_value = request.cookies.get(CSRF_COOKIE)
     submitted = request.headers.get(CSRF_HEADER)

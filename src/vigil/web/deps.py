@@ -5,17 +5,17 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 
 from vigil.platform import actor as actors
 from vigil.platform import sessions
 from vigil.platform.actor import Actor
 from vigil.platform.models import User, WebSession
+from vigil.platform.schemas import MAX_ID
 from vigil.platform.settings import Settings
+from vigil.web.csrf import SESSION_COOKIE as SESSION_COOKIE  # re-exported for the routes
 from vigil.web.csrf import uses_bearer_token
-
-SESSION_COOKIE = "vigil_session"
 
 
 class SignInRequired(Exception):
@@ -34,6 +34,9 @@ def get_settings(request: Request) -> Settings:
 
 SessionDep = Annotated[Session, Depends(get_db)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+# A record id in a path or query: a number that can name a row (else 422, not a crash).
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
 def session_limits(settings: Settings) -> sessions.SessionLimits:

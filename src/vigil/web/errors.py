@@ -52,8 +52,8 @@ async def sign_in_required(request: Request, _exc: Exception) -> Response:
     return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
 
 
-async def permission_denied(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, PermissionDenied)
+def _record_denial(request: Request, action: str, object_type: str, object_id: object) -> None:
+    """Undo the request's writes and keep only the audit record of the refusal."""
     db = request.state.db
     db.rollback()
     actor = getattr(request.state, "actor", None) or anonymous(
@@ -62,16 +62,31 @@ async def permission_denied(request: Request, exc: Exception) -> Response:
     audit.record(
         db,
         actor=actor,
-        action=f"{exc.object_type}.{exc.action}",
-        object_type=exc.object_type,
-        object_id=exc.object_id,
+        action=f"{object_type}.{action}",
+        object_type=object_type,
+        object_id=object_id,
         outcome="denied",
     )
-    request.state.commit_on_error = True  # keep the record of the refusal
+    request.state.commit_on_error = True
+
+
+async def permission_denied(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, PermissionDenied)
+    _record_denial(request, exc.action, exc.object_type, exc.object_id)
     return _answer(request, 403, "Not allowed", "Your role or agency does not allow this action.")
 
 
 async def not_found(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, NotFound)
+    # A 404 that hides an object the policy refused is a denial like a 403: audit it.
+    refused = [
+        decision
+        for decision in getattr(request.state, "policy_decisions", ())
+        if not decision.allowed and decision.object_type == exc.object_type
+    ]
+    if refused:
+        ids = [value for name, value in request.path_params.items() if name.endswith("_id")]
+        _record_denial(request, refused[-1].action, exc.object_type, ids[-1] if ids else None)
     return _answer(request, 404, "Not found", "There is nothing here that you may see.")
 
 

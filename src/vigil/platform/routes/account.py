@@ -10,7 +10,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from vigil.platform import policy, tokens
 from vigil.platform.accounts import change_own_password
 from vigil.platform.errors import InvalidInput
-from vigil.web.deps import ActorDep, SessionDep, SettingsDep
+from vigil.platform.routes.forms import whole_number
+from vigil.web.deps import ActorDep, PathId, SessionDep, SettingsDep
 from vigil.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -89,7 +90,7 @@ def create_token(
     name: Annotated[str, Form(max_length=200)] = "",
     days: Annotated[str, Form(max_length=10)] = "30",
 ) -> Response:
-    lifetime = int(days) if days.strip().isdigit() else 0
+    lifetime = whole_number(days) or 0
     try:
         raw, _ = tokens.create_token(db, actor=actor, settings=settings, name=name, days=lifetime)
     except InvalidInput as invalid:
@@ -104,6 +105,6 @@ def create_token(
 
 
 @router.post("/account/tokens/{token_id}/revoke")
-def revoke_token(token_id: int, db: SessionDep, actor: ActorDep) -> Response:
+def revoke_token(token_id: PathId, db: SessionDep, actor: ActorDep) -> Response:
     tokens.revoke_token(db, actor=actor, token_id=token_id)
     return RedirectResponse("/account?done=revoked", status_code=303)

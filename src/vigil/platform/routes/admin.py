@@ -11,7 +11,7 @@ from vigil.platform.errors import Conflict, InvalidInput, NotFound
 from vigil.platform.models import Agency
 from vigil.platform.roles import AgencyKind, Role
 from vigil.platform.routes.forms import int_from_form, roles_from_form, text_from_form
-from vigil.web.deps import ActorDep, SessionDep, SettingsDep
+from vigil.web.deps import ActorDep, PathId, QueryId, SessionDep, SettingsDep
 from vigil.web.templating import render
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -55,7 +55,7 @@ def users(
     request: Request,
     db: SessionDep,
     actor: ActorDep,
-    agency_id: int | None = None,
+    agency_id: QueryId = None,
     done: str | None = None,
 ) -> HTMLResponse:
     found = accounts.list_users(db, actor=actor, agency_id=agency_id)
@@ -185,13 +185,15 @@ def _user_page(
 
 @router.get("/users/{user_id}", response_class=HTMLResponse)
 def user_detail(
-    request: Request, user_id: int, db: SessionDep, actor: ActorDep, done: str | None = None
+    request: Request, user_id: PathId, db: SessionDep, actor: ActorDep, done: str | None = None
 ) -> HTMLResponse:
     return _user_page(request, db, actor, user_id, flash=DONE_MESSAGES.get(done or ""))
 
 
 @router.post("/users/{user_id}")
-async def update_user(request: Request, user_id: int, db: SessionDep, actor: ActorDep) -> Response:
+async def update_user(
+    request: Request, user_id: PathId, db: SessionDep, actor: ActorDep
+) -> Response:
     form = await request.form()
     try:
         accounts.update_user(
@@ -207,7 +209,7 @@ async def update_user(request: Request, user_id: int, db: SessionDep, actor: Act
 
 
 @router.post("/users/{user_id}/roles")
-async def set_roles(request: Request, user_id: int, db: SessionDep, actor: ActorDep) -> Response:
+async def set_roles(request: Request, user_id: PathId, db: SessionDep, actor: ActorDep) -> Response:
     form = await request.form()
     # Roles the actor does not hold are not on the form; keep them as they are.
     target = accounts.get_user(db, actor=actor, user_id=user_id, audit_read=False)
@@ -220,7 +222,7 @@ async def set_roles(request: Request, user_id: int, db: SessionDep, actor: Actor
 
 @router.post("/users/{user_id}/password")
 async def set_password(
-    request: Request, user_id: int, db: SessionDep, actor: ActorDep, settings: SettingsDep
+    request: Request, user_id: PathId, db: SessionDep, actor: ActorDep, settings: SettingsDep
 ) -> Response:
     form = await request.form()
     try:
@@ -245,7 +247,7 @@ ACTIONS = {
 
 
 @router.post("/users/{user_id}/{action}")
-def user_action(user_id: int, action: str, db: SessionDep, actor: ActorDep) -> Response:
+def user_action(user_id: PathId, action: str, db: SessionDep, actor: ActorDep) -> Response:
     operation = ACTIONS.get(action)
     if operation is None:
         raise NotFound("action")
@@ -314,7 +316,7 @@ async def create_agency(request: Request, db: SessionDep, actor: ActorDep) -> Re
 
 @router.get("/agencies/{agency_id}", response_class=HTMLResponse)
 def agency_detail(
-    request: Request, agency_id: int, db: SessionDep, actor: ActorDep
+    request: Request, agency_id: PathId, db: SessionDep, actor: ActorDep
 ) -> HTMLResponse:
     return _agency_page(request, db, actor, agency_id)
 
@@ -344,7 +346,7 @@ def _agency_page(
 
 @router.post("/agencies/{agency_id}")
 async def update_agency(
-    request: Request, agency_id: int, db: SessionDep, actor: ActorDep
+    request: Request, agency_id: PathId, db: SessionDep, actor: ActorDep
 ) -> Response:
     form = await request.form()
     try:

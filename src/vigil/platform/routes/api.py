@@ -23,7 +23,7 @@ from vigil.platform.schemas import (
     UserPublic,
     UserUpdate,
 )
-from vigil.web.deps import ActorDep, SessionDep, SettingsDep
+from vigil.web.deps import ActorDep, PathId, QueryId, SessionDep, SettingsDep
 
 PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -58,13 +58,13 @@ def create_agency(body: AgencyCreate, actor: ActorDep, db: SessionDep) -> Agency
 
 
 @router.get("/agencies/{agency_id}", tags=["agencies"])
-def get_agency(agency_id: int, actor: ActorDep, db: SessionDep) -> AgencyPublic:
+def get_agency(agency_id: PathId, actor: ActorDep, db: SessionDep) -> AgencyPublic:
     return AgencyPublic.model_validate(accounts.get_agency(db, actor=actor, agency_id=agency_id))
 
 
 @router.put("/agencies/{agency_id}", tags=["agencies"])
 def update_agency(
-    agency_id: int, body: AgencyUpdate, actor: ActorDep, db: SessionDep
+    agency_id: PathId, body: AgencyUpdate, actor: ActorDep, db: SessionDep
 ) -> AgencyPublic:
     """Rename, re-classify or deactivate an agency (system administrators)."""
     agency = accounts.update_agency(
@@ -74,7 +74,7 @@ def update_agency(
 
 
 @router.get("/users", tags=["users"])
-def list_users(actor: ActorDep, db: SessionDep, agency_id: int | None = None) -> list[UserPublic]:
+def list_users(actor: ActorDep, db: SessionDep, agency_id: QueryId = None) -> list[UserPublic]:
     """Accounts you administer (your own agency's, or all for system administrators)."""
     return [UserPublic.of(u) for u in accounts.list_users(db, actor=actor, agency_id=agency_id)]
 
@@ -99,12 +99,12 @@ def create_user(
 
 
 @router.get("/users/{user_id}", tags=["users"])
-def get_user(user_id: int, actor: ActorDep, db: SessionDep) -> UserPublic:
+def get_user(user_id: PathId, actor: ActorDep, db: SessionDep) -> UserPublic:
     return UserPublic.of(accounts.get_user(db, actor=actor, user_id=user_id))
 
 
 @router.put("/users/{user_id}", tags=["users"])
-def update_user(user_id: int, body: UserUpdate, actor: ActorDep, db: SessionDep) -> UserPublic:
+def update_user(user_id: PathId, body: UserUpdate, actor: ActorDep, db: SessionDep) -> UserPublic:
     """Change a user's name or email. The agency of a user can never change."""
     user = accounts.update_user(
         db, actor=actor, user_id=user_id, display_name=body.display_name, email=body.email
@@ -113,30 +113,30 @@ def update_user(user_id: int, body: UserUpdate, actor: ActorDep, db: SessionDep)
 
 
 @router.put("/users/{user_id}/roles", tags=["users"])
-def set_roles(user_id: int, body: RolesUpdate, actor: ActorDep, db: SessionDep) -> UserPublic:
+def set_roles(user_id: PathId, body: RolesUpdate, actor: ActorDep, db: SessionDep) -> UserPublic:
     """Replace a user's roles; adding or removing a role needs you to hold it."""
     return UserPublic.of(accounts.set_roles(db, actor=actor, user_id=user_id, roles=body.roles))
 
 
 @router.post("/users/{user_id}/disable", tags=["users"])
-def disable_user(user_id: int, actor: ActorDep, db: SessionDep) -> UserPublic:
+def disable_user(user_id: PathId, actor: ActorDep, db: SessionDep) -> UserPublic:
     """Disable an account; its sessions and API tokens end at once."""
     return UserPublic.of(accounts.disable_user(db, actor=actor, user_id=user_id))
 
 
 @router.post("/users/{user_id}/enable", tags=["users"])
-def enable_user(user_id: int, actor: ActorDep, db: SessionDep) -> UserPublic:
+def enable_user(user_id: PathId, actor: ActorDep, db: SessionDep) -> UserPublic:
     return UserPublic.of(accounts.enable_user(db, actor=actor, user_id=user_id))
 
 
 @router.post("/users/{user_id}/unlock", tags=["users"])
-def unlock_user(user_id: int, actor: ActorDep, db: SessionDep) -> UserPublic:
+def unlock_user(user_id: PathId, actor: ActorDep, db: SessionDep) -> UserPublic:
     """Unlock an account locked after failed sign-ins."""
     return UserPublic.of(accounts.unlock_user(db, actor=actor, user_id=user_id))
 
 
 @router.post("/users/{user_id}/reset-mfa", tags=["users"])
-def reset_mfa(user_id: int, actor: ActorDep, db: SessionDep) -> UserPublic:
+def reset_mfa(user_id: PathId, actor: ActorDep, db: SessionDep) -> UserPublic:
     """Forget the user's authenticator; they set up a new one at next sign-in."""
     return UserPublic.of(accounts.reset_mfa(db, actor=actor, user_id=user_id))
 
@@ -159,7 +159,7 @@ def create_token(
 
 
 @router.delete("/tokens/{token_id}", tags=["account"])
-def revoke_token(token_id: int, actor: ActorDep, db: SessionDep) -> TokenPublic:
+def revoke_token(token_id: PathId, actor: ActorDep, db: SessionDep) -> TokenPublic:
     """Revoke one of your tokens."""
     return TokenPublic.model_validate(tokens.revoke_token(db, actor=actor, token_id=token_id))
 

@@ -1,0 +1,280 @@
+"""Every route of the app, with how to fill its path and a well-formed body for it.
+
+The route walk, the authorization matrix, the CSRF tests and the bad-input tests
+all take their requests from here; ``test_route_walk`` fails when the app has a
+route this catalog does not describe, so a new route cannot go untested.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from fastapi.testclient import TestClient
+
+from tests.web.conftest import Browser, Member, World, bearer
+
+NEW_PASSWORD = "a brand new passphrase for walking 93"
+
+# Target kinds: what the ids in the path (or the agency in the body) point at.
+NONE = "-"
+SELF = "self"  # the acting user (or, for tokens, the actor's spare token)
+OWN = "own"  # a user, token or agency of the actor's own agency
+OTHER = "other"  # one of another agency
+
+USER, TOKEN, AGENCY = "user", "token", "agency"
+TARGETS = {NONE: (NONE,), USER: (SELF, OWN, OTHER), TOKEN: (SELF, OWN, OTHER), AGENCY: (OWN, OTHER)}
+
+
+@dataclass(frozen=True)
+class Target:
+    world: World
+    actor: Member
+    kind: str
+
+    @property
+    def agency_id(self) -> int:
+        return self.world.other if self.kind == OTHER else self.actor.agency_id
+
+    @property
+    def user(self) -> Member:
+        if self.kind == SELF:
+            return self.actor
+        return self.world.plain[self.agency_id]
+
+    @property
+    def token_id(self) -> int:
+        return self.actor.spare_token_id if self.kind == SELF else self.user.token_id
+
+
+Body = Callable[[Target], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class RouteCase:
+    method: str
+    template: str  # the route's path as the app declares it
+    target: str = NONE
+    body: str | None = None  # "json", "form" or None
+    build: Body | None = None
+    params: dict[str, str] = field(default_factory=dict)  # fixed path parameters
+    public: bool = False
+
+    @property
+    def label(self) -> str:
+        path = self.template
+        for name, value in self.params.items():
+            path = path.replace("{" + name + "}", value)
+        return f"{self.method} {path}"
+
+    @property
+    def api(self) -> bool:
+        return self.template.startswith("/api/")
+
+    def path(self, target: Target) -> str:
+        values = {
+            "user_id": target.user.user_id,
+            "agency_id": target.agency_id,
+            "token_id": target.token_id,
+            **self.params,
+        }
+        return self.template.format(**values)
+
+    def payload(self, target: Target) -> dict[str, Any]:
+        return self.build(target) if self.build else {}
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return TARGETS[self.target]
+
+
+def _own_role(target: Target) -> list[str]:
+    return [target.actor.role.value] if target.actor.role else []
+
+
+USER_ACTIONS = ("disable", "enable", "unlock", "reset-mfa")
+
+PUBLIC = [
+    RouteCase("GET", "/health", public=True),
+    RouteCase("GET", "/login", public=True),
+    RouteCase(
+        "POST",
+        "/login",
+        body="form",
+        public=True,
+        build=lambda t: {"username": t.actor.username, "password": ""},
+    ),
+    RouteCase("GET", "/login/mfa", public=True),
+    RouteCase("POST", "/login/mfa", body="form", public=True, build=lambda t: {"code": "000000"}),
+    RouteCase("GET", "/login/enrol", public=True),
+    RouteCase("POST", "/login/enrol", body="form", public=True, build=lambda t: {"code": "000000"}),
+    RouteCase("GET", "/login/sso", public=True),
+    RouteCase("GET", "/login/sso/callback", public=True),
+    RouteCase("POST", "/logout", public=True),
+    RouteCase("GET", "/api/v1/openapi.json", public=True),
+    RouteCase("HEAD", "/api/v1/openapi.json", public=True),
+]
+
+# Mounted applications, by mount path, with one request that reaches each.
+MOUNTS = {"/static": RouteCase("GET", "/static/vigil.css", public=True)}
+
+PAGES = [
+    RouteCase("GET", "/"),
+    RouteCase("GET", "/account"),
+    RouteCase(
+        "POST",
+        "/account/password",
+        body="form",
+        build=lambda t: {
+            "current_password": "correct horse battery staple",
+            "new_password": NEW_PASSWORD,
+            "confirm_password": NEW_PASSWORD,
+        },
+    ),
+    RouteCase(
+        "POST", "/account/tokens", body="form", build=lambda t: {"name": "walk token", "days": "30"}
+    ),
+    RouteCase("POST", "/account/tokens/{token_id}/revoke", target=TOKEN),
+    RouteCase("GET", "/admin/users"),
+    RouteCase("GET", "/admin/users/new"),
+    RouteCase(
+        "POST",
+        "/admin/users",
+        target=AGENCY,
+        body="form",
+        build=lambda t: {
+            "agency_id": str(t.agency_id),
+            "username": "walk.newuser",
+            "display_name": "New Person",
+            "email": "",
+            "password": "",
+        },
+    ),
+    RouteCase("GET", "/admin/users/{user_id}", target=USER),
+    RouteCase(
+        "POST",
+        "/admin/users/{user_id}",
+        target=USER,
+        body="form",
+        build=lambda t: {"display_name": "Renamed Person", "email": "renamed@example.org"},
+    ),
+    RouteCase(
+        "POST",
+        "/admin/users/{user_id}/roles",
+        target=USER,
+        body="form",
+        build=lambda t: {"roles": _own_role(t)},
+    ),
+    RouteCase(
+        "POST",
+        "/admin/users/{user_id}/password",
+        target=USER,
+        body="form",
+        build=lambda t: {"password": NEW_PASSWORD},
+    ),
+    *[
+        RouteCase("POST", "/admin/users/{user_id}/{action}", target=USER, params={"action": a})
+        for a in USER_ACTIONS
+    ],
+    RouteCase("GET", "/admin/agencies"),
+    RouteCase(
+        "POST",
+        "/admin/agencies",
+        body="form",
+        build=lambda t: {"name": "Walk Agency", "kind": "other"},
+    ),
+    RouteCase("GET", "/admin/agencies/{agency_id}", target=AGENCY),
+    RouteCase(
+        "POST",
+        "/admin/agencies/{agency_id}",
+        target=AGENCY,
+        body="form",
+        build=lambda t: {"name": "Renamed Agency", "kind": "other", "active": "on"},
+    ),
+    RouteCase("GET", "/audit"),
+]
+
+API = [
+    RouteCase("GET", "/api/v1/me"),
+    RouteCase("GET", "/api/v1/agencies"),
+    RouteCase(
+        "POST",
+        "/api/v1/agencies",
+        body="json",
+        build=lambda t: {"name": "Walk Agency", "kind": "other"},
+    ),
+    RouteCase("GET", "/api/v1/agencies/{agency_id}", target=AGENCY),
+    RouteCase(
+        "PUT",
+        "/api/v1/agencies/{agency_id}",
+        target=AGENCY,
+        body="json",
+        build=lambda t: {"name": "Renamed Agency", "kind": "other", "active": True},
+    ),
+    RouteCase("GET", "/api/v1/users"),
+    RouteCase(
+        "POST",
+        "/api/v1/users",
+        target=AGENCY,
+        body="json",
+        build=lambda t: {
+            "agency_id": t.agency_id,
+            "username": "walk.newuser",
+            "display_name": "New Person",
+            "roles": [],
+        },
+    ),
+    RouteCase("GET", "/api/v1/users/{user_id}", target=USER),
+    RouteCase(
+        "PUT",
+        "/api/v1/users/{user_id}",
+        target=USER,
+        body="json",
+        build=lambda t: {"display_name": "Renamed Person", "email": "renamed@example.org"},
+    ),
+    RouteCase(
+        "PUT",
+        "/api/v1/users/{user_id}/roles",
+        target=USER,
+        body="json",
+        build=lambda t: {"roles": _own_role(t)},
+    ),
+    *[RouteCase("POST", f"/api/v1/users/{{user_id}}/{a}", target=USER) for a in USER_ACTIONS],
+    RouteCase("GET", "/api/v1/tokens"),
+    RouteCase(
+        "POST", "/api/v1/tokens", body="json", build=lambda t: {"name": "walk token", "days": 30}
+    ),
+    RouteCase("DELETE", "/api/v1/tokens/{token_id}", target=TOKEN),
+    RouteCase("GET", "/api/v1/audit/events"),
+]
+
+ROUTES = [*PUBLIC, *MOUNTS.values(), *PAGES, *API]
+PROTECTED = [*PAGES, *API]
+
+
+def call(
+    case: RouteCase,
+    target: Target,
+    *,
+    browsers: dict[Any, Browser],
+    api: TestClient,
+    payload: dict[str, Any] | None = None,
+) -> httpx.Response:
+    """Send ``case`` as the target's actor: API routes with its bearer token, pages from
+    its signed-in browser (with the CSRF token, as our own forms send it)."""
+    path = case.path(target)
+    body = case.payload(target) if payload is None else payload
+    if case.api:
+        return api.request(
+            case.method,
+            path,
+            json=body if case.body == "json" else None,
+            headers=bearer(target.actor.token),
+        )
+    browser = browsers[target.actor.role]
+    browser.restore()
+    if case.method == "POST":
+        return browser.post(path, body)
+    return browser.client.request(case.method, path)

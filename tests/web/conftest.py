@@ -1,0 +1,428 @@
+"""Web fixtures: an app with a policy-decision recorder, a seeded world of agencies and
+users of every role, clients signed in as each of them, and database checks."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from argon2 import PasswordHasher
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from tests.factories import DEFAULT_PASSWORD, make_agency, make_user
+from vigil.platform import passwords, sessions
+from vigil.platform.database import Base, make_sessionmaker
+from vigil.platform.models import Agency, AuditEvent, User
+from vigil.platform.policy import Decision
+from vigil.platform.roles import AgencyKind, Role
+from vigil.platform.settings import Settings
+from vigil.web.app import create_app
+from vigil.web.csrf import CSRF_COOKIE
+from vigil.web.deps import SESSION_COOKIE
+
+# The roles of the authorization matrix, in the order of its columns.
+ROLES = (
+    Role.ANALYST,
+    Role.SUPERVISOR,
+    Role.TIPLINE_OPERATOR,
+    Role.THREAT_ASSESSMENT,
+    Role.AGENCY_ADMIN,
+    Role.SYSTEM_ADMIN,
+    Role.AUDITOR,
+)
+CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+NONCE_IN_CSP = re.compile(r"script-src 'self' 'nonce-([^']+)'")
+SCRIPT_TAG = re.compile(r"<script\b[^>]*>", re.IGNORECASE)
+
+# What changes as a side effect of being signed in, or what a denial adds on purpose.
+UNCOMPARED_TABLES = frozenset({"audit_events", "audit_chain_head"})
+UNCOMPARED_COLUMNS = frozenset({("web_sessions", "last_seen_at"), ("api_tokens", "last_used_at")})
+
+
+# --- security headers, checked on every response of every client --------------------
+
+
+def check_security_headers(response: httpx.Response, *, tls: bool) -> None:
+    """Fail unless the response carries Vigil's security headers (HSTS only over TLS),
+    and every script tag of an HTML page carries this response's nonce."""
+    where = f"{response.request.method} {response.request.url.path} -> {response.status_code}"
+    headers = response.headers
+    csp = headers.get("content-security-policy", "")
+    nonce = NONCE_IN_CSP.search(csp)
+    assert nonce, f"{where}: no CSP with a script nonce: {csp!r}"
+    assert "'unsafe-inline'" not in csp and "'unsafe-eval'" not in csp, where
+    assert "frame-ancestors 'none'" in csp, where
+    assert f"style-src 'self' 'nonce-{nonce.group(1)}'" in csp, where
+    assert headers.get("x-content-type-options") == "nosniff", where
+    assert headers.get("referrer-policy") == "no-referrer", where
+    assert headers.get("x-request-id"), where
+    if tls:
+        assert headers.get("strict-transport-security", "").startswith("max-age="), where
+    else:
+        assert "strict-transport-security" not in headers, where
+    if headers.get("content-type", "").startswith("text/html"):
+        response.read()
+        for tag in SCRIPT_TAG.findall(response.text):
+            assert f'nonce="{nonce.group(1)}"' in tag, f"{where}: script without nonce: {tag}"
+
+
+def make_client(app: FastAPI, settings: Settings) -> TestClient:
+    """A client that checks the security headers of every response it receives."""
+    tls = settings.served_over_tls
+    client = TestClient(
+        app,
+        base_url="https://testserver" if tls else "http://testserver",
+        raise_server_exceptions=False,
+        follow_redirects=False,
+    )
+
+    def hook(response: httpx.Response) -> None:
+        check_security_headers(response, tls=tls)
+
+    client.event_hooks["response"] = [hook]
+    return client
+
+
+# --- the application -----------------------------------------------------------------
+
+
+@dataclass
+class DecisionLog:
+    """Policy decisions made while answering each request, by request id."""
+
+    by_request: dict[str, list[Decision]] = field(default_factory=dict)
+
+    def observe(self, request: Any, _response: Any, decisions: list[Decision]) -> None:
+        self.by_request[request.state.request_id] = decisions
+
+    def of(self, response: httpx.Response) -> list[Decision]:
+        return self.by_request.get(response.headers["x-request-id"], [])
+
+
+def build_app(settings: Settings, session_factory: Any) -> FastAPI:
+    app = create_app(settings, session_factory=session_factory)
+    log = DecisionLog()
+    app.state.policy_observer = log.observe
+    app.state.decision_log = log
+    return app
+
+
+# --- signed-in clients ---------------------------------------------------------------
+
+
+def csrf_token(client: TestClient) -> str:
+    """The form token for this client's CSRF cookie, read from a page like a browser."""
+    page = client.get("/login")
+    found = CSRF_INPUT.search(page.text)
+    assert found and client.cookies.get(CSRF_COOKIE), "the sign-in page sets no CSRF token"
+    return found.group(1)
+
+
+@dataclass
+class Browser:
+    """A client with its own cookie jar and CSRF token, usually signed in as one user."""
+
+    client: TestClient
+    csrf: str
+    cookies: dict[str, str] = field(default_factory=dict)
+
+    def restore(self) -> None:
+        """Put back the cookies it started with (a request may replace or drop them)."""
+        self.client.cookies.clear()
+        for name, value in self.cookies.items():
+            self.client.cookies.set(name, value)
+
+    def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.client.get(url, **kwargs)
+
+    def post(self, url: str, data: dict[str, Any] | None = None, **kwargs: Any) -> httpx.Response:
+        """A form post carrying the CSRF token, as our pages send it."""
+        return self.client.post(url, data={"csrf_token": self.csrf, **(data or {})}, **kwargs)
+
+    def send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """Any request, with the token in the header htmx sends it in."""
+        headers = {"X-CSRF-Token": self.csrf, **kwargs.pop("headers", {})}
+        return self.client.request(method, url, headers=headers, **kwargs)
+
+
+def bearer(raw_token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {raw_token}"}
+
+
+# --- argon2 at test speed -------------------------------------------------------------
+
+
+@contextmanager
+def fast_password_hashing() -> Iterator[None]:
+    """Cheap argon2 parameters, for tests about the web layer rather than about hashing
+    (the sign-in tests keep the real ones)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+        )
+        yield
+
+
+@pytest.fixture()
+def hashing() -> Iterator[None]:
+    """Fast argon2 for the site; the sign-in tests override this with the real one."""
+    with fast_password_hashing():
+        yield
+
+
+# --- the seeded world ----------------------------------------------------------------
+
+
+@dataclass
+class Member:
+    """A user with a web session, an API token and a spare token (to revoke)."""
+
+    role: Role | None
+    user_id: int
+    agency_id: int
+    username: str
+    session: str
+    token: str
+    token_id: int
+    spare_token_id: int
+
+
+@dataclass
+class World:
+    operator: int  # agency ids
+    home: int
+    other: int
+    members: dict[Role, Member]  # one user per role: system_admin in the operator agency,
+    plain: dict[int, Member]  # the others in home; and a role-less user in each agency
+
+    def member(self, role: Role) -> Member:
+        return self.members[role]
+
+
+def add_member(db: Session, agency: Agency, roles: set[Role], **user: Any) -> Member:
+    made = make_user(db, agency=agency, roles=roles, **user)
+    if "password" not in user and passwords.needs_rehash(made.password_hash or ""):
+        made.password_hash = passwords.hash_password(DEFAULT_PASSWORD)  # fast hashing is on
+    session_raw, _ = sessions.start_session(db, user=made, mfa_verified=True)
+    token_raw, token = sessions.create_api_token(db, user=made, name="main", days=30)
+    _, spare = sessions.create_api_token(db, user=made, name="spare", days=30)
+    role = next(iter(roles)) if len(roles) == 1 else None
+    return Member(
+        role, made.id, agency.id, made.username, session_raw, token_raw, token.id, spare.id
+    )
+
+
+def seed_world(db: Session) -> World:
+    operator = make_agency(db, kind=AgencyKind.FUSION_CENTER, is_operator=True)
+    home = make_agency(db, kind=AgencyKind.LAW_ENFORCEMENT)
+    other = make_agency(db, kind=AgencyKind.SCHOOL_OR_CAMPUS)
+    members = {
+        role: add_member(db, operator if role is Role.SYSTEM_ADMIN else home, {role})
+        for role in ROLES
+    }
+    plain = {agency.id: add_member(db, agency, set()) for agency in (operator, home, other)}
+    db.commit()
+    return World(operator.id, home.id, other.id, members, plain)
+
+
+# --- a running site: app, world, clients ---------------------------------------------
+
+
+@dataclass
+class Site:
+    app: FastAPI
+    settings: Settings
+    session_factory: sessionmaker[Session]
+    connection: Any
+    world: World
+    browsers: dict[Role, Browser]
+    api: TestClient  # no cookies: for bearer-token and anonymous calls
+    decisions: DecisionLog
+    stack: ExitStack
+
+    def client(self) -> TestClient:
+        """A fresh client (its own cookie jar), closed with the site."""
+        return self.stack.enter_context(make_client(self.app, self.settings))
+
+    def browser(self, session_raw: str | None = None) -> Browser:
+        """A browser with a CSRF token, signed in with ``session_raw`` if given."""
+        client = self.client()
+        if session_raw is not None:
+            client.cookies.set(SESSION_COOKIE, session_raw)
+        token = csrf_token(client)
+        return Browser(client, token, dict(client.cookies.items()))
+
+    def sign_in(self, user_id: int) -> Browser:
+        """A browser past the password and MFA steps, without paying for argon2."""
+        with self.session_factory() as db:
+            user = db.get(User, user_id)
+            assert user is not None
+            raw, _ = sessions.start_session(db, user=user, mfa_verified=True)
+            db.commit()
+        return self.browser(raw)
+
+    def db(self) -> Session:
+        return self.session_factory()
+
+
+class SignedInBrowsers(dict[Role, Browser]):
+    """One browser per role, each signed in as that role's member, made on first use."""
+
+    def __init__(self, site: Site) -> None:
+        super().__init__()
+        self.site = site
+
+    def __missing__(self, role: Role) -> Browser:
+        browser = self[role] = self.site.browser(self.site.world.member(role).session)
+        return browser
+
+
+@contextmanager
+def open_site(
+    settings: Settings, session_factory: sessionmaker[Session], connection: Any
+) -> Iterator[Site]:
+    with session_factory() as db:
+        world = seed_world(db)
+    app = build_app(settings, session_factory)
+    with ExitStack() as stack:
+        site = Site(
+            app,
+            settings,
+            session_factory,
+            connection,
+            world,
+            {},
+            stack.enter_context(make_client(app, settings)),
+            app.state.decision_log,
+            stack,
+        )
+        site.browsers = SignedInBrowsers(site)
+        yield site
+
+
+@pytest.fixture()
+def site(
+    settings: Settings, session_factory: sessionmaker[Session], connection: Any, hashing: None
+) -> Iterator[Site]:
+    with open_site(settings, session_factory, connection) as found:
+        yield found
+
+
+# --- looking at the database ---------------------------------------------------------
+
+
+def snapshot(
+    session_factory: sessionmaker[Session], *, with_audit: bool = False
+) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table (but the audit trail, unless asked), to prove nothing
+    changed."""
+    found: dict[str, list[tuple[Any, ...]]] = {}
+    with session_factory() as db:
+        for table in Base.metadata.sorted_tables:
+            if table.name in UNCOMPARED_TABLES and not with_audit:
+                continue
+            columns = [c for c in table.columns if (table.name, c.name) not in UNCOMPARED_COLUMNS]
+            rows = db.execute(select(*columns).order_by(*table.primary_key.columns)).all()
+            found[table.name] = [tuple(row) for row in rows]
+    return found
+
+
+def audit_events(
+    session_factory: sessionmaker[Session], response: httpx.Response
+) -> list[AuditEvent]:
+    """The audit events written while answering ``response``."""
+    with session_factory() as db:
+        statement = select(AuditEvent).where(
+            AuditEvent.request_id == response.headers["x-request-id"]
+        )
+        return list(db.execute(statement.order_by(AuditEvent.seq)).scalars())
+
+
+@contextmanager
+def rolled_back(connection: Any) -> Iterator[None]:
+    """Run requests inside a SAVEPOINT that is rolled back, so each starts from the seed."""
+    savepoint = connection.begin_nested()
+    try:
+        yield
+    finally:
+        savepoint.rollback()
+
+
+# --- every route as every role, once per backend --------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One request of the walk: a route, as a role, at a target, and what came back."""
+
+    label: str
+    role: Role
+    target: str
+    public: bool
+    api: bool
+    status: int
+    content_type: str
+    location: str
+    text: str
+    decisions: tuple[Decision, ...]
+    audit_outcomes: tuple[str, ...]
+    changed: bool | None  # whether the database changed; compared only for refusals
+
+    def __str__(self) -> str:
+        return f"{self.label} [{self.target}] as {self.role.value} -> {self.status}"
+
+
+def walk_every_cell(site: Site) -> list[Cell]:
+    from tests.web.catalog import ROUTES, Target, call
+
+    seed = snapshot(site.session_factory)
+    cells = []
+    for role in ROLES:
+        for case in ROUTES:
+            for kind in case.targets:
+                target = Target(site.world, site.world.member(role), kind)
+                with rolled_back(site.connection):
+                    response = call(case, target, browsers=site.browsers, api=site.api)
+                    refused = response.status_code >= 400
+                    cells.append(
+                        Cell(
+                            label=case.label,
+                            role=role,
+                            target=kind,
+                            public=case.public,
+                            api=case.api,
+                            status=response.status_code,
+                            content_type=response.headers.get("content-type", ""),
+                            location=response.headers.get("location", ""),
+                            text=response.text if refused else "",
+                            decisions=tuple(site.decisions.of(response)),
+                            audit_outcomes=tuple(
+                                event.outcome
+                                for event in audit_events(site.session_factory, response)
+                            ),
+                            changed=snapshot(site.session_factory) != seed if refused else None,
+                        )
+                    )
+    return cells
+
+
+@pytest.fixture(scope="session")
+def walk(engine: Any, database_settings: Settings) -> list[Cell]:
+    """The walk's results, computed once per backend on a connection of its own that is
+    rolled back and released before any test looks at them."""
+    with engine.connect() as connection:
+        outer = connection.begin()
+        try:
+            factory = make_sessionmaker(connection, join_transaction_mode="create_savepoint")
+            with fast_password_hashing(), open_site(database_settings, factory, connection) as site:
+                return walk_every_cell(site)
+        finally:
+            outer.rollback()
