@@ -52,9 +52,16 @@ def _change(
     )
     db.add(change)
     report.file_class = to_class.value
-    report.review_due_at, report.purge_due_at = retention_dates(
-        settings, to_class, now, report.protected_activity_only
-    )
+    if report.protected_activity_only:
+        # Vetting restarts no clock: such a report never outlives the tip/lead limit
+        # counted from when it came in.
+        _, limit = retention_dates(settings, FileClass.TIP_LEAD, report.reported_at, True)
+        report.review_due_at = None
+        report.purge_due_at = min(limit, report.purge_due_at or limit)
+    else:
+        report.review_due_at, report.purge_due_at = retention_dates(
+            settings, to_class, now, report.protected_activity_only
+        )
     report.updated_at = now
     db.add(
         ReportEvent(
