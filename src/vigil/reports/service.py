@@ -29,7 +29,7 @@ from vigil.reports.models import (
 )
 from vigil.reports.schemas import MentionIn, ReportCreate
 from vigil.reports.triage import score_urgency
-from vigil.reports.vocabulary import FileClass, Source, UrgencyLevel
+from vigil.reports.vocabulary import FileClass, MentionRole, Source, UrgencyLevel
 
 LEVEL_RANK = {
     UrgencyLevel.IMMINENT: 0,
@@ -75,9 +75,12 @@ def _identifiers(mentions: Iterable[MentionIn | Mention]) -> tuple[set[str], set
 
 
 def earlier_reports_about(db: Session, agency_id: int, mentions: list[MentionIn]) -> int:
-    """Earlier reports in the agency naming the same person (same full name or a shared
-    phone, e-mail or handle). Linkage finds more; this is the explainable floor."""
-    names, contacts = _identifiers(mentions)
+    """Earlier reports in the agency about the same person (same full name or a shared
+    phone, e-mail or handle of a subject). Linkage finds more; this is the explainable
+    floor."""
+    # Only subjects on both sides: a witness or reporting party named here is not who
+    # this report is about, and must not make it look like a pattern.
+    names, contacts = _identifiers(m for m in mentions if m.role == MentionRole.SUBJECT)
     if not names and not contacts:
         return 0
     candidates = db.execute(
@@ -85,7 +88,7 @@ def earlier_reports_about(db: Session, agency_id: int, mentions: list[MentionIn]
         .join(Report)
         .where(
             or_(Report.owner_agency_id == agency_id, Report.routed_agency_id == agency_id),
-            Mention.role == "subject",
+            Mention.role == MentionRole.SUBJECT.value,
         )
     ).scalars()
     matched: set[int] = set()
@@ -248,6 +251,20 @@ def file_report(
             data={"level": triage.level, "score": triage.score},
         )
     )
+    if report.shares:
+        # Sharing at filing is a dissemination like any other: logged and audited.
+        shared = [share.agency_id for share in report.shares]
+        db.add(
+            ReportEvent(
+                report_id=report.id,
+                kind="shared",
+                agency_id=filing.owner_agency_id,
+                user_id=actor.user_id,
+                at=now,
+                summary=f"Shared at filing with agencies {shared}",
+                data={"agencies": shared},
+            )
+        )
     search.index_report(db, report)
     audit.record(
         db,
@@ -264,6 +281,16 @@ def file_report(
             "mentions": len(report.mentions),
         },
     )
+    if report.shares:
+        audit.record(
+            db,
+            actor=actor,
+            action="report.share",
+            object_type="report",
+            object_id=report.id,
+            agency_id=filing.owner_agency_id,
+            details={"agencies": [share.agency_id for share in report.shares]},
+        )
     return report, False
 
 
