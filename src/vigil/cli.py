@@ -26,6 +26,7 @@ from vigil.platform.models import Agency, User
 from vigil.platform.policy import PermissionDenied
 from vigil.platform.roles import AgencyKind, Role
 from vigil.platform.settings import ConfigurationError, Settings, check_settings
+from vigil.reports.retention_cli import retention_app
 from vigil.reports.triage_cli import triage_app
 
 app = typer.Typer(
@@ -42,6 +43,7 @@ app.add_typer(agency_app, name="agency")
 app.add_typer(audit_app, name="audit")
 app.add_typer(db_app, name="db")
 app.add_typer(triage_app, name="triage")
+app.add_typer(retention_app, name="retention")
 
 console = Console()
 errors = Console(stderr=True)
@@ -147,12 +149,15 @@ def serve(
 def run_server(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
+    from vigil.reports.jobs import start_scheduler
     from vigil.web.app import create_app
 
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     application = create_app(settings)
+    # Deadline escalation and retention run inside the server, on a schedule.
+    scheduler = start_scheduler(settings, application.state.session_factory)
     uvicorn.run(
         application,
         host=host,
@@ -162,6 +167,7 @@ def run_server(settings: Settings, host: str, port: int) -> None:
         access_log=False,
         server_header=False,
     )
+    scheduler.shutdown()
 
 
 @app.command()

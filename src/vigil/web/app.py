@@ -80,9 +80,21 @@ def create_app(
 
 def _include_routers(app: FastAPI, settings: Settings) -> None:
     from vigil.platform.routes import account, admin, api, audit_pages, auth, sso
+    from vigil.reports import escalation_routes, retention_routes, routing_admin_routes
     from vigil.web import routes as shell
 
-    for module in (shell, auth, sso, account, admin, audit_pages, api):
+    for module in (
+        shell,
+        auth,
+        sso,
+        account,
+        admin,
+        audit_pages,
+        api,
+        retention_routes,  # before the report pages: /reports/retention is not a report id
+        escalation_routes,
+        routing_admin_routes,
+    ):
         router: Any = module.router
         app.include_router(router)
     if settings.oidc_issuer:

@@ -1,0 +1,82 @@
+"""The jobs `vigil serve` runs on a schedule: deadline escalation and retention.
+
+APScheduler's BackgroundScheduler runs them in a thread of the server process,
+every ``scheduled_jobs_interval_minutes`` and once at start-up. Each run is one
+transaction as the command-line actor "scheduler"; attachment files are deleted
+only after the purge committed. A failing run is logged by exception type alone
+(messages can carry personal data: SQL parameters, narratives) and the next run
+tries again; nothing a job does can stop the server.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from apscheduler.schedulers.background import (  # type: ignore[import-untyped]
+    BackgroundScheduler,
+)
+from sqlalchemy.orm import Session, sessionmaker
+
+from vigil.platform.actor import command_line
+from vigil.platform.database import transaction
+from vigil.platform.settings import Settings
+from vigil.platform.types import utcnow
+from vigil.reports import escalation, retention
+
+log = logging.getLogger("vigil.jobs")
+SCHEDULER_ACTOR = command_line("scheduler")
+
+
+def escalation_job(settings: Settings, session_factory: sessionmaker[Session]) -> None:
+    try:
+        with transaction(session_factory) as db:
+            count = escalation.escalate_breaches(db, settings=settings, actor=SCHEDULER_ACTOR)
+    except Exception as error:
+        log.error("scheduled escalation failed: %s", type(error).__name__)
+        return
+    if count:
+        log.info("escalated %d reports past their acknowledgement deadline", count)
+
+
+def retention_job(settings: Settings, session_factory: sessionmaker[Session]) -> None:
+    try:
+        with transaction(session_factory) as db:
+            result = retention.run_retention(db, actor=SCHEDULER_ACTOR, settings=settings)
+        removed = retention.remove_files(session_factory, settings, result.files_to_delete)
+    except Exception as error:
+        log.error("scheduled retention run failed: %s", type(error).__name__)
+        return
+    if result.queued_for_review or result.purged:
+        log.info(
+            "retention: %d queued for review, %d purged, %d attachment files deleted",
+            result.queued_for_review,
+            result.purged,
+            removed,
+        )
+
+
+def start_scheduler(
+    settings: Settings,
+    session_factory: sessionmaker[Session],
+    *,
+    interval: timedelta | None = None,
+) -> BackgroundScheduler:
+    """Start the scheduled jobs in a background thread; the caller shuts it down."""
+    every = interval or timedelta(minutes=settings.scheduled_jobs_interval_minutes)
+    scheduler = BackgroundScheduler(
+        timezone="UTC",
+        # One run of each job at a time; runs missed while one was slow are not replayed.
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+    )
+    for job_id, job in (("escalation", escalation_job), ("retention", retention_job)):
+        scheduler.add_job(
+            job,
+            "interval",
+            seconds=every.total_seconds(),
+            args=(settings, session_factory),
+            id=job_id,
+            next_run_time=utcnow(),
+        )
+    scheduler.start()
+    return scheduler
