@@ -31,8 +31,13 @@ PUBLIC_ROUTES = frozenset(
         "/logout",
         "/static",
         "/api/v1/openapi.json",
+        "/tip",
+        "/tip/follow-up",
+        "/api/v1/tips",
     }
 )
+# Routes that take file uploads: their bodies may be as large as max_upload_request_bytes.
+UPLOAD_ROUTES = frozenset({"/tip"})
 
 API_DESCRIPTION = """\
 Vigil's JSON API. Authenticate with an API token (create one on your account page)
@@ -73,14 +78,24 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # The last added is the outermost: the request context wraps the size limit, so a
     # refused body still gets the security headers and a request id.
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_request_bytes,
+        upload_paths=UPLOAD_ROUTES,
+        upload_max_bytes=settings.max_upload_request_bytes,
+    )
     app.add_middleware(RequestContextMiddleware, vigil_app=app)
     return app
 
 
 def _include_routers(app: FastAPI, settings: Settings) -> None:
     from vigil.platform.routes import account, admin, api, audit_pages, auth, sso
-    from vigil.reports import escalation_routes, retention_routes, routing_admin_routes
+    from vigil.reports import (
+        escalation_routes,
+        retention_routes,
+        routing_admin_routes,
+        tipline_routes,
+    )
     from vigil.web import routes as shell
 
     for module in (
@@ -94,6 +109,7 @@ def _include_routers(app: FastAPI, settings: Settings) -> None:
         retention_routes,  # before the report pages: /reports/retention is not a report id
         escalation_routes,
         routing_admin_routes,
+        tipline_routes,
     ):
         router: Any = module.router
         app.include_router(router)
