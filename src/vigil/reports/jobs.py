@@ -64,6 +64,8 @@ def start_scheduler(
 ) -> BackgroundScheduler:
     """Start the scheduled jobs in a background thread; the caller shuts it down."""
     every = interval or timedelta(minutes=settings.scheduled_jobs_interval_minutes)
+    # APScheduler narrates every run at INFO; the jobs log what they did themselves.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     scheduler = BackgroundScheduler(
         timezone="UTC",
         # One run of each job at a time; runs missed while one was slow are not replayed.
