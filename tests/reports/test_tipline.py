@@ -512,6 +512,20 @@ def test_a_purged_tip_says_it_is_no_longer_held(line: Line) -> None:
         assert count(db, ReportMessage) == 0
 
 
+def test_a_tip_deleted_by_retention_gets_the_generic_answer_that_says_so(line: Line) -> None:
+    tipster = line.browser()
+    receipt, code = shown(send_tip(tipster))
+    with line.db() as db:
+        db.delete(report_by_receipt(db, receipt))  # what the retention purge does
+        db.commit()
+    response = tipster.post("/tip/follow-up", data={"code": code})
+    assert response.status_code == 422
+    assert "We could not find a tip with that code." in response.text
+    assert "an older tip may no longer be held" in response.text
+    spanish = tipster.post("/tip/follow-up?lang=es", data={"code": code})
+    assert "puede ya no conservarse" in spanish.text
+
+
 # --- who may message and download -------------------------------------------------------
 
 

@@ -109,7 +109,8 @@ ENGLISH: dict[str, str] = {
     "code_input_label": "Follow-up code",
     "code_input_hint": "Like ABCDE-FGHJK-MNPQR-STVWX. Capital letters and dashes do not matter.",
     "show_messages": "Show messages",
-    "error_code": "We could not find a tip with that code. Check the code and try again.",
+    "error_code": "We could not find a tip with that code. Check the code and try again. "
+    "Tips are kept only for a limited time, so an older tip may no longer be held.",
     "purged": "This tip is no longer held: under the rules for how long tips are kept, "
     "it was deleted with its messages.",
     "conversation_title": "Tip {receipt}",
@@ -215,7 +216,8 @@ SPANISH: dict[str, str] = {
     "code_input_hint": "Como ABCDE-FGHJK-MNPQR-STVWX. No importan las mayúsculas ni los guiones.",
     "show_messages": "Ver mensajes",
     "error_code": "No encontramos una denuncia con ese código. Revise el código e "
-    "inténtelo de nuevo.",
+    "inténtelo de nuevo. Las denuncias se guardan solo por un tiempo limitado, así que "
+    "una denuncia antigua puede ya no conservarse.",
     "purged": "Esta denuncia ya no se conserva: según las reglas sobre cuánto tiempo se "
     "guardan las denuncias, se eliminó junto con sus mensajes.",
     "conversation_title": "Denuncia {receipt}",
