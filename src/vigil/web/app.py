@@ -90,12 +90,14 @@ def create_app(
 
 def _include_routers(app: FastAPI, settings: Settings) -> None:
     from vigil.platform.routes import account, admin, api, audit_pages, auth, sso
+    from vigil.reports import api as reports_api
     from vigil.reports import (
         escalation_routes,
         retention_routes,
         routing_admin_routes,
         tipline_routes,
     )
+    from vigil.reports import routes as reports
     from vigil.web import routes as shell
 
     for module in (
@@ -107,6 +109,8 @@ def _include_routers(app: FastAPI, settings: Settings) -> None:
         audit_pages,
         api,
         retention_routes,  # before the report pages: /reports/retention is not a report id
+        reports,
+        reports_api,
         escalation_routes,
         routing_admin_routes,
         tipline_routes,

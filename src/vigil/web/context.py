@@ -118,7 +118,9 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
     @staticmethod
     def _secure(response: Response, nonce: str, tls: bool, request: Request) -> None:
         headers = response.headers
-        headers["Content-Security-Policy"] = content_security_policy(nonce)
+        # A route may set a stricter policy of its own (downloads: sandbox, no sources).
+        if "content-security-policy" not in headers:
+            headers["Content-Security-Policy"] = content_security_policy(nonce)
         headers["X-Content-Type-Options"] = "nosniff"
         headers["Referrer-Policy"] = "no-referrer"
         headers["X-Frame-Options"] = "DENY"
