@@ -20,7 +20,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from vigil.platform import accounts, audit, migrate
 from vigil.platform.actor import Actor, command_line
-from vigil.platform.database import check_durability, make_engine, make_sessionmaker, transaction
+from vigil.platform.database import (
+    begin_read_only,
+    check_durability,
+    make_engine,
+    make_sessionmaker,
+    transaction,
+)
 from vigil.platform.errors import Conflict, InvalidInput, NotFound
 from vigil.platform.models import Agency, User
 from vigil.platform.policy import PermissionDenied
@@ -359,6 +365,7 @@ def audit_verify() -> None:
             progress.update(task, completed=done, total=total)
 
         with factory() as db:
+            begin_read_only(db)  # one snapshot; writers carry on meanwhile
             result = audit.verify(
                 db, checkpoint_key=key, progress=report, external_checkpoints=outside
             )
@@ -425,7 +432,10 @@ def audit_export(
     count = 0
     try:
         with transaction(factory) as db:
-            for event in audit.export_events(db, actor=operator_actor(), filters=filters):
+            events = audit.export_events(db, actor=operator_actor(), filters=filters)
+            db.commit()  # the record of this export is durable before any event leaves
+            begin_read_only(db)
+            for event in events:
                 handle.write(json.dumps(event, ensure_ascii=False, sort_keys=True) + "\n")
                 count += 1
     finally:

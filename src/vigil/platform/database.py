@@ -25,6 +25,7 @@ NAMING_CONVENTION = {
 }
 
 SQLITE_SYNCHRONOUS_NAMES = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}
+READ_ONLY_OPTION = "vigil_read_only"
 
 
 class Base(DeclarativeBase):
@@ -61,6 +62,11 @@ def _configure_sqlite(engine: Engine, settings: Settings) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get(READ_ONLY_OPTION):
+            # A long read (audit verify, export) must not hold the write lock: in WAL
+            # mode a deferred transaction reads one consistent snapshot and blocks no one.
+            connection.exec_driver_sql("BEGIN")
+            return
         # A deferred transaction that later writes can fail at once with SQLITE_BUSY
         # instead of waiting; taking the write lock up front serialises writers cleanly.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -96,6 +102,18 @@ def check_durability(engine: Engine) -> None:
                     "Set synchronous_commit to on (server, database, role or URL options)."
                 )
         connection.rollback()
+
+
+def begin_read_only(session: Session) -> None:
+    """Make the session's next transaction a consistent snapshot that never blocks
+    writers: a deferred BEGIN on SQLite, REPEATABLE READ READ ONLY on PostgreSQL.
+    Call it before the session's first query (or right after a commit)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(
+            execution_options={"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+        )
+    else:
+        session.connection(execution_options={READ_ONLY_OPTION: True})
 
 
 def make_sessionmaker(bind: Any, **kwargs: Any) -> sessionmaker[Session]:
