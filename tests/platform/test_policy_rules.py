@@ -18,6 +18,9 @@ from vigil.platform.roles import Role
 
 RULE_TYPES = {"agency", "user", "role_grant", "account", "api_token", "audit_event", "dashboard"}
 SCOPE_TYPES = {"agency", "user", "api_token", "audit_event"}
+# Object types of the intake domain, with their own case tables: tests/reports/
+# (test_report_policy.py, test_escalation.py, test_routing_admin.py).
+DOMAIN_RULE_TYPES = {"report", "notification", "routing_rule"}
 OPERATOR_ID, COUNTY_ID, CITY_ID = 1, 2, 3
 
 
@@ -58,16 +61,17 @@ SELF = a_user(100, COUNTY_ID)
 
 
 def test_every_object_type_is_registered_and_no_other():
-    assert set(policy._RULES) == RULE_TYPES  # a new type needs its cases added here
-    assert set(policy._SCOPES) == SCOPE_TYPES
+    # A new type needs its cases added here or in its domain's tests.
+    assert set(policy._RULES) == RULE_TYPES | DOMAIN_RULE_TYPES
+    assert set(policy._SCOPES) - DOMAIN_RULE_TYPES == SCOPE_TYPES
 
 
 @pytest.mark.parametrize(
     "call",
     [
-        lambda: policy.decide(ANALYST, "read", "report"),
-        lambda: policy.authorize(SYSADMIN, "read", "report"),
-        lambda: policy.scope(SYSADMIN, "list", "report"),
+        lambda: policy.decide(ANALYST, "read", "no_such_type"),
+        lambda: policy.authorize(SYSADMIN, "read", "no_such_type"),
+        lambda: policy.scope(SYSADMIN, "list", "no_such_type"),
         lambda: policy.decide(CLI, "read", ""),
     ],
     ids=["decide", "authorize", "scope", "empty"],
