@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import text
 
 from vigil.platform import policy
+from vigil.platform.policy.report_rules import READER_ROLES
 from vigil.platform.roles import Role
 from vigil.web.deps import ActorDep, SessionDep
 from vigil.web.templating import render
@@ -33,6 +34,33 @@ class Card:
 
 def dashboard_cards(roles: frozenset[Role]) -> list[Card]:
     cards = []
+    if roles & READER_ROLES:
+        cards.append(
+            Card(
+                "Triage queue",
+                "Tips, suspicious-activity reports and agency reports "
+                "for your agency, most urgent first.",
+                "/reports",
+                "Open the queue",
+            )
+        )
+        cards.append(
+            Card(
+                "File a report",
+                "Record a tip, a SAR or an agency report with the people it mentions.",
+                "/reports/new",
+                "File a report",
+            )
+        )
+    if Role.SUPERVISOR in roles:
+        cards.append(
+            Card(
+                "Retention reviews",
+                "Criminal intelligence and other records due for review or purge.",
+                "/reports/retention",
+                "Review records",
+            )
+        )
     if Role.AGENCY_ADMIN in roles or Role.SYSTEM_ADMIN in roles:
         cards.append(
             Card(
