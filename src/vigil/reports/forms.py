@@ -41,12 +41,15 @@ def _items(value: str) -> list[str]:
 
 
 def _when(value: str) -> datetime | str | None:
+    """The browser's datetime-local has no zone and the form says UTC; a time typed with
+    an offset keeps it."""
     if not value:
         return None
     try:
-        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+        moment = datetime.fromisoformat(value)
     except ValueError:
         return value  # left for validation to reject with a message
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def report_values(form: FormData) -> dict[str, Any]:
@@ -106,19 +109,34 @@ def to_report_create(values: dict[str, Any]) -> ReportCreate:
     return ReportCreate.model_validate(payload)
 
 
+# A rule about several fields (checked on the whole report or mention) is shown at the
+# first of these fields its message names; else at the first field of the group.
+REPORT_RULE_FIELDS = ("latitude", "longitude")
+MENTION_RULE_FIELDS = ("age_min", "age_max", "date_of_birth")
+
+
+def _named_in(message: str, fields: tuple[str, ...], default: str) -> str:
+    return next((field for field in fields if field in message), default)
+
+
 def field_errors(error: ValidationError, values: dict[str, Any]) -> dict[str, str]:
-    """Pydantic errors as {form field id: message} for the error summary."""
+    """Pydantic errors as {form field id: message}, for the summary and each field."""
     errors: dict[str, str] = {}
     slots = values.get("_mention_slots", [])
     for item in error.errors():
         location = [str(part) for part in item.get("loc", ())]
+        message = str(item.get("msg", "is not valid")).removeprefix("Value error, ")
         if location[:1] == ["mentions"] and len(location) >= 2 and location[1].isdigit():
             index = int(location[1])
             slot = slots[index] if index < len(slots) else index
-            name = location[2] if len(location) > 2 else "given_name"
+            if len(location) > 2:
+                name = location[2]
+            else:
+                name = _named_in(message, MENTION_RULE_FIELDS, "given_name")
             field = f"m{slot}_{name}"
+        elif location:
+            field = location[0]
         else:
-            field = location[0] if location else "narrative"
-        message = str(item.get("msg", "is not valid")).removeprefix("Value error, ")
+            field = _named_in(message, REPORT_RULE_FIELDS, "narrative")
         errors.setdefault(field, f"{field.replace('_', ' ')}: {message}")
     return errors
