@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -14,7 +15,7 @@ from starlette.datastructures import FormData
 from vigil.platform import accounts, policy
 from vigil.platform.errors import InvalidInput
 from vigil.platform.policy.markings import Tlp
-from vigil.platform.routes.forms import int_from_form, text_from_form
+from vigil.platform.routes.forms import int_from_form, text_from_form, whole_number
 from vigil.platform.types import utcnow
 from vigil.reports import file_classes, handling, service
 from vigil.reports.forms import MENTION_SLOTS, field_errors, report_values, to_report_create
@@ -30,7 +31,7 @@ from vigil.reports.vocabulary import (
     TargetType,
     UrgencyLevel,
 )
-from vigil.web.deps import ActorDep, SessionDep, SettingsDep
+from vigil.web.deps import ActorDep, PathId, SessionDep, SettingsDep
 from vigil.web.templating import render
 
 router = APIRouter(prefix="/reports", include_in_schema=False)
@@ -100,6 +101,18 @@ def queue(
         until=datetime.combine(until_day, time.min, UTC) + timedelta(days=1) if until_day else None,
         unassessed_only=not include_disposed,
     )
+    shown = {
+        "kind": kind or "",
+        "behavior": behavior or "",
+        "level": level or "",
+        "agency_id": agency_id or "",
+        "since": since or "",
+        "until": until or "",
+        "include_disposed": include_disposed,
+    }
+    # The page links keep the filters (ending in "&" so "page=" can follow).
+    kept = {name: "true" if value is True else value for name, value in shown.items() if value}
+    page_query = urlencode(kept) + "&" if kept else ""
     size = 50
     reports, total = service.list_reports(
         db, actor=actor, filters=filters, limit=size, offset=(page - 1) * size
@@ -114,15 +127,8 @@ def queue(
             "pages": max(1, (total + size - 1) // size),
             "now": utcnow(),
             "errors": errors,
-            "filters": {
-                "kind": kind or "",
-                "behavior": behavior or "",
-                "level": level or "",
-                "agency_id": agency_id or "",
-                "since": since or "",
-                "until": until or "",
-                "include_disposed": include_disposed,
-            },
+            "filters": shown,
+            "page_query": page_query,
             "kinds": list(ReportKind),
             "behaviors": list(Behavior),
             "levels": list(UrgencyLevel),
@@ -248,7 +254,7 @@ def report_page(
 
 @router.get("/{report_id}", response_class=HTMLResponse)
 def show_report(
-    request: Request, report_id: int, db: SessionDep, actor: ActorDep, done: str | None = None
+    request: Request, report_id: PathId, db: SessionDep, actor: ActorDep, done: str | None = None
 ) -> HTMLResponse:
     return report_page(request, db, actor, report_id, flash=DONE.get(done or ""))
 
@@ -275,7 +281,7 @@ async def _act(
 
 @router.post("/{report_id}/acknowledge")
 async def acknowledge(
-    request: Request, report_id: int, db: SessionDep, actor: ActorDep
+    request: Request, report_id: PathId, db: SessionDep, actor: ActorDep
 ) -> Response:
     return await _act(
         request,
@@ -288,7 +294,7 @@ async def acknowledge(
 
 
 @router.post("/{report_id}/dispose")
-async def dispose(request: Request, report_id: int, db: SessionDep, actor: ActorDep) -> Response:
+async def dispose(request: Request, report_id: PathId, db: SessionDep, actor: ActorDep) -> Response:
     return await _act(
         request,
         db,
@@ -307,7 +313,7 @@ async def dispose(request: Request, report_id: int, db: SessionDep, actor: Actor
 
 @router.post("/{report_id}/route")
 async def route(
-    request: Request, report_id: int, db: SessionDep, actor: ActorDep, settings: SettingsDep
+    request: Request, report_id: PathId, db: SessionDep, actor: ActorDep, settings: SettingsDep
 ) -> Response:
     def act(form: FormData) -> object:
         agency_id = int_from_form(form, "agency_id")
@@ -327,7 +333,7 @@ async def route(
 
 @router.post("/{report_id}/level")
 async def override(
-    request: Request, report_id: int, db: SessionDep, actor: ActorDep, settings: SettingsDep
+    request: Request, report_id: PathId, db: SessionDep, actor: ActorDep, settings: SettingsDep
 ) -> Response:
     return await _act(
         request,
@@ -347,7 +353,7 @@ async def override(
 
 
 @router.post("/{report_id}/share")
-async def share(request: Request, report_id: int, db: SessionDep, actor: ActorDep) -> Response:
+async def share(request: Request, report_id: PathId, db: SessionDep, actor: ActorDep) -> Response:
     return await _act(
         request,
         db,
@@ -358,8 +364,10 @@ async def share(request: Request, report_id: int, db: SessionDep, actor: ActorDe
             actor=actor,
             report_id=report_id,
             agency_ids=[
-                int(v) for v in form.getlist("agency_ids") if isinstance(v, str) and v.isdigit()
-            ][:100],
+                number
+                for v in form.getlist("agency_ids")[:100]
+                if isinstance(v, str) and (number := whole_number(v)) is not None
+            ],
             reason=text_from_form(form, "reason", 3000),
         ),
         "shared",
@@ -368,7 +376,7 @@ async def share(request: Request, report_id: int, db: SessionDep, actor: ActorDe
 
 @router.post("/{report_id}/promote-sar")
 async def promote_sar(
-    request: Request, report_id: int, db: SessionDep, actor: ActorDep, settings: SettingsDep
+    request: Request, report_id: PathId, db: SessionDep, actor: ActorDep, settings: SettingsDep
 ) -> Response:
     def act(form: FormData) -> object:
         value = text_from_form(form, "behavior", 60)
@@ -388,7 +396,7 @@ async def promote_sar(
 
 @router.post("/{report_id}/promote-intelligence")
 async def promote_intelligence(
-    request: Request, report_id: int, db: SessionDep, actor: ActorDep, settings: SettingsDep
+    request: Request, report_id: PathId, db: SessionDep, actor: ActorDep, settings: SettingsDep
 ) -> Response:
     return await _act(
         request,
