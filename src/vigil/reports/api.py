@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response, status
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
-from vigil.platform.errors import InvalidInput
 from vigil.reports import file_classes, handling, service
-from vigil.reports.schemas import Receipt, ReportCreate, ReportPublic, ReportSummary
+from vigil.reports.schemas import (
+    Receipt,
+    ReportCreate,
+    ReportPublic,
+    ReportSummary,
+    RowId,
+    Strict,
+)
 from vigil.reports.vocabulary import Behavior, ReportKind, Source, UrgencyLevel
-from vigil.web.deps import ActorDep, SessionDep, SettingsDep
+from vigil.web.deps import ActorDep, PathId, QueryId, SessionDep, SettingsDep
 
 PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 router = APIRouter(
@@ -96,9 +101,9 @@ def list_reports(
     kind: ReportKind | None = None,
     behavior: Behavior | None = None,
     level: UrgencyLevel | None = None,
-    agency_id: int | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    agency_id: QueryId = None,
+    since: AwareDatetime | None = None,
+    until: AwareDatetime | None = None,
     include_disposed: bool = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
@@ -123,25 +128,27 @@ def list_reports(
 
 
 @router.get("/{report_id}")
-def get_report(report_id: int, actor: ActorDep, db: SessionDep) -> ReportPublic:
+def get_report(report_id: PathId, actor: ActorDep, db: SessionDep) -> ReportPublic:
     """One report (every read is audited)."""
     return public(service.get_report(db, actor=actor, report_id=report_id))
 
 
 @router.post("/{report_id}/acknowledge")
-def acknowledge(report_id: int, actor: ActorDep, db: SessionDep) -> ReportSummary:
+def acknowledge(report_id: PathId, actor: ActorDep, db: SessionDep) -> ReportSummary:
     return ReportSummary.model_validate(
         handling.acknowledge_report(db, actor=actor, report_id=report_id)
     )
 
 
-class DispositionIn(BaseModel):
+class DispositionIn(Strict):
     disposition: str = Field(max_length=60, description=", ".join(handling.DISPOSITIONS))
     outcome: str = Field(max_length=2000)
 
 
 @router.post("/{report_id}/disposition")
-def dispose(report_id: int, body: DispositionIn, actor: ActorDep, db: SessionDep) -> ReportSummary:
+def dispose(
+    report_id: PathId, body: DispositionIn, actor: ActorDep, db: SessionDep
+) -> ReportSummary:
     """Record what was done and the outcome; the report leaves the queue."""
     return ReportSummary.model_validate(
         handling.dispose_report(
@@ -150,14 +157,14 @@ def dispose(report_id: int, body: DispositionIn, actor: ActorDep, db: SessionDep
     )
 
 
-class RouteIn(BaseModel):
-    agency_id: int
+class RouteIn(Strict):
+    agency_id: RowId
     reason: str = Field(max_length=2000)
 
 
 @router.post("/{report_id}/route")
 def route(
-    report_id: int, body: RouteIn, actor: ActorDep, db: SessionDep, settings: SettingsDep
+    report_id: PathId, body: RouteIn, actor: ActorDep, db: SessionDep, settings: SettingsDep
 ) -> ReportSummary:
     return ReportSummary.model_validate(
         handling.route_report(
@@ -171,14 +178,14 @@ def route(
     )
 
 
-class LevelIn(BaseModel):
+class LevelIn(Strict):
     level: UrgencyLevel
     reason: str = Field(max_length=2000)
 
 
 @router.post("/{report_id}/level")
 def override_level(
-    report_id: int, body: LevelIn, actor: ActorDep, db: SessionDep, settings: SettingsDep
+    report_id: PathId, body: LevelIn, actor: ActorDep, db: SessionDep, settings: SettingsDep
 ) -> ReportSummary:
     """Override the computed urgency level, with a reason (audited)."""
     return ReportSummary.model_validate(
@@ -193,29 +200,29 @@ def override_level(
     )
 
 
-class ShareIn(BaseModel):
-    agency_ids: list[int] = Field(min_length=1, max_length=100)
+class ShareIn(Strict):
+    agency_ids: list[RowId] = Field(min_length=1, max_length=100)
     reason: str = Field(max_length=2000)
 
 
 @router.post("/{report_id}/shares")
-def share(report_id: int, body: ShareIn, actor: ActorDep, db: SessionDep) -> ReportPublic:
+def share(report_id: PathId, body: ShareIn, actor: ActorDep, db: SessionDep) -> ReportPublic:
     """Share with named agencies that need to know (recorded as a dissemination)."""
-    return public(
-        handling.share_report(
-            db, actor=actor, report_id=report_id, agency_ids=body.agency_ids, reason=body.reason
-        )
+    handling.share_report(
+        db, actor=actor, report_id=report_id, agency_ids=body.agency_ids, reason=body.reason
     )
+    # The answer is the whole report: a read, audited like any other.
+    return public(service.get_report(db, actor=actor, report_id=report_id))
 
 
-class SarIn(BaseModel):
+class SarIn(Strict):
     behavior: Behavior
     nexus: str = Field(max_length=5000)
 
 
 @router.post("/{report_id}/promote-sar")
 def promote_sar(
-    report_id: int, body: SarIn, actor: ActorDep, db: SessionDep, settings: SettingsDep
+    report_id: PathId, body: SarIn, actor: ActorDep, db: SessionDep, settings: SettingsDep
 ) -> ReportSummary:
     """A supervisor vets a tip/lead as a suspicious-activity report."""
     return ReportSummary.model_validate(
@@ -230,18 +237,16 @@ def promote_sar(
     )
 
 
-class IntelligenceIn(BaseModel):
+class IntelligenceIn(Strict):
     predicate: str = Field(max_length=5000)
     justification: str = Field(max_length=5000)
 
 
 @router.post("/{report_id}/promote-intelligence")
 def promote_intelligence(
-    report_id: int, body: IntelligenceIn, actor: ActorDep, db: SessionDep, settings: SettingsDep
+    report_id: PathId, body: IntelligenceIn, actor: ActorDep, db: SessionDep, settings: SettingsDep
 ) -> ReportSummary:
     """Keep as criminal intelligence: needs a documented criminal predicate."""
-    if not body.predicate.strip():
-        raise InvalidInput({"predicate": "A criminal predicate is required."})
     return ReportSummary.model_validate(
         file_classes.promote_to_intelligence(
             db,

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from vigil.platform.policy.markings import Tlp
+from vigil.platform.schemas import MAX_ID, storable_text
 from vigil.reports.vocabulary import Behavior, MentionRole, ReportKind, Sex, TargetType
 
 MAX_NARRATIVE = 50_000
 MAX_LIST = 20
 ShortText = Field(default=None, max_length=200)
+# An id that can name a row (a larger number would make the driver fail, not the lookup).
+RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 def _clean_list(values: list[str], max_length: int) -> list[str]:
@@ -27,7 +30,20 @@ def _clean_list(values: list[str], max_length: int) -> list[str]:
 
 
 class Strict(BaseModel):
+    """No unknown fields; text (alone or in a list) that a database column can store."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return storable_text(value)
+        if isinstance(value, list):
+            for item in value:
+                if isinstance(item, str):
+                    storable_text(item)
+        return value
 
 
 class MentionIn(Strict):
@@ -108,8 +124,8 @@ class ReportCreate(Strict):
         "never kept past the tip/lead limit.",
     )
     mentions: list[MentionIn] = Field(default_factory=list, max_length=50)
-    shared_agency_ids: list[int] = Field(default_factory=list, max_length=100)
-    recipient_user_ids: list[int] = Field(
+    shared_agency_ids: list[RowId] = Field(default_factory=list, max_length=100)
+    recipient_user_ids: list[RowId] = Field(
         default_factory=list,
         max_length=100,
         description="Named recipients (TLP:RED). The filer is always one.",
