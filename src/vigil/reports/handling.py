@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vigil.platform import audit
@@ -49,6 +51,17 @@ def _text(value: str, field: str, minimum: int = 5, maximum: int = 2000) -> str:
     if not minimum <= len(value) <= maximum:
         raise InvalidInput({field: f"Write {minimum} to {maximum} characters."})
     return value
+
+
+def _clock_start(db: Session, report: Report) -> datetime:
+    """When the acknowledgement clock started: at filing, or at the last routing (which
+    hands the report to an agency that has not seen it)."""
+    routed_at = db.execute(
+        select(func.max(ReportEvent.at)).where(
+            ReportEvent.report_id == report.id, ReportEvent.kind == "routed"
+        )
+    ).scalar_one_or_none()
+    return routed_at or report.reported_at
 
 
 def route_report(
@@ -147,7 +160,7 @@ def override_level(
     previous = report.effective_level
     report.level_override = None if chosen.value == report.urgency_level else chosen.value
     if report.acknowledged_at is None:
-        report.ack_due_at = ack_deadline(settings, chosen.value, report.reported_at)
+        report.ack_due_at = ack_deadline(settings, chosen.value, _clock_start(db, report))
     _event(
         db,
         report,
