@@ -93,7 +93,7 @@ def queue(
     except InvalidInput as invalid:
         errors, since_day, until_day = invalid.errors, None, None
     filters = service.QueueFilter(
-        agency_id=int(agency_id) if agency_id and agency_id.isdigit() else None,
+        agency_id=whole_number(agency_id) if agency_id else None,
         kind=kind if kind in ReportKind.__members__.values() else None,
         behavior=behavior if behavior in Behavior.__members__.values() else None,
         level=level if level in UrgencyLevel.__members__.values() else None,
