@@ -23,6 +23,7 @@ from vigil.reports import handling, service
 from vigil.reports.models import Report, ReportEvent, ReportShare
 
 MINUTE = timedelta(minutes=1)
+DAY = timedelta(days=1)
 
 
 class World:
@@ -105,6 +106,29 @@ def test_routing_follows_an_overridden_level(db, world, settings):
         reason="Their campus, their officers.",
     )
     assert abs(report.ack_due_at - (utcnow() + timedelta(minutes=15))) < MINUTE  # type: ignore[operator]
+
+
+def test_a_level_override_after_routing_counts_from_the_routing(db, world, settings):
+    report = make_report(db, agency=world.home, level="low", reported_at=utcnow() - 3 * DAY)
+    handling.route_report(
+        db,
+        actor=world.analyst,
+        settings=settings,
+        report_id=report.id,
+        agency_id=world.partner.id,
+        reason="The student attends a district school.",
+    )
+    routed_at = utcnow()
+    handling.override_level(
+        db,
+        actor=world.partner_analyst,
+        settings=settings,
+        report_id=report.id,
+        level="high",
+        reason="Their counsellor says he has a plan.",
+    )
+    # Four hours from the routing, not from the filing three days ago (already overdue).
+    assert abs(report.ack_due_at - (routed_at + timedelta(hours=4))) < MINUTE  # type: ignore[operator]
 
 
 @pytest.mark.parametrize(

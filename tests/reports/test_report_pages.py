@@ -169,6 +169,8 @@ def test_the_queue_filters(site):
     assert rows(since="2026-03-11") == {sar.id, routed.id}
     assert rows(until="2026-03-12") == {tip.id, sar.id}
     assert rows(since="2026-03-11", until="2026-03-12") == {sar.id}
+    for odd in ("²", "٣", "999999999999", "-1"):  # not an agency: no filter, no crash
+        assert rows(agency_id=odd) == {tip.id, sar.id, routed.id}, odd
     refused = browser.get("/reports", params={"since": "2026-13-45"})
     assert refused.status_code == 422 and "YYYY-MM-DD" in refused.text
 
@@ -324,12 +326,14 @@ def test_hostile_text_in_every_field_is_shown_inert(site):
     form = {**FORM}
     for name in TEXT_FIELDS:
         form[name] = HOSTILE.format(name)
+    form["narrative"] += " He said he will shoot <b>everyone</b> tomorrow."
     for name in MENTION_FIELDS:
         form[f"m0_{name}"] = HOSTILE.format(name)
     response = browser.post("/reports", form)
     assert response.status_code == 303, response.text
     page = browser.get(response.headers["location"]).text
     assert "<script>alert" not in page and "<img src=x" not in page
+    assert "<mark" in page  # triage words are still highlighted around the escaped text
     for name in (*TEXT_FIELDS, *MENTION_FIELDS):
         assert str(escape(f'<script>alert("{name}")</script>')) in page, name
     # And on the form shown again after an error.
