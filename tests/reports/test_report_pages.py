@@ -185,7 +185,7 @@ def test_the_next_page_keeps_the_filters(site):
     assert "51 reports, page 1 of 2" in first.text
     link = re.search(r'href="([^"]*page=2[^"]*)"', first.text)
     assert link, first.text
-    second = browser.get("/reports" + html.unescape(link.group(1)).removeprefix("/reports"))
+    second = browser.get("/reports" + html.unescape(link.group(1)))
     assert len(listed(second)) == 1
     assert "51 reports, page 2 of 2" in second.text
 
@@ -442,7 +442,7 @@ def test_every_action_form_works_and_lands_in_the_history(site):
         "Criminal predicate: " + PREDICATE,
         "Justification: " + JUSTIFICATION,
     ):
-        assert html.escape(seen, quote=False) in history or seen in history, seen
+        assert seen in history, seen
     log = history[history.index("Dissemination log") :]
     assert "He attends their school" in log and str(site.partner.id) in log
     assert not action_form(page, f"{url}/dispose")  # disposed: no second disposition
