@@ -95,6 +95,7 @@ def _include_routers(app: FastAPI, settings: Settings) -> None:
         escalation_routes,
         retention_routes,
         routing_admin_routes,
+        search_routes,
         tipline_routes,
     )
     from vigil.reports import routes as reports
@@ -113,6 +114,7 @@ def _include_routers(app: FastAPI, settings: Settings) -> None:
         reports_api,
         escalation_routes,
         routing_admin_routes,
+        search_routes,
         tipline_routes,
     ):
         router: Any = module.router
