@@ -240,6 +240,7 @@ def count_filed(site: Site) -> tuple[int, int, int]:
 def test_filing_through_the_form(site):
     browser = site.browser(site.analyst)
     assert browser.get("/reports/new").status_code == 200
+    before = count_filed(site)
     response = browser.post("/reports", FORM)
     assert response.status_code == 303
     report_id = int(response.headers["location"].split("/")[2].split("?")[0])
@@ -255,7 +256,7 @@ def test_filing_through_the_form(site):
     assert subject.addresses == ["12 Elm Street", "9 Oak Road, Apt 4"]
     assert str(subject.date_of_birth) == "2009-03-14" and subject.sex == "male"
     assert (witness.role, witness.age_min, witness.age_max) == ("witness", 15, 17)
-    assert count_filed(site) == (1, 2, 1)
+    assert count_filed(site) == tuple(n + added for n, added in zip(before, (1, 2, 1), strict=True))
 
 
 def test_a_time_with_an_offset_keeps_its_offset(site):
