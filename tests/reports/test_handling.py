@@ -337,7 +337,12 @@ def test_what_a_shared_agency_may_read(db, world, marking, partner_reads):
     report = make_report(db, agency=world.home, marking=marking, recipients=[named])
     world.analyst = actor_for(named)
     assert not policy.decide(world.partner_analyst, "read", "report", report)
-    share(db, world, report, world.partner)
+    if partner_reads:
+        share(db, world, report, world.partner)
+    else:  # a share that would give no access is refused, not logged as a dissemination
+        with pytest.raises(InvalidInput, match="does not reach other agencies"):
+            share(db, world, report, world.partner)
+        assert not report.shares
     assert policy.decide(world.partner_analyst, "read", "report", report) is partner_reads
     assert (report.id in queue(db, world.partner_analyst)) is partner_reads
     assert not policy.decide(world.other_analyst, "read", "report", report)
@@ -378,3 +383,18 @@ def test_only_the_owning_agency_shares(db, world):
             agency_ids=[world.other.id],
             reason="They might want it.",
         )
+
+
+def test_a_red_report_cannot_be_routed_to_another_agencys_queue(db, world, settings):
+    named = make_user(db, agency=world.home, roles={Role.ANALYST})
+    report = make_report(db, agency=world.home, marking="RED", recipients=[named])
+    with pytest.raises(InvalidInput, match="cannot be routed"):
+        handling.route_report(
+            db,
+            actor=actor_for(named),
+            settings=settings,
+            report_id=report.id,
+            agency_id=world.partner.id,
+            reason="Their jurisdiction.",
+        )
+    assert report.routed_agency_id == world.home.id

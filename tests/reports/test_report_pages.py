@@ -259,6 +259,19 @@ def test_filing_through_the_form(site):
     assert count_filed(site) == tuple(n + added for n, added in zip(before, (1, 2, 1), strict=True))
 
 
+def test_a_form_sent_twice_files_one_report(site):
+    browser = site.browser(site.analyst)
+    page = browser.get("/reports/new")
+    found = re.search(r'name="submission_id" value="([0-9a-f]+)"', page.text)
+    assert found, "the filing form carries a one-time submission id"
+    before = count_filed(site)
+    first = browser.post("/reports", {**FORM, "submission_id": found.group(1)})
+    again = browser.post("/reports", {**FORM, "submission_id": found.group(1)})
+    assert first.status_code == again.status_code == 303
+    assert first.headers["location"].split("?")[0] == again.headers["location"].split("?")[0]
+    assert count_filed(site)[0] == before[0] + 1
+
+
 def test_a_time_with_an_offset_keeps_its_offset(site):
     browser = site.browser(site.analyst)
     response = browser.post("/reports", {**FORM, "occurred_at": "2026-05-01T14:30-05:00"})

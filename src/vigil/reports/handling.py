@@ -11,6 +11,7 @@ from vigil.platform import audit
 from vigil.platform.actor import Actor
 from vigil.platform.errors import InvalidInput
 from vigil.platform.models import Agency
+from vigil.platform.policy.markings import Tlp
 from vigil.platform.settings import Settings
 from vigil.platform.types import utcnow
 from vigil.reports.models import Report, ReportEvent, ReportShare
@@ -69,6 +70,16 @@ def route_report(
 ) -> Report:
     """Send a report to the agency responsible for it (a manual routing decision)."""
     report = managed_report(db, actor=actor, report_id=report_id, action="route")
+    if report.marking == Tlp.RED.value and agency_id != report.routed_agency_id:
+        # Nobody there is a named recipient: the report would sit unseen on their queue.
+        raise InvalidInput(
+            {
+                "agency_id": (
+                    "A TLP:RED report reaches named recipients only and cannot be routed to "
+                    "another agency's queue."
+                )
+            }
+        )
     agency = db.get(Agency, agency_id)
     if agency is None or not agency.active:
         raise InvalidInput({"agency_id": "Choose an active agency."})
@@ -187,6 +198,16 @@ def share_report(
 ) -> Report:
     """Share with named agencies (need-to-know). Recorded as a dissemination."""
     report = managed_report(db, actor=actor, report_id=report_id, action="share")
+    if report.marking in (Tlp.AMBER_STRICT.value, Tlp.RED.value):
+        # A share would be logged as a dissemination yet give no access: refuse it.
+        raise InvalidInput(
+            {
+                "agency_ids": (
+                    f"TLP:{report.marking} does not reach other agencies. Change the marking "
+                    "to TLP:AMBER first if they need to know."
+                )
+            }
+        )
     reason = _text(reason, "reason")
     known = set(db.execute(select(Agency.id).where(Agency.id.in_(agency_ids))).scalars())
     if not agency_ids or known != set(agency_ids):

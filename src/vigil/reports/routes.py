@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlencode
@@ -69,6 +70,7 @@ def _form_context(request: Request, db: SessionDep) -> dict[str, object]:
         "sexes": list(Sex),
         "slots": range(MENTION_SLOTS),
         "agencies": accounts.list_agencies(db, actor=actor),
+        "submission_id": secrets.token_hex(16),
     }
 
 
@@ -164,7 +166,12 @@ async def file_report(
     try:
         data = to_report_create(values)
         report, _ = service.create_report(
-            db, actor=actor, settings=settings, data=data, source=Source.WEB
+            db,
+            actor=actor,
+            settings=settings,
+            data=data,
+            source=Source.WEB,
+            idempotency_key=submission_key(form),
         )
     except ValidationError as invalid:
         return render(
@@ -185,6 +192,12 @@ async def file_report(
             status_code=422,
         )
     return RedirectResponse(f"/reports/{report.id}?done=filed", status_code=303)
+
+
+def submission_key(form: FormData) -> str | None:
+    """The form's one-time id: a double click or a resent form files the report once."""
+    value = text_from_form(form, "submission_id", 64)
+    return f"web:{value}" if value and value.isascii() and value.isalnum() else None
 
 
 def report_page(
