@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 
@@ -34,3 +35,19 @@ def highlighted(narrative: str, rules: list[dict[str, Any]]) -> list[Segment]:
     if position < len(narrative):
         segments.append(Segment(narrative[position:]))
     return segments
+
+
+def time_left(due: datetime, now: datetime) -> str:
+    """'2 h 05 min left' or '3 days overdue': how an analyst reads a deadline."""
+    seconds = int((due - now).total_seconds())
+    late, seconds = seconds < 0, abs(seconds)
+    days, rest = divmod(seconds, 86_400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        amount = f"{days} day{'s' if days != 1 else ''} {hours} h"
+    elif hours:
+        amount = f"{hours} h {minutes:02d} min"
+    else:
+        amount = f"{minutes} min"
+    return f"{amount} overdue" if late else f"{amount} left"

@@ -21,7 +21,7 @@ from vigil.platform.types import utcnow
 from vigil.reports import file_classes, handling, service
 from vigil.reports.forms import MENTION_SLOTS, field_errors, report_values, to_report_create
 from vigil.reports.models import FileClassChange, ReportEvent, ReportMessage
-from vigil.reports.presentation import highlighted
+from vigil.reports.presentation import highlighted, time_left
 from vigil.reports.vocabulary import (
     Behavior,
     FileClass,
@@ -124,6 +124,7 @@ def queue(
         "report_queue.html",
         {
             "reports": reports,
+            "time_left": time_left,
             "total": total,
             "page": page,
             "pages": max(1, (total + size - 1) // size),
