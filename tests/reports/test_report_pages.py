@@ -548,3 +548,13 @@ def test_routing_to_a_closed_agency_is_refused_with_a_message(site):
     )
     assert response.status_code == 422 and "active agency" in response.text
     assert stored(site, report.id).routed_agency_id == site.home.id
+
+
+def test_the_report_page_shows_a_tipsters_contact_details_to_its_readers(site):
+    report = make_report(site.db, agency=site.home)
+    report.tipster_contact = {"name": "A <b>worried</b> parent", "phone": "555-0100"}
+    site.db.commit()
+    page = site.browser(site.analyst).get(f"/reports/{report.id}")
+    assert page.status_code == 200
+    assert "555-0100" in page.text and "A &lt;b&gt;worried&lt;/b&gt; parent" in page.text
+    assert site.browser(site.stranger).get(f"/reports/{report.id}").status_code == 404
