@@ -25,7 +25,17 @@ OWN = "own"  # a user, token or agency of the actor's own agency
 OTHER = "other"  # one of another agency
 
 USER, TOKEN, AGENCY = "user", "token", "agency"
-TARGETS = {NONE: (NONE,), USER: (SELF, OWN, OTHER), TOKEN: (SELF, OWN, OTHER), AGENCY: (OWN, OTHER)}
+REPORT, NOTIFICATION, RULE = "report", "notification", "rule"
+TARGETS = {
+    NONE: (NONE,),
+    USER: (SELF, OWN, OTHER),
+    TOKEN: (SELF, OWN, OTHER),
+    AGENCY: (OWN, OTHER),
+    REPORT: (OWN, OTHER),  # the report of the actor's agency (TLP:AMBER, unshared) or another's
+    NOTIFICATION: (SELF, OWN, OTHER),
+    RULE: (OWN, OTHER),  # a routing rule of the actor's agency or of another
+}
+REASON = "Two witnesses describe the same car outside the school gates."
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,10 @@ class Target:
     def token_id(self) -> int:
         return self.actor.spare_token_id if self.kind == SELF else self.user.token_id
 
+    @property
+    def report_id(self) -> int:
+        return self.world.reports[self.agency_id]
+
 
 Body = Callable[[Target], dict[str, Any]]
 
@@ -61,6 +75,7 @@ class RouteCase:
     build: Body | None = None
     params: dict[str, str] = field(default_factory=dict)  # fixed path parameters
     public: bool = False
+    query: str = ""  # a query string the route needs
 
     @property
     def label(self) -> str:
@@ -74,13 +89,19 @@ class RouteCase:
         return self.template.startswith("/api/")
 
     def path(self, target: Target) -> str:
+        world = target.world
         values = {
             "user_id": target.user.user_id,
             "agency_id": target.agency_id,
             "token_id": target.token_id,
+            "report_id": target.report_id,
+            "attachment_id": world.attachments[target.report_id],
+            "notification_id": world.notifications[target.user.user_id],
+            "rule_id": world.rules[target.agency_id],
             **self.params,
         }
-        return self.template.format(**values)
+        path = self.template.format(**values)
+        return f"{path}?{self.query}" if self.query else path
 
     def payload(self, target: Target) -> dict[str, Any]:
         return self.build(target) if self.build else {}
@@ -115,6 +136,29 @@ PUBLIC = [
     RouteCase("POST", "/logout", public=True),
     RouteCase("GET", "/api/v1/openapi.json", public=True),
     RouteCase("HEAD", "/api/v1/openapi.json", public=True),
+    RouteCase("GET", "/tip", public=True),
+    RouteCase(
+        "POST",
+        "/tip",
+        body="form",
+        public=True,
+        build=lambda t: {"narrative": "A man showed a rifle in the school car park."},
+    ),
+    RouteCase("GET", "/tip/follow-up", public=True),
+    RouteCase(
+        "POST",
+        "/tip/follow-up",
+        body="form",
+        public=True,
+        build=lambda t: {"code": "ABCD-EFGH-JKMN-PQRS"},
+    ),
+    RouteCase(
+        "POST",
+        "/api/v1/tips",
+        body="json",
+        public=True,
+        build=lambda t: {"narrative": "A man showed a rifle in the school car park."},
+    ),
 ]
 
 # Mounted applications, by mount path, with one request that reaches each.
@@ -194,6 +238,92 @@ PAGES = [
         build=lambda t: {"name": "Renamed Agency", "kind": "other", "active": "on"},
     ),
     RouteCase("GET", "/audit"),
+    *[RouteCase("GET", path) for path in ("/reports", "/reports/new", "/reports/retention")],
+    RouteCase(
+        "POST",
+        "/reports",
+        body="form",
+        build=lambda t: {
+            "kind": "tip",
+            "narrative": "A student described a classmate's threats.",
+            "marking": "AMBER",
+        },
+    ),
+    RouteCase("GET", "/reports/{report_id}", target=REPORT),
+    RouteCase("POST", "/reports/{report_id}/acknowledge", target=REPORT),
+    RouteCase(
+        "POST",
+        "/reports/{report_id}/dispose",
+        target=REPORT,
+        body="form",
+        build=lambda t: {"disposition": "information_only", "outcome": REASON},
+    ),
+    RouteCase(
+        "POST",
+        "/reports/{report_id}/route",
+        target=REPORT,
+        body="form",
+        build=lambda t: {"agency_id": str(t.world.other), "reason": REASON},
+    ),
+    RouteCase(
+        "POST",
+        "/reports/{report_id}/level",
+        target=REPORT,
+        body="form",
+        build=lambda t: {"level": "high", "reason": REASON},
+    ),
+    RouteCase(
+        "POST",
+        "/reports/{report_id}/share",
+        target=REPORT,
+        body="form",
+        build=lambda t: {"agency_ids": [str(t.world.other)], "reason": REASON},
+    ),
+    RouteCase(
+        "POST",
+        "/reports/{report_id}/promote-sar",
+        target=REPORT,
+        body="form",
+        build=lambda t: {"behavior": "breach_attempted_intrusion", "nexus": REASON},
+    ),
+    RouteCase(
+        "POST",
+        "/reports/{report_id}/promote-intelligence",
+        target=REPORT,
+        body="form",
+        build=lambda t: {"predicate": REASON, "justification": REASON},
+    ),
+    RouteCase(
+        "POST",
+        "/reports/{report_id}/retention-review",
+        target=REPORT,
+        body="form",
+        build=lambda t: {"decision": "revalidate", "reason": REASON},
+    ),
+    RouteCase(
+        "POST",
+        "/reports/{report_id}/messages",
+        target=REPORT,
+        body="form",
+        build=lambda t: {"message": "Which way did the car drive off?"},
+    ),
+    RouteCase("GET", "/reports/{report_id}/attachments/{attachment_id}", target=REPORT),
+    RouteCase("GET", "/notifications"),
+    RouteCase("POST", "/notifications/{notification_id}/read", target=NOTIFICATION),
+    RouteCase("GET", "/search", query="q=school+car"),
+    RouteCase("GET", "/admin/routing"),
+    RouteCase(
+        "POST",
+        "/admin/routing",
+        target=AGENCY,
+        body="form",
+        build=lambda t: {
+            "agency_id": str(t.agency_id),
+            "match_kind": "school",
+            "value": "Lincoln High",
+        },
+    ),
+    RouteCase("POST", "/admin/routing/{rule_id}/delete", target=RULE),
 ]
 
 API = [
@@ -248,6 +378,70 @@ API = [
     ),
     RouteCase("DELETE", "/api/v1/tokens/{token_id}", target=TOKEN),
     RouteCase("GET", "/api/v1/audit/events"),
+    RouteCase(
+        "POST",
+        "/api/v1/reports",
+        body="json",
+        build=lambda t: {
+            "kind": "tip",
+            "narrative": "A student described a classmate's threats.",
+            "marking": "AMBER",
+        },
+    ),
+    RouteCase("GET", "/api/v1/reports"),
+    RouteCase("GET", "/api/v1/reports/{report_id}", target=REPORT),
+    RouteCase("POST", "/api/v1/reports/{report_id}/acknowledge", target=REPORT),
+    RouteCase(
+        "POST",
+        "/api/v1/reports/{report_id}/disposition",
+        target=REPORT,
+        body="json",
+        build=lambda t: {"disposition": "information_only", "outcome": REASON},
+    ),
+    RouteCase(
+        "POST",
+        "/api/v1/reports/{report_id}/route",
+        target=REPORT,
+        body="json",
+        build=lambda t: {"agency_id": t.world.other, "reason": REASON},
+    ),
+    RouteCase(
+        "POST",
+        "/api/v1/reports/{report_id}/level",
+        target=REPORT,
+        body="json",
+        build=lambda t: {"level": "high", "reason": REASON},
+    ),
+    RouteCase(
+        "POST",
+        "/api/v1/reports/{report_id}/shares",
+        target=REPORT,
+        body="json",
+        build=lambda t: {"agency_ids": [t.world.other], "reason": REASON},
+    ),
+    RouteCase(
+        "POST",
+        "/api/v1/reports/{report_id}/promote-sar",
+        target=REPORT,
+        body="json",
+        build=lambda t: {"behavior": "breach_attempted_intrusion", "nexus": REASON},
+    ),
+    RouteCase(
+        "POST",
+        "/api/v1/reports/{report_id}/promote-intelligence",
+        target=REPORT,
+        body="json",
+        build=lambda t: {"predicate": REASON, "justification": REASON},
+    ),
+    RouteCase(
+        "POST",
+        "/api/v1/reports/{report_id}/retention-review",
+        target=REPORT,
+        body="json",
+        build=lambda t: {"decision": "revalidate", "reason": REASON},
+    ),
+    RouteCase("GET", "/api/v1/retention/queue"),
+    RouteCase("GET", "/api/v1/search", query="q=school+car"),
 ]
 
 ROUTES = [*PUBLIC, *MOUNTS.values(), *PAGES, *API]

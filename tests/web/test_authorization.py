@@ -1,11 +1,7 @@
-"""The authorization matrix: every protected route, as every role, at a target in the
-actor's own agency and in another, gives exactly the answer written down here.
-
-The table is the specification, written by hand from what each role is for, not
-derived from the policy code. "ok" is a 2xx/3xx answer; 403 and 404 are refusals
-(404 where even the existence of the target is not the actor's business). Refused
-writes change nothing in the database and leave an audit event with outcome "denied".
-"""
+"""The authorization matrix (tests/web/matrix.py): every protected route, as every role,
+at a target in the actor's own agency and in another, gives exactly the answer written
+down there. Refused writes change nothing in the database and leave an audit event
+with outcome "denied"."""
 
 from __future__ import annotations
 
@@ -13,95 +9,10 @@ import json
 
 import pytest
 
-from tests.web.catalog import OTHER, OWN, PROTECTED, SELF
-from tests.web.conftest import ROLES, Cell
-
-# Columns, in the order of ROLES.
-HEADER = "an  su  tl  ta  aa  sa  au"
-assert [c for c in HEADER.split()] == ["an", "su", "tl", "ta", "aa", "sa", "au"]
-
-EVERYONE = "ok  ok  ok  ok  ok  ok  ok"
-SYSADMIN_ONLY = "403 403 403 403 403 ok  403"
-ADMINS_ONLY = "403 403 403 403 ok  ok  403"
-AUDITOR_ONLY = "403 403 403 403 403 403 ok "
-# Administering another user: own agency for its admin and for the system admin, other
-# agencies for the system admin only; nobody administers their own account.
-ADMINISTER = {
-    SELF: "403 403 403 403 403 403 403",
-    OWN: "404 404 404 404 ok  ok  404",
-    OTHER: "404 404 404 404 404 ok  404",
-}
-# Reading a user: everyone may read themselves.
-READ_USER = {
-    SELF: EVERYONE,
-    OWN: "404 404 404 404 ok  ok  404",
-    OTHER: "404 404 404 404 404 ok  404",
-}
-# Granting one's own role: as ADMINISTER, but system_admin is for the operator agency only.
-GRANT_OWN_ROLE = {
-    SELF: "403 403 403 403 403 403 403",
-    OWN: "404 404 404 404 ok  ok  404",
-    OTHER: "404 404 404 404 404 403 404",
-}
-# Creating a user in the actor's own agency or in another one.
-CREATE_USER = {OWN: ADMINS_ONLY, OTHER: SYSADMIN_ONLY}
-# One's own API tokens only; other people's tokens are not even there.
-OWN_TOKEN = {SELF: EVERYONE, OWN: "404 " * 7, OTHER: "404 " * 7}
-ANY_AGENCY = {OWN: EVERYONE, OTHER: EVERYONE}
-CHANGE_AGENCY = {OWN: SYSADMIN_ONLY, OTHER: SYSADMIN_ONLY}
-
-MATRIX: dict[str, str | dict[str, str]] = {
-    # pages
-    "GET /": EVERYONE,
-    "GET /account": EVERYONE,
-    "POST /account/password": EVERYONE,
-    "POST /account/tokens": EVERYONE,
-    "POST /account/tokens/{token_id}/revoke": OWN_TOKEN,
-    "GET /admin/users": ADMINS_ONLY,
-    "GET /admin/users/new": ADMINS_ONLY,
-    "POST /admin/users": CREATE_USER,
-    "GET /admin/users/{user_id}": READ_USER,
-    "POST /admin/users/{user_id}": ADMINISTER,
-    "POST /admin/users/{user_id}/roles": GRANT_OWN_ROLE,
-    "POST /admin/users/{user_id}/password": ADMINISTER,
-    "POST /admin/users/{user_id}/disable": ADMINISTER,
-    "POST /admin/users/{user_id}/enable": ADMINISTER,
-    "POST /admin/users/{user_id}/unlock": ADMINISTER,
-    "POST /admin/users/{user_id}/reset-mfa": ADMINISTER,
-    "GET /admin/agencies": EVERYONE,
-    "POST /admin/agencies": SYSADMIN_ONLY,
-    "GET /admin/agencies/{agency_id}": ANY_AGENCY,
-    "POST /admin/agencies/{agency_id}": CHANGE_AGENCY,
-    "GET /audit": AUDITOR_ONLY,
-    # JSON API
-    "GET /api/v1/me": EVERYONE,
-    "GET /api/v1/agencies": EVERYONE,
-    "POST /api/v1/agencies": SYSADMIN_ONLY,
-    "GET /api/v1/agencies/{agency_id}": ANY_AGENCY,
-    "PUT /api/v1/agencies/{agency_id}": CHANGE_AGENCY,
-    "GET /api/v1/users": ADMINS_ONLY,
-    "POST /api/v1/users": CREATE_USER,
-    "GET /api/v1/users/{user_id}": READ_USER,
-    "PUT /api/v1/users/{user_id}": ADMINISTER,
-    "PUT /api/v1/users/{user_id}/roles": GRANT_OWN_ROLE,
-    "POST /api/v1/users/{user_id}/disable": ADMINISTER,
-    "POST /api/v1/users/{user_id}/enable": ADMINISTER,
-    "POST /api/v1/users/{user_id}/unlock": ADMINISTER,
-    "POST /api/v1/users/{user_id}/reset-mfa": ADMINISTER,
-    "GET /api/v1/tokens": EVERYONE,
-    "POST /api/v1/tokens": EVERYONE,
-    "DELETE /api/v1/tokens/{token_id}": OWN_TOKEN,
-    "GET /api/v1/audit/events": AUDITOR_ONLY,
-}
-
-
-def expected(label: str, target: str) -> dict[str, str]:
-    """The expected answer of each role, by role value."""
-    row = MATRIX[label]
-    line = row if isinstance(row, str) else row[target]
-    answers = line.split()
-    assert len(answers) == len(ROLES), (label, target)
-    return {role.value: answer for role, answer in zip(ROLES, answers, strict=True)}
+from tests.web.catalog import PROTECTED
+from tests.web.conftest import ROLES, Cell, Site, WriteLog, bearer, rolled_back, snapshot
+from tests.web.matrix import MATRIX, expected
+from vigil.platform.roles import Role
 
 
 def protected_cells(walk: list[Cell]) -> list[Cell]:
@@ -166,3 +77,22 @@ def test_every_role_meets_refusals(walk: list[Cell], role: object) -> None:
     """A guard against a walk that somehow allows everything."""
     answers = {cell.status for cell in protected_cells(walk) if cell.role == role}
     assert answers & {403, 404}
+
+
+def test_the_write_log_sees_a_change_and_ignores_a_read(site: Site) -> None:
+    """The walk proves "nothing changed" with a WriteLog; it must not miss a change."""
+    seed = snapshot(site.session_factory)
+    writes = WriteLog(site.connection)
+    admin = bearer(site.world.member(Role.SYSTEM_ADMIN).token)
+    victim = site.world.plain[site.world.home].user_id
+    try:
+        with rolled_back(site.connection):
+            assert site.api.get(f"/api/v1/users/{victim}", headers=admin).status_code == 200
+            assert writes.unchanged_since(seed, site.session_factory)
+            changed = site.api.put(
+                f"/api/v1/users/{victim}", json={"display_name": "Changed"}, headers=admin
+            )
+            assert changed.status_code == 200
+            assert not writes.unchanged_since(seed, site.session_factory)
+    finally:
+        writes.close()

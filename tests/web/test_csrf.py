@@ -6,17 +6,19 @@ from __future__ import annotations
 
 import httpx
 
-from tests.web.catalog import OWN, ROUTES, SELF, TOKEN, RouteCase, Target
-from tests.web.conftest import Browser, Site, bearer, rolled_back, snapshot
+from tests.web.catalog import ROUTES, RouteCase, Target
+from tests.web.conftest import Browser, Site, WriteLog, bearer, rolled_back, snapshot
+from tests.web.matrix import allowed
 from vigil.platform.roles import Role
 
 UNSAFE = [case for case in ROUTES if case.method in ("POST", "PUT", "DELETE")]
-ACTOR = Role.SYSTEM_ADMIN  # allowed everything, so a refusal can only be the token's doing
 
 
 def _target(site: Site, case: RouteCase) -> Target:
-    kind = SELF if case.target == TOKEN else OWN if OWN in case.targets else case.targets[0]
-    return Target(site.world, site.world.member(ACTOR), kind)
+    """A target the matrix lets a role act on, so that a refusal can only be the token's
+    doing."""
+    role, kind = allowed(case)
+    return Target(site.world, site.world.member(role), kind)
 
 
 def _send(browser: Browser, case: RouteCase, target: Target, token: str | None) -> httpx.Response:
@@ -37,30 +39,36 @@ def test_every_unsafe_route_is_listed() -> None:
 
 
 def test_unsafe_cookie_requests_without_the_right_token_are_refused(site: Site) -> None:
-    browser = site.browsers[ACTOR]
-    stranger = site.browsers[Role.ANALYST]  # a valid token, but for another cookie
     before = snapshot(site.session_factory, with_audit=True)
+    writes = WriteLog(site.connection, with_audit=True)
     failures = []
     for case in UNSAFE:
         target = _target(site, case)
+        role = target.actor.role
+        assert role is not None
+        browser = site.browsers[role]
+        # A valid token, but for another browser's cookie.
+        stranger = site.browsers[Role.AUDITOR if role is not Role.AUDITOR else Role.ANALYST]
         for token in (None, "", "0" * 64, stranger.csrf, browser.csrf[:-1]):
             response = _send(browser, case, target, token)
             said = response.json()["title"] if case.api else response.text
             if response.status_code != 403 or "Form expired" not in said:
                 failures.append(f"{case.label} with token {token!r}: {response.status_code}")
-            if snapshot(site.session_factory, with_audit=True) != before:
+            if not writes.unchanged_since(before, site.session_factory):
                 failures.append(f"{case.label} with token {token!r} changed the database")
                 break
         # The same request with the browser's own token gets past the check.
         with rolled_back(site.connection):
             accepted = _send(browser, case, target, browser.csrf)
+        writes.statements.clear()
         if accepted.status_code == 403:
             failures.append(f"{case.label} refused even with the right token")
+    writes.close()
     assert not failures, "\n".join(failures)
 
 
 def test_token_travels_in_a_multipart_form_too(site: Site) -> None:
-    browser = site.browsers[ACTOR]
+    browser = site.browsers[Role.ANALYST]
     fields = {"name": (None, "multipart token"), "days": (None, "7")}
     refused = browser.client.post("/account/tokens", files=fields)
     assert refused.status_code == 403
@@ -95,7 +103,7 @@ def test_bearer_requests_need_no_token(site: Site) -> None:
 def test_a_bogus_bearer_header_does_not_borrow_the_cookie(site: Site) -> None:
     """Any Authorization header skips the CSRF check, so it must also stop the cookie
     from authenticating: the request is anonymous and changes nothing."""
-    browser = site.browsers[ACTOR]
+    browser = site.browsers[Role.AGENCY_ADMIN]
     victim = site.world.plain[site.world.home].user_id
     before = snapshot(site.session_factory, with_audit=True)
     for path in (f"/api/v1/users/{victim}/disable", f"/admin/users/{victim}/disable"):

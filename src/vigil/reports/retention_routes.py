@@ -19,6 +19,7 @@ from vigil.platform.routes.forms import text_from_form
 from vigil.platform.settings import Settings
 from vigil.platform.types import utcnow
 from vigil.reports import retention
+from vigil.reports.schemas import Strict
 from vigil.reports.vocabulary import FileClass
 from vigil.web.deps import ActorDep, SessionDep, SettingsDep
 from vigil.web.templating import render
@@ -133,7 +134,7 @@ class RetentionQueueItem(BaseModel):
     can_review: bool
 
 
-class RetentionReviewIn(BaseModel):
+class RetentionReviewIn(Strict):
     decision: Literal["revalidate", "purge"]
     reason: str = Field(max_length=retention.MAX_REASON)
 

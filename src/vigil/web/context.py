@@ -118,9 +118,13 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
     @staticmethod
     def _secure(response: Response, nonce: str, tls: bool, request: Request) -> None:
         headers = response.headers
-        # A route may set a stricter policy of its own (downloads: sandbox, no sources).
-        if "content-security-policy" not in headers:
+        # A route may set a stricter policy of its own (downloads: sandbox, no sources),
+        # but no response may be framed: default-src does not cover frame-ancestors.
+        own_policy = headers.get("content-security-policy")
+        if own_policy is None:
             headers["Content-Security-Policy"] = content_security_policy(nonce)
+        elif "frame-ancestors" not in own_policy:
+            headers["Content-Security-Policy"] = f"{own_policy}; frame-ancestors 'none'"
         headers["X-Content-Type-Options"] = "nosniff"
         headers["Referrer-Policy"] = "no-referrer"
         headers["X-Frame-Options"] = "DENY"
