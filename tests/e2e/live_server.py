@@ -55,6 +55,9 @@ ACCOUNTS = (
     Account("mfa-page-user", "Max Mfa", METRO, frozenset({Role.ANALYST})),
     Account("new-officer", "Nia Newcomer", METRO, frozenset({Role.ANALYST}), enrolled=False),
     Account("pending-enrol", "Pat Pending", METRO, frozenset({Role.ANALYST}), enrolled=False),
+    # Report intake: tips without a routing rule go to the operator agency.
+    Account("fusion-analyst", "Frankie Fusion", OPERATOR, frozenset({Role.ANALYST})),
+    Account("metro-supervisor", "Sasha Supervisor", METRO, frozenset({Role.SUPERVISOR})),
 )
 
 
