@@ -361,7 +361,7 @@ def test_extra_form_fields_are_not_applied(site: Site) -> None:
 # --- path and query values -----------------------------------------------------------
 
 
-ODD_IDS = ["abc", "-1", "0", "1.5", "1e3", "99999999999999999999", "2147483648", "%00", "١٢", "²"]
+ODD_IDS = ["abc", "-1", "1.5", "99999999999999999999", "2147483648", "%00", "²"]
 
 
 def test_odd_path_ids_get_a_clear_answer(site: Site) -> None:
