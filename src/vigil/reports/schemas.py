@@ -15,7 +15,8 @@ MAX_NARRATIVE = 50_000
 MAX_LIST = 20
 ShortText = Field(default=None, max_length=200)
 # An id that can name a row (a larger number would make the driver fail, not the lookup).
-RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
+# Strict: a JSON true is not agency 1.
+RowId = Annotated[int, Field(ge=1, le=MAX_ID, strict=True)]
 
 
 def _clean_list(values: list[str], max_length: int) -> list[str]:
