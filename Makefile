@@ -8,7 +8,7 @@ export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 VENDOR := src/vigil/web/static/vendor
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n 2 --dist loadfile
 
 .PHONY: demo test setup assets chromium lint format typecheck bench serve clean audit-deps
 

@@ -79,9 +79,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session")
-def database_settings(
-    backend: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Settings]:
+def database_settings(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     data_dir = tmp_path_factory.mktemp(f"vigil-{backend}")
     if backend == "sqlite":
         yield make_settings(data_dir)

@@ -27,7 +27,9 @@ def make_agency(
     is_operator: bool = False,
 ) -> Agency:
     agency = Agency(
-        name=name or f"Agency {next(_counter)}", kind=kind.value, is_operator=is_operator,
+        name=name or f"Agency {next(_counter)}",
+        kind=kind.value,
+        is_operator=is_operator,
         created_at=utcnow(),
     )
     db.add(agency)
@@ -50,8 +52,11 @@ def make_user(
             _DEFAULT_HASH if password == DEFAULT_PASSWORD else passwords.hash_password(password)
         )
     user = User(
-        agency=agency, username=username or f"user{next(_counter)}",
-        display_name="Test User", password_hash=password_hash, created_at=utcnow(),
+        agency=agency,
+        username=username or f"user{next(_counter)}",
+        display_name="Test User",
+        password_hash=password_hash,
+        created_at=utcnow(),
         mfa_enabled=mfa_enabled,
     )
     user.role_grants = [UserRole(role=role.value) for role in roles]

@@ -4,5 +4,5 @@ from __future__ import annotations
 
 
 def import_all_models() -> None:
-    import vigil.platform.models  # noqa: F401
+    import vigil.platform.models
     import vigil.reports.models  # noqa: F401
