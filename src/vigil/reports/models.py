@@ -45,13 +45,10 @@ class Report(Base):
     marking: Mapped[str] = mapped_column(String(20), default="AMBER")
     owner_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     routed_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
-    created_by_user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id"), nullable=True
-    )
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     protected_activity_only: Mapped[bool] = mapped_column(Boolean, default=False)
     tipster_contact: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    followup_code_hash: Mapped[str | None] = mapped_column(String(64), nullable=True,
-                                                           unique=True)
+    followup_code_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
     # Triage: the computed score and level, the rules that fired, and any override.
     urgency_score: Mapped[int] = mapped_column(Integer, default=0)
     urgency_level: Mapped[str] = mapped_column(String(20), default="low", index=True)
@@ -65,8 +62,7 @@ class Report(Base):
     disposed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # Retention (28 CFR Part 23 and the instance's policy).
     review_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    purge_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True,
-                                                          index=True)
+    purge_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -77,9 +73,7 @@ class Report(Base):
     attachments: Mapped[list[ReportAttachment]] = relationship(
         back_populates="report", cascade="all, delete-orphan", order_by="ReportAttachment.id"
     )
-    shares: Mapped[list[ReportShare]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin"
-    )
+    shares: Mapped[list[ReportShare]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     recipients: Mapped[list[ReportRecipient]] = relationship(
         cascade="all, delete-orphan", lazy="selectin"
     )
@@ -108,8 +102,7 @@ class ReportShare(Base):
         ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True
     )
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
-    shared_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"),
-                                                          nullable=True)
+    shared_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     shared_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -130,8 +123,7 @@ class Mention(Base):
     __tablename__ = "mentions"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"),
-                                           index=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(20))
     given_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
     middle_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
@@ -162,8 +154,7 @@ class ReportAttachment(Base):
     __tablename__ = "report_attachments"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"),
-                                           index=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     filename: Mapped[str] = mapped_column(String(255))
     media_type: Mapped[str] = mapped_column(String(100))
@@ -179,8 +170,7 @@ class ReportMessage(Base):
     __tablename__ = "report_messages"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"),
-                                           index=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
     sender: Mapped[str] = mapped_column(String(10))  # "agency" or "tipster"
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     body: Mapped[str] = mapped_column(Text)
@@ -193,8 +183,7 @@ class FileClassChange(Base):
     __tablename__ = "report_file_class_changes"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"),
-                                           index=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
     from_class: Mapped[str] = mapped_column(String(20))
     to_class: Mapped[str] = mapped_column(String(20))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
@@ -212,8 +201,7 @@ class ReportEvent(Base):
     __tablename__ = "report_events"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"),
-                                           index=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(30))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), nullable=True)
@@ -244,10 +232,8 @@ class RetentionReview(Base):
     __tablename__ = "report_retention_reviews"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"),
-                                           index=True)
-    reviewer_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"),
-                                                         nullable=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    reviewer_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decision: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str] = mapped_column(Text)
@@ -260,8 +246,9 @@ class RoutingRule(Base):
     __tablename__ = "report_routing_rules"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"),
-                                           index=True)
+    agency_id: Mapped[int] = mapped_column(
+        ForeignKey("agencies.id", ondelete="CASCADE"), index=True
+    )
     match_kind: Mapped[str] = mapped_column(String(20))  # "place" or "school"
     value: Mapped[str] = mapped_column(String(200))  # stored case-folded
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -12,8 +12,11 @@ class ReportKind(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"tip": "Tip", "sar": "Suspicious-activity report",
-                "agency_report": "Agency report"}[self.value]
+        return {
+            "tip": "Tip",
+            "sar": "Suspicious-activity report",
+            "agency_report": "Agency report",
+        }[self.value]
 
 
 class FileClass(StrEnum):
@@ -25,8 +28,11 @@ class FileClass(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"tip_lead": "Tip/lead (unvetted)", "sar": "SAR (vetted)",
-                "intelligence": "Criminal intelligence (28 CFR Part 23)"}[self.value]
+        return {
+            "tip_lead": "Tip/lead (unvetted)",
+            "sar": "SAR (vetted)",
+            "intelligence": "Criminal intelligence (28 CFR Part 23)",
+        }[self.value]
 
 
 class Behavior(StrEnum):
@@ -84,9 +90,14 @@ class TargetType(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"school": "School", "house_of_worship": "House of worship",
-                "workplace": "Workplace", "public_event": "Public event",
-                "government": "Government", "named_person": "A named person"}[self.value]
+        return {
+            "school": "School",
+            "house_of_worship": "House of worship",
+            "workplace": "Workplace",
+            "public_event": "Public event",
+            "government": "Government",
+            "named_person": "A named person",
+        }[self.value]
 
 
 class MentionRole(StrEnum):
@@ -97,9 +108,12 @@ class MentionRole(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"subject": "Subject", "witness": "Witness",
-                "victim_or_target": "Victim or target",
-                "reporting_party": "Reporting party"}[self.value]
+        return {
+            "subject": "Subject",
+            "witness": "Witness",
+            "victim_or_target": "Victim or target",
+            "reporting_party": "Reporting party",
+        }[self.value]
 
 
 class Sex(StrEnum):
