@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import audit_bench, login_bench
+from bench import audit_bench, login_bench, search_bench
 from bench.databases import backends
 from bench.timing import load_average, say
 
@@ -72,6 +72,7 @@ def main(argv: list[str] | None = None) -> None:
             "logins": 200,
         }
     )
+    sizes["search_rows"] = 20_000 if args.quick else search_bench.DEFAULT_ROWS
     if args.events is not None:
         sizes["events"] = args.events
     if args.logins is not None:
@@ -91,6 +92,9 @@ def main(argv: list[str] | None = None) -> None:
     login_args = login_bench.parse_args(
         ["--backend", args.backend, "--logins", str(sizes["logins"])]
     )
+    search_args = search_bench.parse_args(
+        ["--backend", args.backend, "--rows", str(sizes["search_rows"])]
+    )
     report: dict[str, Any] = {
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": " ".join(["python -m bench.run", *(sys.argv[1:] if argv is None else argv)]),
@@ -102,6 +106,7 @@ def main(argv: list[str] | None = None) -> None:
     sections: list[tuple[str, Any, argparse.Namespace]] = [
         ("audit", audit_bench, audit_args),
         ("login", login_bench, login_args),
+        ("search", search_bench, search_args),
     ]
     rows: list[tuple[str, str]] = []
     for section, module, section_args in sections:

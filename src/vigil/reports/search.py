@@ -351,9 +351,14 @@ def search_reports(
         raise InvalidInput({"offset": f"Results can be paged up to {MAX_OFFSET:,} only."})
     parsed = parse_query(query)
     dialect = db.get_bind().dialect.name
-    if dialect == "postgresql" and not db.execute(select(func.numnode(tsquery(parsed)))).scalar():
-        # Only stop words ("the", "and", ...): PostgreSQL would match nothing at all.
-        raise InvalidInput({"q": "Those words are too common to search for; add a rarer one."})
+    if dialect == "postgresql":
+        if not db.execute(select(func.numnode(tsquery(parsed)))).scalar():
+            # Only stop words ("the", "and", ...): PostgreSQL would match nothing at all.
+            raise InvalidInput({"q": "Those words are too common to search for; add a rarer one."})
+        # The planner's cost for a search over a million narratives passes jit_above_cost,
+        # and compiling then adds 5-650 ms to queries that run in 5-500 ms (measured in
+        # bench/search_bench.py); this transaction is a search and an audit insert.
+        db.execute(text("SET LOCAL jit = off"))
     statement = search_statement(
         dialect, parsed, policy.scope(actor, "search", "report"), limit=limit, offset=offset
     )
