@@ -115,25 +115,6 @@ def test_routing_rules_as_agency_admin(browse: Browsing) -> None:
     assert_accessible(page)
 
 
-def test_report_import(browse: Browsing) -> None:
-    page = browse.page("metro-analyst", bypass_csp=True)
-    page.goto("/reports/import")
-    assert_accessible(page)
-    page.set_input_files(
-        "#file",
-        files=[
-            {
-                "name": "reports.csv",
-                "mimeType": "text/csv",
-                "buffer": b"narrative,location_text\n,Main Street\n",
-            }
-        ],
-    )
-    submit(page, "Import")
-    expect(page.get_by_role("alert").filter(has_text="Nothing was imported")).to_be_visible()
-    assert_accessible(page)
-
-
 def _filed(page: Page) -> None:
     file_report(page)
     expect(page).to_have_url(REPORT_URL)
