@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import audit_bench, import_bench, login_bench, search_bench
+from bench import audit_bench, login_bench, search_bench
 from bench.databases import backends
 from bench.timing import load_average, say
 
@@ -73,7 +73,6 @@ def main(argv: list[str] | None = None) -> None:
         }
     )
     sizes["search_rows"] = 20_000 if args.quick else search_bench.DEFAULT_ROWS
-    sizes["import_rows"] = 20_000 if args.quick else import_bench.DEFAULT_ROWS
     if args.events is not None:
         sizes["events"] = args.events
     if args.logins is not None:
@@ -96,9 +95,6 @@ def main(argv: list[str] | None = None) -> None:
     search_args = search_bench.parse_args(
         ["--backend", args.backend, "--rows", str(sizes["search_rows"])]
     )
-    import_args = import_bench.parse_args(
-        ["--backend", args.backend, "--rows", str(sizes["import_rows"])]
-    )
     report: dict[str, Any] = {
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": " ".join(["python -m bench.run", *(sys.argv[1:] if argv is None else argv)]),
@@ -111,7 +107,6 @@ def main(argv: list[str] | None = None) -> None:
         ("audit", audit_bench, audit_args),
         ("login", login_bench, login_args),
         ("search", search_bench, search_args),
-        ("import", import_bench, import_args),
     ]
     rows: list[tuple[str, str]] = []
     for section, module, section_args in sections:
