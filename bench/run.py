@@ -1,7 +1,7 @@
 """Run every benchmark, print one table and write ``bench/results/latest.json``.
 
-Run: ``.venv/bin/python -m bench.run`` (1,000,000-event chain, 200 sign-ins, both
-backends; tens of minutes) or ``.venv/bin/python -m bench.run --quick`` (about a minute).
+Run: ``.venv/bin/python -m bench.run`` (1,000,000-event chain, 200 sign-ins, 3,000 tips,
+both backends; tens of minutes) or ``.venv/bin/python -m bench.run --quick`` (a few minutes).
 """
 
 from __future__ import annotations
@@ -18,12 +18,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import audit_bench, login_bench, search_bench
+from bench import audit_bench, import_bench, login_bench, search_bench
 from bench.databases import backends
 from bench.timing import load_average, say
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
-QUICK = {"events": 20_000, "single_events": 200, "batched_events": 2_000, "logins": 30}
+QUICK = {
+    "events": 20_000,
+    "single_events": 200,
+    "batched_events": 2_000,
+    "logins": 30,
+    "tips": 300,
+}
 
 
 def git_commit() -> str | None:
@@ -70,9 +76,11 @@ def main(argv: list[str] | None = None) -> None:
             "single_events": 2_000,
             "batched_events": 20_000,
             "logins": 200,
+            "tips": 3_000,
         }
     )
     sizes["search_rows"] = 20_000 if args.quick else search_bench.DEFAULT_ROWS
+    sizes["import_rows"] = 20_000 if args.quick else import_bench.DEFAULT_ROWS
     if args.events is not None:
         sizes["events"] = args.events
     if args.logins is not None:
@@ -95,6 +103,9 @@ def main(argv: list[str] | None = None) -> None:
     search_args = search_bench.parse_args(
         ["--backend", args.backend, "--rows", str(sizes["search_rows"])]
     )
+    import_args = import_bench.parse_args(
+        ["--backend", args.backend, "--rows", str(sizes["import_rows"])]
+    )
     report: dict[str, Any] = {
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": " ".join(["python -m bench.run", *(sys.argv[1:] if argv is None else argv)]),
@@ -107,6 +118,7 @@ def main(argv: list[str] | None = None) -> None:
         ("audit", audit_bench, audit_args),
         ("login", login_bench, login_args),
         ("search", search_bench, search_args),
+        ("import", import_bench, import_args),
     ]
     rows: list[tuple[str, str]] = []
     for section, module, section_args in sections:

@@ -32,6 +32,7 @@ from vigil.platform.models import Agency, User
 from vigil.platform.policy import PermissionDenied
 from vigil.platform.roles import AgencyKind, Role
 from vigil.platform.settings import ConfigurationError, Settings, check_settings
+from vigil.reports.import_cli import import_app
 from vigil.reports.retention_cli import retention_app
 from vigil.reports.triage_cli import triage_app
 
@@ -50,6 +51,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(db_app, name="db")
 app.add_typer(triage_app, name="triage")
 app.add_typer(retention_app, name="retention")
+app.add_typer(import_app, name="import")
 
 console = Console()
 errors = Console(stderr=True)

@@ -76,6 +76,7 @@ class RouteCase:
     params: dict[str, str] = field(default_factory=dict)  # fixed path parameters
     public: bool = False
     query: str = ""  # a query string the route needs
+    upload: tuple[str, bytes, str] | None = None  # a file sent as "file" (multipart form)
 
     @property
     def label(self) -> str:
@@ -238,7 +239,21 @@ PAGES = [
         build=lambda t: {"name": "Renamed Agency", "kind": "other", "active": "on"},
     ),
     RouteCase("GET", "/audit"),
-    *[RouteCase("GET", path) for path in ("/reports", "/reports/new", "/reports/retention")],
+    *[
+        RouteCase("GET", path)
+        for path in ("/reports", "/reports/new", "/reports/retention", "/reports/import")
+    ],
+    RouteCase(
+        "POST",
+        "/reports/import",
+        body="form",
+        build=lambda t: {"format": "csv"},
+        upload=(
+            "reports.csv",
+            b"narrative,location_text\nA man showed a rifle in the school car park.,Main St\n",
+            "text/csv",
+        ),
+    ),
     RouteCase(
         "POST",
         "/reports",
@@ -470,5 +485,10 @@ def call(
     browser = browsers[target.actor.role]
     browser.restore()
     if case.method == "POST":
-        return browser.post(path, body)
+        return browser.post(path, body, files=uploads(case))
     return browser.client.request(case.method, path)
+
+
+def uploads(case: RouteCase) -> dict[str, tuple[str, bytes, str]] | None:
+    """The multipart file part of ``case``'s request, if it sends one."""
+    return {"file": case.upload} if case.upload else None

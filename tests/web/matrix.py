@@ -113,6 +113,8 @@ MATRIX: dict[str, str | dict[str, str]] = {
     "GET /reports/new": READERS_ONLY,
     "POST /reports": READERS_ONLY,
     "GET /reports/retention": READERS_ONLY,
+    "GET /reports/import": READERS_ONLY,
+    "POST /reports/import": READERS_ONLY,
     "GET /reports/{report_id}": READ_REPORT,
     "POST /reports/{report_id}/acknowledge": READ_REPORT,
     "POST /reports/{report_id}/dispose": READ_REPORT,

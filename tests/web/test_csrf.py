@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.web.catalog import ROUTES, RouteCase, Target
+from tests.web.catalog import ROUTES, RouteCase, Target, uploads
 from tests.web.conftest import Browser, Site, WriteLog, bearer, rolled_back, snapshot
 from tests.web.matrix import allowed
 from vigil.platform.roles import Role
@@ -30,7 +30,7 @@ def _send(browser: Browser, case: RouteCase, target: Target, token: str | None) 
         headers = {"X-CSRF-Token": token} if token is not None else {}
         return browser.client.request(case.method, path, json=body, headers=headers)
     form = {**body, **({"csrf_token": token} if token is not None else {})}
-    return browser.client.request(case.method, path, data=form)
+    return browser.client.request(case.method, path, data=form, files=uploads(case))
 
 
 def test_every_unsafe_route_is_listed() -> None:

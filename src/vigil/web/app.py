@@ -37,7 +37,7 @@ PUBLIC_ROUTES = frozenset(
     }
 )
 # Routes that take file uploads: their bodies may be as large as max_upload_request_bytes.
-UPLOAD_ROUTES = frozenset({"/tip"})
+UPLOAD_ROUTES = frozenset({"/tip", "/reports/import"})
 
 API_DESCRIPTION = """\
 Vigil's JSON API. Authenticate with an API token (create one on your account page)
@@ -93,6 +93,7 @@ def _include_routers(app: FastAPI, settings: Settings) -> None:
     from vigil.reports import api as reports_api
     from vigil.reports import (
         escalation_routes,
+        import_routes,
         retention_routes,
         routing_admin_routes,
         search_routes,
@@ -110,6 +111,7 @@ def _include_routers(app: FastAPI, settings: Settings) -> None:
         audit_pages,
         api,
         retention_routes,  # before the report pages: /reports/retention is not a report id
+        import_routes,  # likewise /reports/import
         reports,
         reports_api,
         escalation_routes,
