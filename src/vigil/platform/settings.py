@@ -181,6 +181,11 @@ class Settings(BaseSettings):
         description="How often vigil serve runs its scheduled jobs "
         "(deadline escalation, retention review and purge).",
     )
+    linkage_backend: Literal["duckdb", "spark"] = Field(
+        default="duckdb",
+        description="Where person linkage (Splink) runs: duckdb, in process, or spark, "
+        "Apache Spark through Splink's Spark backend (needs pyspark and Java 17).",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Logging level."
     )

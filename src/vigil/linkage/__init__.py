@@ -1,0 +1,1 @@
+"""Person linkage: which mentions across reports and agencies are the same human."""

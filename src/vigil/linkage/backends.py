@@ -1,0 +1,115 @@
+"""The database that runs Splink: DuckDB in process by default, Apache Spark for scale."""
+
+from __future__ import annotations
+
+import functools
+import os
+import tempfile
+from typing import Any, Literal
+
+import pandas as pd
+import pyarrow as pa
+
+from vigil.linkage.normalise import FEATURES
+
+Backend = Literal["duckdb", "spark"]
+BACKENDS: tuple[Backend, ...] = ("duckdb", "spark")
+
+_ARROW_TYPES: dict[str, pa.DataType] = {
+    "str": pa.string(),
+    "list": pa.list_(pa.string()),
+    "int": pa.int64(),
+}
+
+
+def check_backend(backend: str) -> Backend:
+    if backend == "duckdb":
+        return "duckdb"
+    if backend == "spark":
+        return "spark"
+    raise ValueError(f"unknown linkage backend {backend!r}: use duckdb or spark")
+
+
+def _arrow_schema(columns: list[str]) -> pa.Schema:
+    fields = []
+    for column in columns:
+        kind = FEATURES.get(column, "str")
+        fields.append(pa.field(column, _ARROW_TYPES[kind]))
+    return pa.schema(fields)
+
+
+def to_arrow(frame: pd.DataFrame) -> pa.Table:
+    """The prepared frame as Arrow with fixed column types (lists stay lists, even all-NULL)."""
+    columns = list(frame.columns)
+    data: dict[str, list[Any]] = {}
+    for column in columns:
+        kind = FEATURES.get(column, "str")
+        values = frame[column].tolist()
+        if kind == "int":
+            data[column] = [None if v is None or v is pd.NA or v != v else int(v) for v in values]
+        elif kind == "list":
+            data[column] = [list(v) if isinstance(v, list | tuple) else None for v in values]
+        else:
+            data[column] = [None if v is None or v is pd.NA or v != v else str(v) for v in values]
+    return pa.Table.from_pydict(data, schema=_arrow_schema(columns))
+
+
+@functools.cache
+def spark_session() -> Any:
+    """One local Spark session per process, set up for Splink (its similarity jar, checkpoints)."""
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    from pyspark.sql import SparkSession
+    from splink.backends.spark import similarity_jar_location
+
+    cores = os.environ.get("VIGIL_SPARK_MASTER", "local[2]")
+    spark = (
+        SparkSession.builder.master(cores)
+        .appName("vigil-linkage")
+        .config("spark.jars", similarity_jar_location())
+        .config("spark.driver.memory", "4g")
+        .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.default.parallelism", "8")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .getOrCreate()
+    )
+    spark.sparkContext.setLogLevel("ERROR")
+    spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="vigil-spark-"))
+    return spark
+
+
+def database_api(backend: Backend) -> Any:
+    """A fresh Splink database API for `backend`."""
+    if backend == "spark":
+        from splink import SparkAPI
+
+        return SparkAPI(  # type: ignore[no-untyped-call]
+            spark_session=spark_session(),
+            break_lineage_method="persist",
+            num_partitions_on_repartition=8,
+        )
+    from splink import DuckDBAPI
+
+    return DuckDBAPI()
+
+
+def register(db_api: Any, backend: Backend, frame: pd.DataFrame, name: str) -> Any:
+    """Register a prepared frame with the database API as a Splink input table."""
+    table = to_arrow(frame)
+    if backend == "spark":
+        spark = spark_session()
+        rows = [tuple(row.values()) for row in table.to_pylist()]
+        data = spark.createDataFrame(rows, schema=_spark_schema(table))
+        return db_api.register(data, dataset_display_name=name)
+    return db_api.register(table, dataset_display_name=name)
+
+
+def _spark_schema(table: pa.Table) -> Any:
+    from pyspark.sql import types as t
+
+    kinds = {
+        pa.string(): t.StringType(),
+        pa.int64(): t.LongType(),
+        pa.list_(pa.string()): t.ArrayType(t.StringType()),
+    }
+    return t.StructType([t.StructField(f.name, kinds[f.type], True) for f in table.schema])
