@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import audit_bench, import_bench, login_bench, search_bench
+from bench import audit_bench, import_bench, intake_bench, login_bench, search_bench
 from bench.databases import backends
 from bench.timing import load_average, say
 
@@ -106,6 +106,7 @@ def main(argv: list[str] | None = None) -> None:
     import_args = import_bench.parse_args(
         ["--backend", args.backend, "--rows", str(sizes["import_rows"])]
     )
+    intake_args = intake_bench.parse_args(["--backend", args.backend, "--tips", str(sizes["tips"])])
     report: dict[str, Any] = {
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": " ".join(["python -m bench.run", *(sys.argv[1:] if argv is None else argv)]),
@@ -119,6 +120,7 @@ def main(argv: list[str] | None = None) -> None:
         ("login", login_bench, login_args),
         ("search", search_bench, search_args),
         ("import", import_bench, import_args),
+        ("intake", intake_bench, intake_args),
     ]
     rows: list[tuple[str, str]] = []
     for section, module, section_args in sections:
