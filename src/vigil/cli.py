@@ -159,6 +159,7 @@ def serve(
 def run_server(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
+    from vigil.linkage import matching
     from vigil.reports.jobs import start_scheduler
     from vigil.web.app import create_app
 
@@ -166,8 +167,12 @@ def run_server(settings: Settings, host: str, port: int) -> None:
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     application = create_app(settings)
-    # Deadline escalation and retention run inside the server, on a schedule.
-    scheduler = start_scheduler(settings, application.state.session_factory)
+    session_factory = application.state.session_factory
+    # New mentions are matched right after their submission commits, in a worker.
+    matcher = matching.AfterCommitMatcher(session_factory)
+    matching.install_after_commit(session_factory, matcher)
+    # Deadline escalation, retention and the linkage sweep run on a schedule.
+    scheduler = start_scheduler(settings, session_factory)
     uvicorn.run(
         application,
         host=host,
@@ -178,6 +183,7 @@ def run_server(settings: Settings, host: str, port: int) -> None:
         server_header=False,
     )
     scheduler.shutdown()
+    matcher.shutdown()
 
 
 @app.command()
@@ -192,7 +198,9 @@ def demo(
     ] = True,
 ) -> None:
     """Build a fresh demo database with synthetic agencies and users, and serve it."""
+    from vigil.linkage import runs as link_runs
     from vigil.platform import demo as demo_data
+    from vigil.reports import demo_reports
 
     if data_dir.exists():
         shutil.rmtree(data_dir)
@@ -203,6 +211,16 @@ def demo(
     _, factory = open_database(settings)
     with transaction(factory) as db:
         logins = demo_data.seed(db, settings=settings, actor=operator_actor())
+        agencies = list(db.execute(select(Agency).order_by(Agency.id)).scalars())
+        filed = demo_reports.seed_reports(
+            db, actor=operator_actor(), settings=settings, agencies=agencies
+        )
+    console.print(f"Filed {filed} synthetic reports; linking the people they mention...")
+    linked = link_runs.run_linkage(factory, actor=operator_actor(), backend="duckdb")
+    console.print(
+        f"{linked.mention_count} mentions in {linked.person_count} persons, "
+        f"{linked.review_count} possible matches to review."
+    )
     url = f"http://{host}:{port}/"
     # Plain lines, not a table: a narrow terminal must never cut a password short.
     console.print(

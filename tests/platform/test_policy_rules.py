@@ -20,7 +20,17 @@ RULE_TYPES = {"agency", "user", "role_grant", "account", "api_token", "audit_eve
 SCOPE_TYPES = {"agency", "user", "api_token", "audit_event"}
 # Object types of the intake domain, with their own case tables: tests/reports/
 # (test_report_policy.py, test_escalation.py, test_routing_admin.py).
-DOMAIN_RULE_TYPES = {"report", "notification", "routing_rule"}
+DOMAIN_RULE_TYPES = {
+    "report",
+    "notification",
+    "routing_rule",
+    # linkage (tests/linkage)
+    "person",
+    "match_candidate",
+    "report_pointer",
+    "access_request",
+    "link_run",
+}
 OPERATOR_ID, COUNTY_ID, CITY_ID = 1, 2, 3
 
 

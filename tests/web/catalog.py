@@ -26,6 +26,7 @@ OTHER = "other"  # one of another agency
 
 USER, TOKEN, AGENCY = "user", "token", "agency"
 REPORT, NOTIFICATION, RULE = "report", "notification", "rule"
+PERSON, CANDIDATE, ACCESS_REQUEST = "person", "candidate", "access_request"
 TARGETS = {
     NONE: (NONE,),
     USER: (SELF, OWN, OTHER),
@@ -34,6 +35,9 @@ TARGETS = {
     REPORT: (OWN, OTHER),  # the report of the actor's agency (TLP:AMBER, unshared) or another's
     NOTIFICATION: (SELF, OWN, OTHER),
     RULE: (OWN, OTHER),  # a routing rule of the actor's agency or of another
+    PERSON: (OWN, OTHER),  # a person mentioned in a report of the actor's agency or another's
+    CANDIDATE: (OWN, OTHER),  # a possible match between two reports of one agency
+    ACCESS_REQUEST: (OWN, OTHER),  # a request addressed to the actor's agency or another
 }
 REASON = "Two witnesses describe the same car outside the school gates."
 
@@ -99,6 +103,9 @@ class RouteCase:
             "attachment_id": world.attachments[target.report_id],
             "notification_id": world.notifications[target.user.user_id],
             "rule_id": world.rules[target.agency_id],
+            "person_id": world.persons[target.agency_id],
+            "candidate_id": world.candidates[target.agency_id],
+            "request_id": world.access_requests[target.agency_id],
             **self.params,
         }
         path = self.template.format(**values)
@@ -339,9 +346,78 @@ PAGES = [
         },
     ),
     RouteCase("POST", "/admin/routing/{rule_id}/delete", target=RULE),
+    # linkage
+    RouteCase("GET", "/persons/{person_id}", target=PERSON),
+    RouteCase(
+        "POST",
+        "/persons/{person_id}/merge",
+        target=PERSON,
+        body="form",
+        build=lambda t: {
+            "other_person_id": str(t.world.second_persons[t.agency_id]),
+            "reason": REASON,
+        },
+    ),
+    RouteCase(
+        "POST",
+        "/persons/{person_id}/split",
+        target=PERSON,
+        body="form",
+        build=lambda t: {"mention_ids": str(t.world.split_mentions[t.agency_id]), "reason": REASON},
+    ),
+    RouteCase(
+        "POST",
+        "/reports/{report_id}/access-requests",
+        target=REPORT,
+        body="form",
+        build=lambda t: {"reason": REASON},
+    ),
+    RouteCase("GET", "/linkage/review"),
+    RouteCase("GET", "/linkage/review/{candidate_id}", target=CANDIDATE),
+    RouteCase(
+        "POST",
+        "/linkage/review/{candidate_id}",
+        target=CANDIDATE,
+        body="form",
+        build=lambda t: {"decision": "unsure"},
+    ),
+    RouteCase("GET", "/linkage/access-requests"),
+    RouteCase("GET", "/linkage/access-requests/{request_id}", target=ACCESS_REQUEST),
+    RouteCase(
+        "POST",
+        "/linkage/access-requests/{request_id}",
+        target=ACCESS_REQUEST,
+        body="form",
+        build=lambda t: {"decision": "refuse", "reason": REASON},
+    ),
+    RouteCase("GET", "/linkage/runs"),
 ]
 
 API = [
+    RouteCase("GET", "/api/v1/persons/{person_id}", target=PERSON),
+    RouteCase("GET", "/api/v1/linkage/review"),
+    RouteCase(
+        "POST",
+        "/api/v1/linkage/review/{candidate_id}",
+        target=CANDIDATE,
+        body="json",
+        build=lambda t: {"decision": "unsure"},
+    ),
+    RouteCase(
+        "POST",
+        "/api/v1/reports/{report_id}/access-requests",
+        target=REPORT,
+        body="json",
+        build=lambda t: {"reason": REASON},
+    ),
+    RouteCase("GET", "/api/v1/linkage/access-requests"),
+    RouteCase(
+        "POST",
+        "/api/v1/linkage/access-requests/{request_id}",
+        target=ACCESS_REQUEST,
+        body="json",
+        build=lambda t: {"decision": "refuse", "reason": REASON},
+    ),
     RouteCase("GET", "/api/v1/me"),
     RouteCase("GET", "/api/v1/agencies"),
     RouteCase(

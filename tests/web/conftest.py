@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tests.factories import DEFAULT_PASSWORD, make_agency, make_user
 from tests.reports.factories import make_report
+from vigil.linkage import membership
+from vigil.linkage.models import AccessRequest, MatchCandidate
 from vigil.platform import passwords, sessions
 from vigil.platform.database import Base, make_sessionmaker
 from vigil.platform.models import Agency, AuditEvent, Notification, User
@@ -28,7 +30,7 @@ from vigil.platform.roles import AgencyKind, Role
 from vigil.platform.settings import Settings
 from vigil.platform.types import utcnow
 from vigil.reports import numbers, ratelimit, tipline
-from vigil.reports.models import ReportAttachment, RoutingRule
+from vigil.reports.models import Mention, Report, ReportAttachment, RoutingRule
 from vigil.web.app import create_app
 from vigil.web.csrf import CSRF_COOKIE
 from vigil.web.deps import SESSION_COOKIE
@@ -214,6 +216,14 @@ class World:
     attachments: dict[int, int] = field(default_factory=dict)  # each report's attachment
     notifications: dict[int, int] = field(default_factory=dict)  # one for each user
     rules: dict[int, int] = field(default_factory=dict)  # a routing rule of each agency
+    # Linkage, for each agency: a person mentioned in its report (and in a second report,
+    # whose mention a split may move), another person with a possible match to the
+    # first, and an access request addressed to it by another agency's user.
+    persons: dict[int, int] = field(default_factory=dict)
+    second_persons: dict[int, int] = field(default_factory=dict)
+    split_mentions: dict[int, int] = field(default_factory=dict)
+    candidates: dict[int, int] = field(default_factory=dict)
+    access_requests: dict[int, int] = field(default_factory=dict)
 
     def member(self, role: Role) -> Member:
         return self.members[role]
@@ -243,6 +253,7 @@ def seed_world(db: Session, settings: Settings) -> World:
     plain = {agency.id: add_member(db, agency, set()) for agency in (operator, home, other)}
     world = World(operator.id, home.id, other.id, members, plain)
     seed_intake(db, settings, world, (operator, home, other))
+    seed_linkage(db, world, (operator, home, other))
     db.commit()
     return world
 
@@ -283,6 +294,47 @@ def seed_intake(
         db.add(notification)
         db.flush()
         world.notifications[member.user_id] = notification.id
+
+
+def seed_linkage(db: Session, world: World, agencies: tuple[Agency, ...]) -> None:
+    for index, agency in enumerate(agencies):
+        report = db.get_one(Report, world.reports[agency.id])
+        first = Mention(role="subject", given_name="Dana", family_name="Reyes")
+        report.mentions.append(first)
+        again = make_report(
+            db, agency=agency, mentions=[{"given_name": "Dana", "family_name": "Reyes"}]
+        )
+        other = make_report(
+            db, agency=agency, mentions=[{"given_name": "Dan", "family_name": "Reyes"}]
+        )
+        db.flush()
+        person = membership.place(db, first.id, None, linked_by="run")
+        membership.place(db, again.mentions[0].id, person, linked_by="run")
+        second = membership.place(db, other.mentions[0].id, None, linked_by="run")
+        a, b = membership.ordered(first.id, other.mentions[0].id)
+        candidate = MatchCandidate(
+            mention_a_id=a,
+            mention_b_id=b,
+            match_weight=3.0,
+            match_probability=0.89,
+            explanation=[{"comparison": "surname", "level": "exact", "weight": 5.0}],
+            found_by="run",
+        )
+        requester = world.plain[agencies[(index + 1) % len(agencies)].id]
+        request = AccessRequest(
+            report_id=report.id,
+            requester_user_id=requester.user_id,
+            requester_agency_id=requester.agency_id,
+            holding_agency_id=agency.id,
+            reason="The same person appears in our case.",
+        )
+        db.add_all([candidate, request])
+        db.flush()
+        world.persons[agency.id] = person
+        world.second_persons[agency.id] = second
+        world.split_mentions[agency.id] = again.mentions[0].id
+        world.candidates[agency.id] = candidate.id
+        world.access_requests[agency.id] = request.id
 
 
 # --- a running site: app, world, clients ---------------------------------------------

@@ -66,7 +66,35 @@ OWN_TOKEN = {SELF: EVERYONE, OWN: "404 " * 7, OTHER: "404 " * 7}
 ANY_AGENCY = {OWN: EVERYONE, OTHER: EVERYONE}
 CHANGE_AGENCY = {OWN: SYSADMIN_ONLY, OTHER: SYSADMIN_ONLY}
 
+# Linkage. A person: readers of a report about them; other roles are refused outright.
+READ_PERSON = {OWN: "ok  ok  ok  ok  403 403 403", OTHER: "404 404 404 404 403 403 403"}
+SUPERVISE_PERSON = {OWN: "403 ok  403 403 403 403 403", OTHER: "403 404 403 403 403 403 403"}
+REVIEWERS = "ok  ok  403 403 403 403 403"
+REVIEW_PAIR = {OWN: REVIEWERS, OTHER: "404 404 403 403 403 403 403"}
+# A pointer (another agency's unshared TLP:AMBER report) may be asked about; one's own
+# report is read, not requested.
+REQUEST_ACCESS = {OWN: HIDDEN, OTHER: "ok  ok  ok  ok  404 404 404"}
+# The holding agency's analysts and supervisors decide; nobody else even sees it.
+DECIDE_ACCESS = {OWN: "ok  ok  404 404 404 404 404", OTHER: HIDDEN}
+
 MATRIX: dict[str, str | dict[str, str]] = {
+    "GET /persons/{person_id}": READ_PERSON,
+    "POST /persons/{person_id}/merge": SUPERVISE_PERSON,
+    "POST /persons/{person_id}/split": SUPERVISE_PERSON,
+    "POST /reports/{report_id}/access-requests": REQUEST_ACCESS,
+    "GET /linkage/review": REVIEWERS,
+    "GET /linkage/review/{candidate_id}": REVIEW_PAIR,
+    "POST /linkage/review/{candidate_id}": REVIEW_PAIR,
+    "GET /linkage/access-requests": READERS_ONLY,
+    "GET /linkage/access-requests/{request_id}": DECIDE_ACCESS,
+    "POST /linkage/access-requests/{request_id}": DECIDE_ACCESS,
+    "GET /linkage/runs": REVIEWERS,
+    "GET /api/v1/persons/{person_id}": READ_PERSON,
+    "GET /api/v1/linkage/review": REVIEWERS,
+    "POST /api/v1/linkage/review/{candidate_id}": REVIEW_PAIR,
+    "POST /api/v1/reports/{report_id}/access-requests": REQUEST_ACCESS,
+    "GET /api/v1/linkage/access-requests": READERS_ONLY,
+    "POST /api/v1/linkage/access-requests/{request_id}": DECIDE_ACCESS,
     # pages
     "GET /": EVERYONE,
     "GET /account": EVERYONE,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from vigil.linkage import run_cli
 from vigil.linkage.csv_cli import link_csv
 
 link_app = typer.Typer(
@@ -17,3 +18,4 @@ def link() -> None:
 
 
 link_app.command("csv")(link_csv)
+run_cli.register(link_app)

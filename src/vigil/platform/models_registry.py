@@ -4,5 +4,6 @@ from __future__ import annotations
 
 
 def import_all_models() -> None:
+    import vigil.linkage.models
     import vigil.platform.models
     import vigil.reports.models  # noqa: F401

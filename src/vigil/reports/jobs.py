@@ -1,4 +1,5 @@
-"""The jobs `vigil serve` runs on a schedule: deadline escalation and retention.
+"""The jobs `vigil serve` runs on a schedule: deadline escalation, retention and
+linkage of mentions the after-commit matcher did not reach.
 
 APScheduler's BackgroundScheduler runs them in a thread of the server process,
 every ``scheduled_jobs_interval_minutes`` and once at start-up. Each run is one
@@ -56,6 +57,25 @@ def retention_job(settings: Settings, session_factory: sessionmaker[Session]) ->
         )
 
 
+def linkage_job(settings: Settings, session_factory: sessionmaker[Session]) -> None:
+    """Place mentions the after-commit matcher missed; the first run if none has been."""
+    from vigil.linkage import matching, runs
+
+    try:
+        with session_factory() as db:
+            first = runs.latest_run(db) is None and bool(matching.pending_mentions(db, 1))
+        if first:
+            runs.run_linkage(
+                session_factory, actor=SCHEDULER_ACTOR, backend=settings.linkage_backend
+            )
+        placed = matching.sweep(session_factory)
+    except Exception as error:
+        log.error("scheduled linkage failed: %s", type(error).__name__)
+        return
+    if first or placed:
+        log.info("linkage: %s, %d new mentions placed", "first run" if first else "sweep", placed)
+
+
 def start_scheduler(
     settings: Settings,
     session_factory: sessionmaker[Session],
@@ -71,7 +91,8 @@ def start_scheduler(
         # One run of each job at a time; runs missed while one was slow are not replayed.
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
     )
-    for job_id, job in (("escalation", escalation_job), ("retention", retention_job)):
+    jobs = (("escalation", escalation_job), ("retention", retention_job), ("linkage", linkage_job))
+    for job_id, job in jobs:
         scheduler.add_job(
             job,
             "interval",

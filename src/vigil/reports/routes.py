@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from starlette.datastructures import FormData
 
+from vigil.linkage import persons as linked_persons
 from vigil.platform import accounts, policy
 from vigil.platform.errors import InvalidInput
 from vigil.platform.policy.markings import Tlp
@@ -254,6 +255,7 @@ def report_page(
             .all(),
             "agencies": {a.id: a for a in accounts.list_agencies(db, actor=actor)},
             "can": can,
+            "links": linked_persons.links_for_report(db, actor=actor, report=report),
             "errors": errors or {},
             "flash": flash,
             "now": utcnow(),

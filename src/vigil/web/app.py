@@ -89,6 +89,8 @@ def create_app(
 
 
 def _include_routers(app: FastAPI, settings: Settings) -> None:
+    from vigil.linkage import api as linkage_api
+    from vigil.linkage import routes as linkage
     from vigil.platform.routes import account, admin, api, audit_pages, auth, sso
     from vigil.reports import api as reports_api
     from vigil.reports import (
@@ -118,6 +120,8 @@ def _include_routers(app: FastAPI, settings: Settings) -> None:
         routing_admin_routes,
         search_routes,
         tipline_routes,
+        linkage,
+        linkage_api,
     ):
         router: Any = module.router
         app.include_router(router)

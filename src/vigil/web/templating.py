@@ -17,6 +17,7 @@ TEMPLATE_DIRS = [
     PACKAGE_ROOT / "web" / "templates",
     PACKAGE_ROOT / "platform" / "templates",
     PACKAGE_ROOT / "reports" / "templates",
+    PACKAGE_ROOT / "linkage" / "templates",
 ]
 
 

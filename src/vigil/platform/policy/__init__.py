@@ -88,11 +88,12 @@ def scope(actor: Actor, action: str, object_type: str) -> ColumnElement[bool]:
 
 
 def _load_rules() -> None:
-    from vigil.platform.policy import intake_rules, platform_rules, report_rules
+    from vigil.platform.policy import intake_rules, linkage_rules, platform_rules, report_rules
 
     platform_rules.install()
     report_rules.install()
     intake_rules.install()
+    linkage_rules.install()
 
 
 _load_rules()
