@@ -249,3 +249,15 @@ def test_demo_builds_agencies_and_a_user_for_every_role(tmp_path: Path) -> None:
     }
     assert agencies == 8
     assert out.count("sysadmin") == 1
+    # Synthetic reports, linked: the school's and the police's reports about the same
+    # (fictional) student are one person from the start.
+    with engine.connect() as connection:
+        reports = connection.execute(text("SELECT count(*) FROM reports")).scalar()
+        whitaker = connection.execute(
+            text(
+                "SELECT count(DISTINCT pm.person_id), count(*) FROM person_mentions pm "
+                "JOIN mentions m ON m.id = pm.mention_id WHERE m.family_name = 'Whitaker'"
+            )
+        ).one()
+    assert reports and reports > 40
+    assert tuple(whitaker) == (1, 2)

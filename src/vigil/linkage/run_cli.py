@@ -10,7 +10,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 from sqlalchemy import select
 
 console = Console()
@@ -72,21 +71,22 @@ def status(
 
     settings = load_settings()
     _, factory = open_database(settings)
-    table = Table("run id", "started (UTC)", "status", "backend", "mentions", "persons", "review")
+    # Plain lines, not a table: a narrow terminal must never cut a run id short.
     with factory() as db:
-        for run_row in db.execute(
-            select(LinkRun).order_by(LinkRun.id.desc()).limit(limit)
-        ).scalars():
-            table.add_row(
-                run_row.run_key,
-                run_row.started_at.strftime("%Y-%m-%d %H:%M"),
-                run_row.status + (f": {run_row.error}" if run_row.error else ""),
-                run_row.backend,
-                str(run_row.mention_count),
-                str(run_row.person_count),
-                str(run_row.review_count),
+        history = db.execute(select(LinkRun).order_by(LinkRun.id.desc()).limit(limit)).scalars()
+        shown = 0
+        for row in history:
+            shown += 1
+            console.print(
+                f"{row.run_key}  {row.started_at:%Y-%m-%d %H:%M} UTC  {row.status}  "
+                f"{row.backend}  {row.mention_count} mentions, {row.person_count} persons, "
+                f"{row.review_count} to review"
+                + (f"  error: {row.error}" if row.error else ""),
+                highlight=False,
+                soft_wrap=True,
             )
-    console.print(table)
+    if not shown:
+        console.print("No linkage run yet: `vigil link run` makes the first.")
 
 
 def match() -> None:
