@@ -80,8 +80,7 @@ def status(
             console.print(
                 f"{row.run_key}  {row.started_at:%Y-%m-%d %H:%M} UTC  {row.status}  "
                 f"{row.backend}  {row.mention_count} mentions, {row.person_count} persons, "
-                f"{row.review_count} to review"
-                + (f"  error: {row.error}" if row.error else ""),
+                f"{row.review_count} to review" + (f"  error: {row.error}" if row.error else ""),
                 highlight=False,
                 soft_wrap=True,
             )
