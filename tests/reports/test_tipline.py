@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.factories import make_agency, make_user
 from vigil.platform import sessions
 from vigil.platform.database import Base
-from vigil.platform.models import AuditEvent
+from vigil.platform.models import AuditEvent, Notification
 from vigil.platform.roles import AgencyKind, Role
 from vigil.platform.settings import Settings
 from vigil.platform.types import utcnow
@@ -471,6 +471,14 @@ def test_the_anonymous_conversation_works_end_to_end(line: Line) -> None:
             ("agency", True),
             ("tipster", False),
         ]
+        # The analyst who asked is told, once, by receipt number only.
+        told = (
+            db.execute(select(Notification).where(Notification.kind == "tipster_reply"))
+            .scalars()
+            .all()
+        )
+        assert [n.subject for n in told] == [f"The tipster answered on report {receipt}"]
+        assert told[0].link == f"/reports/{report_id}#conversation"
         actions = [e.action for e in db.execute(select(AuditEvent)).scalars()]
         assert "report.message_tipster" in actions and "tip.reply" in actions
         assert actions.count("tip.followup_open") >= 4

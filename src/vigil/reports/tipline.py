@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from vigil.platform import audit, policy
 from vigil.platform.actor import Actor
 from vigil.platform.errors import Conflict, InvalidInput, NotFound
+from vigil.platform.models import Notification
 from vigil.platform.settings import Settings
 from vigil.platform.types import utcnow
 from vigil.reports import numbers, routing
@@ -36,6 +37,7 @@ from vigil.reports.attachments import (
     receive_attachment,
 )
 from vigil.reports.models import Report, ReportAttachment, ReportEvent, ReportMessage
+from vigil.reports.notifications import active_supervisor_ids
 from vigil.reports.schemas import MAX_NARRATIVE, MentionIn, ReportCreate
 from vigil.reports.service import DuplicateSubmission, Filing, file_report, get_report
 from vigil.reports.service import find_idempotent as _find_idempotent
@@ -544,6 +546,7 @@ def add_tipster_reply(
         )
     )
     report.updated_at = now
+    _notify_reply(db, report, now)
     db.flush()
     audit.record(
         db,
@@ -555,6 +558,33 @@ def add_tipster_reply(
         details={"message_id": message.id},
     )
     return _conversation(db, report, reply_added=True)
+
+
+def _notify_reply(db: Session, report: Report, at: datetime) -> None:
+    """Tell whoever asked the tipster questions (or, if nobody did, the routed agency's
+    supervisors) that an answer came. The subject names only the receipt number."""
+    askers = set(
+        db.execute(
+            select(ReportMessage.user_id).where(
+                ReportMessage.report_id == report.id,
+                ReportMessage.sender == "agency",
+                ReportMessage.user_id.is_not(None),
+            )
+        ).scalars()
+    )
+    recipients = sorted(askers) or active_supervisor_ids(db, report.routed_agency_id)
+    for user_id in recipients:
+        db.add(
+            Notification(
+                user_id=user_id,
+                kind="tipster_reply",
+                subject=f"The tipster answered on report {report.receipt_number}",
+                link=f"/reports/{report.id}#conversation",
+                object_type="report",
+                object_id=str(report.id),
+                created_at=at,
+            )
+        )
 
 
 def add_agency_message(db: Session, *, actor: Actor, report_id: int, body: str) -> ReportMessage:
