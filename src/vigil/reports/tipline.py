@@ -563,15 +563,17 @@ def add_tipster_reply(
 def _notify_reply(db: Session, report: Report, at: datetime) -> None:
     """Tell whoever asked the tipster questions (or, if nobody did, the routed agency's
     supervisors) that an answer came. The subject names only the receipt number."""
-    askers = set(
-        db.execute(
+    askers: set[int] = {
+        user_id
+        for user_id in db.execute(
             select(ReportMessage.user_id).where(
                 ReportMessage.report_id == report.id,
                 ReportMessage.sender == "agency",
                 ReportMessage.user_id.is_not(None),
             )
         ).scalars()
-    )
+        if user_id is not None
+    }
     recipients = sorted(askers) or active_supervisor_ids(db, report.routed_agency_id)
     for user_id in recipients:
         db.add(
