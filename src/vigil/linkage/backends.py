@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import tempfile
+import uuid
 from typing import Any, Literal
 
 import pandas as pd
@@ -67,9 +68,10 @@ def spark_session() -> Any:
         .appName("vigil-linkage")
         .config("spark.jars", similarity_jar_location())
         .config("spark.driver.memory", "4g")
-        .config("spark.sql.shuffle.partitions", "8")
-        .config("spark.default.parallelism", "8")
+        .config("spark.sql.shuffle.partitions", os.environ.get("VIGIL_SPARK_PARTITIONS", "8"))
+        .config("spark.default.parallelism", os.environ.get("VIGIL_SPARK_PARTITIONS", "8"))
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .getOrCreate()
     )
@@ -96,12 +98,14 @@ def database_api(backend: Backend) -> Any:
 def register(db_api: Any, backend: Backend, frame: pd.DataFrame, name: str) -> Any:
     """Register a prepared frame with the database API as a Splink input table."""
     table = to_arrow(frame)
+    # Spark's temporary views outlive one database API: each table gets its own name.
+    table_name = f"{name}_{uuid.uuid4().hex[:12]}"
     if backend == "spark":
         spark = spark_session()
         rows = [tuple(row.values()) for row in table.to_pylist()]
         data = spark.createDataFrame(rows, schema=_spark_schema(table))
-        return db_api.register(data, dataset_display_name=name)
-    return db_api.register(table, dataset_display_name=name)
+        return db_api.register(data, dataset_display_name=name, table_name=table_name)
+    return db_api.register(table, dataset_display_name=name, table_name=table_name)
 
 
 def _spark_schema(table: pa.Table) -> Any:

@@ -166,6 +166,7 @@ BLOCKING_RULES: Final[tuple[BlockingRule, ...]] = (
         "name", ("surnames", "first_name"), explode=("surnames",), first_letter=("first_name",)
     ),
     BlockingRule("sound", ("first_name_sound", "surname_sound")),
+    BlockingRule("name_pair", ("name_pair",)),
     BlockingRule("first_year", ("first_name", "birth_year")),
     BlockingRule("surname_year", ("surname", "birth_year")),
     BlockingRule("phone", ("phones",), explode=("phones",)),
@@ -175,6 +176,8 @@ BLOCKING_RULES: Final[tuple[BlockingRule, ...]] = (
     BlockingRule("postcode_first", ("postcode", "first_name")),
     BlockingRule("postcode_surname", ("postcode", "surname")),
     BlockingRule("street", ("street", "city")),
+    BlockingRule("city_first", ("city", "first_name")),
+    BlockingRule("city_surname", ("city", "surname")),
 )
 
 

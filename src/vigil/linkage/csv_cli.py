@@ -123,7 +123,7 @@ def link_csv(
     threshold: Annotated[
         float,
         typer.Option(help="Match weight at or above which two rows are the same person."),
-    ] = 7.0,
+    ] = 5.0,
 ) -> None:
     """Find the same person across one CSV file (deduplicate) or two (link); no database.
 

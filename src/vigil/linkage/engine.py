@@ -53,8 +53,8 @@ Progress = Callable[[str, float], None]
 
 LinkType = Literal["dedupe_only", "link_only", "link_and_dedupe"]
 
-# A pair at or above this match weight (probability ~0.99) is the same person.
-DEFAULT_THRESHOLD_WEIGHT = 7.0
+# A pair at or above this match weight (probability ~0.97) is the same person.
+DEFAULT_THRESHOLD_WEIGHT = 5.0
 # Pairs below this are not worth keeping, even for review.
 DEFAULT_MIN_WEIGHT = -5.0
 # m and u are kept inside these bounds so that no single level is infinite evidence.

@@ -25,6 +25,7 @@ FEATURES: Final[dict[str, str]] = {
     "surname": "str",
     "surnames": "list",
     "surname_sound": "str",
+    "name_pair": "str",
     "dob": "str",
     "dob_swapped": "str",
     "dob_key": "str",
@@ -313,6 +314,8 @@ def prepare_row(row: Mapping[str, Any], *, this_year: int | None = None) -> dict
         "surname": surname,
         "surnames": _unique(surnames),
         "surname_sound": _sound(surname),
+        # Given name and surname in either order: finds pairs whose names were swapped.
+        "name_pair": "|".join(sorted((first, surname))) if first and surname else None,
         "dob": dob,
         "dob_swapped": dob_swapped,
         "dob_key": dob_key,
