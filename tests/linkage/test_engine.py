@@ -3,6 +3,7 @@ the "almost nothing" rule, the model artefact and Python scoring of one mention.
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -161,6 +162,19 @@ def test_linking_two_sources_pairs_only_across_them(truth: Truth) -> None:
         for a, b in zip(result.pairs["unique_id_l"], result.pairs["unique_id_r"], strict=True)
     )
     assert result.model.link_type == "link_only"
+
+
+def test_prepared_rows_serialise_and_score_as_they_are(
+    prepared: pd.DataFrame, model: engine.Model, pairs: pd.DataFrame
+) -> None:
+    """Rows from prepare, through JSON (as the app stores them), score like Splink."""
+    rows = {r["unique_id"]: json.loads(json.dumps(r)) for r in prepared.to_dict("records")}
+    assert all(isinstance(r["birth_year"], int | None) for r in rows.values())
+    first = pairs.iloc[0]
+    (scored,) = engine.score_one(model, rows[first["unique_id_l"]], [rows[first["unique_id_r"]]])
+    assert scored.match_weight == pytest.approx(first["match_weight"], abs=1e-6)
+    raw = prepared.to_dict("records")[0]
+    assert engine.blocking_keys(raw) == engine.blocking_keys(json.loads(json.dumps(raw)))
 
 
 def test_nothing_to_link() -> None:

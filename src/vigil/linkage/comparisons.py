@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal, cast
 
+import pandas as pd
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
 LevelKind = Literal[
@@ -182,7 +183,9 @@ BLOCKING_RULES: Final[tuple[BlockingRule, ...]] = (
 
 
 def _present(value: Any) -> bool:
-    return value is not None and not (isinstance(value, float) and value != value)
+    if value is None or value is pd.NA:
+        return False
+    return not (isinstance(value, float) and value != value)
 
 
 def level_hit(level: Level, left: Mapping[str, Any], right: Mapping[str, Any]) -> bool:

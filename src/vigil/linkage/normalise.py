@@ -356,7 +356,8 @@ def prepare(frame: pd.DataFrame) -> pd.DataFrame:
     out.insert(0, "unique_id", frame["unique_id"].astype(str).to_numpy())
     if "source_dataset" in frame.columns:
         out.insert(1, "source_dataset", frame["source_dataset"].astype(str).to_numpy())
-    out["birth_year"] = out["birth_year"].astype("Int64")
+    # Python ints and None (not pandas' Int64 with NA): rows stay JSON-serialisable.
+    out["birth_year"] = pd.Series([r["birth_year"] for r in records], dtype=object)
     for column, kind in FEATURES.items():
         if kind == "str":
             out[column] = out[column].astype(object)

@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from vigil.linkage.comparisons import BLOCKING_RULES, level_hit
 
 if TYPE_CHECKING:
@@ -31,7 +33,7 @@ class ScoredPair:
 
 
 def _values(value: Any, explode: bool, first_letter: bool) -> list[str]:
-    if value is None or (isinstance(value, float) and value != value):
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return []
     items = [str(v) for v in value] if explode else [str(value)]
     if first_letter:
