@@ -134,7 +134,7 @@ def _printable(value: str) -> str:
 def _cell(value: str, name: str) -> str | list[str]:
     """A stripped, non-empty cell as its field takes it."""
     if name in _LIST_FIELDS:
-        return [part.strip() for part in value.split(LIST_SEPARATOR) if part.strip()]
+        return [part for part in map(str.strip, value.split(LIST_SEPARATOR)) if part]
     return value
 
 
@@ -142,12 +142,12 @@ def _csv_payload(plan: CsvPlan, values: dict[str, str]) -> tuple[dict[str, Any],
     payload: dict[str, Any] = {}
     for column, name in plan.report:
         if value := values[column].strip():
-            payload[name] = _cell(value, name)
+            payload[name] = _cell(value, name) if name in _LIST_FIELDS else value
     mentions: list[dict[str, Any]] = []
     prefixes: list[str] = []
     for prefix, role, columns in plan.mentions:
         person = {
-            name: _cell(value, name)
+            name: _cell(value, name) if name in _LIST_FIELDS else value
             for column, name in columns
             if (value := values[column].strip())
         }

@@ -8,6 +8,7 @@ ones the ORM would write, which the import tests check by reading reports back.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
@@ -18,7 +19,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from vigil.platform.actor import Actor
-from vigil.reports.vocabulary import FileClass, Source
+from vigil.reports import identifiers
+from vigil.reports.vocabulary import FileClass, MentionRole, Source
 
 REPORT_COLUMNS = (
     "id",
@@ -75,6 +77,13 @@ _MENTION_JSON = frozenset(
     for name in ("aliases", "phones", "emails", "handles", "addresses")
 )
 
+# What identifiers.folded reads, as indexes into a prepared mention.
+_SUBJECT_PARTS = tuple(
+    MENTION_COLUMNS.index(name) - 1
+    for name in ("role", "given_name", "family_name", "phones", "emails", "handles")
+)
+IDENTIFIER_COLUMNS = ("report_id", "kind", "value")
+
 
 @dataclass(slots=True)
 class PreparedReport:
@@ -124,10 +133,20 @@ class ReportWriter(Protocol):
 
 # One encoder for every value: json.dumps with options builds a new one per call.
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+# What that encoder escapes in a string (with ensure_ascii=False).
+_ESCAPED = re.compile(r'[\x00-\x1f"\\]')
 
 
 def _json(value: Any) -> str:
-    return _ENCODER.encode(value) if value else "[]"
+    if not value:
+        return "[]"
+    # Most values are short lists of plain strings: joined, they are what the encoder
+    # would write, without its per-call cost.
+    if isinstance(value, list) and all(type(item) is str for item in value):
+        joined = '","'.join(value)
+        if not _ESCAPED.search(joined):
+            return f'["{joined}"]'
+    return _ENCODER.encode(value)
 
 
 class _Rows:
@@ -173,16 +192,23 @@ class _Rows:
         )
 
     def mentions(self, report_id: int, r: PreparedReport) -> list[tuple[Any, ...]]:
-        return [
-            (
-                report_id,
-                *(
-                    _json(value) if index in _MENTION_JSON else value
-                    for index, value in enumerate(mention)
-                ),
-            )
-            for mention in r.mentions
-        ]
+        rows = []
+        for mention in r.mentions:
+            row = [report_id, *mention]
+            for index in _MENTION_JSON:
+                row[index + 1] = _json(row[index + 1])
+            rows.append(tuple(row))
+        return rows
+
+    def subject_identifiers(self, report_id: int, r: PreparedReport) -> list[tuple[Any, ...]]:
+        # The subjects' folded names and contacts, as filing writes them (the
+        # earlier-reports count of later filings looks them up).
+        found: set[identifiers.Identifier] = set()
+        for mention in r.mentions:
+            role, given, family, phones, emails, handles = (mention[i] for i in _SUBJECT_PARTS)
+            if role == MentionRole.SUBJECT:
+                found |= identifiers.folded(given, family, phones, emails, handles)
+        return [(report_id, kind, value) for kind, value in sorted(found)]
 
     def event(self, report_id: int, r: PreparedReport) -> tuple[Any, ...]:
         data = {"level": r.urgency_level, "score": r.urgency_score, "import_id": self.import_id}
@@ -232,6 +258,12 @@ class PostgresWriter:
                 for report_id, prepared in pairs:
                     for mention in self.rows.mentions(report_id, prepared):
                         copy.write_row(mention)
+            with cursor.copy(
+                f"COPY mention_identifiers ({', '.join(IDENTIFIER_COLUMNS)}) FROM STDIN"
+            ) as copy:
+                for report_id, prepared in pairs:
+                    for identifier in self.rows.subject_identifiers(report_id, prepared):
+                        copy.write_row(identifier)
             with cursor.copy("COPY report_search (report_id, document) FROM STDIN") as copy:
                 for report_id, prepared in pairs:
                     copy.write_row((report_id, prepared.document))
@@ -286,6 +318,7 @@ def _insert(table: str, columns: tuple[str, ...]) -> str:
 _INSERT_REPORTS = _insert("reports", REPORT_COLUMNS)
 _INSERT_MENTIONS = _insert("mentions", MENTION_COLUMNS)
 _INSERT_EVENTS = _insert("report_events", EVENT_COLUMNS)
+_INSERT_IDENTIFIERS = _insert("mention_identifiers", IDENTIFIER_COLUMNS)
 
 
 class SQLiteWriter:
@@ -308,6 +341,7 @@ class SQLiteWriter:
 
     def _write(self, batch: list[PreparedReport]) -> None:
         reports, mentions, documents, events, recipients = [], [], [], [], []
+        subject_identifiers: list[tuple[Any, ...]] = []
         # Most times of an import are the same few (now, and deadlines counted from it).
         times: dict[datetime, str | None] = {}
         for prepared in batch:
@@ -326,6 +360,7 @@ class SQLiteWriter:
                 values = list(mention)
                 values[_MENTION_DATE] = _sqlite_date(values[_MENTION_DATE])
                 mentions.append(tuple(values))
+            subject_identifiers += self.rows.subject_identifiers(report_id, prepared)
             documents.append((report_id, prepared.document))
             event = list(self.rows.event(report_id, prepared))
             event[_EVENT_TIME] = times.get(event[_EVENT_TIME]) or _sqlite_time(event[_EVENT_TIME])
@@ -336,6 +371,8 @@ class SQLiteWriter:
         run(_INSERT_REPORTS, reports)
         if mentions:
             run(_INSERT_MENTIONS, mentions)
+        if subject_identifiers:
+            run(_INSERT_IDENTIFIERS, subject_identifiers)
         run("INSERT INTO report_search (rowid, document) VALUES (?, ?)", documents)
         run(_INSERT_EVENTS, events)
         if recipients:

@@ -284,6 +284,9 @@ class _EarlierReports:
 
 TriageInput = tuple[str, list[str], list[str], list[str], int]
 TriageOutput = tuple[int, str, str]
+# What json.dumps(..., ensure_ascii=False, separators=(",", ":")) uses, built once:
+# json.dumps with options builds a new encoder per call.
+_RULES_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def triage_rows(items: list[TriageInput]) -> list[TriageOutput]:
@@ -297,7 +300,7 @@ def triage_rows(items: list[TriageInput]) -> list[TriageOutput]:
             target_types=target_types,
             weapons=weapons,
         )
-        rules = json.dumps(triage.as_dict()["rules"], ensure_ascii=False, separators=(",", ":"))
+        rules = _RULES_ENCODER.encode(triage.as_dict()["rules"]) if triage.rules else "[]"
         out.append((triage.score, triage.level, rules))
     return out
 
@@ -332,6 +335,8 @@ class _Pipeline:
         self.batches = 0
         self.written = 0
         self.writing = True
+        # Every row's deadline counts from the same moment: one per level.
+        self.ack_due_by_level: dict[str, datetime] = {}
 
     def add(self, row: ValidRow, earlier: int) -> None:
         if not self.writing:
@@ -395,6 +400,11 @@ class _Pipeline:
         self.writer.write(prepared)
         self.written += len(prepared)
 
+    def _ack_due(self, level: str) -> datetime:
+        if level not in self.ack_due_by_level:
+            self.ack_due_by_level[level] = ack_deadline(self.settings, level, self.now)
+        return self.ack_due_by_level[level]
+
     def _prepare(self, row: ValidRow, score: int, level: str, rules: str) -> PreparedReport:
         data = row.data
         return PreparedReport(
@@ -415,7 +425,7 @@ class _Pipeline:
             urgency_score=score,
             urgency_level=level,
             urgency_rules=rules,
-            ack_due_at=ack_deadline(self.settings, level, self.now),
+            ack_due_at=self._ack_due(level),
             review_due_at=row.review_due_at,
             purge_due_at=row.purge_due_at,
             mentions=[_mention_values(mention) for mention in data.mentions],
