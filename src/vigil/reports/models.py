@@ -148,6 +148,22 @@ class Mention(Base):
         return " ".join(part for part in parts if part) or "(no name given)"
 
 
+class MentionIdentifier(Base):
+    """A subject's full name or contact as filing compares them (case-folded), one row per
+    report and value: looked up by index to count earlier reports about the same person,
+    instead of reading the agency's subjects. Written with the mentions; goes with the
+    report."""
+
+    __tablename__ = "mention_identifiers"
+    __table_args__ = (Index("ix_mention_identifiers_value", "value", "kind"),)
+
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)  # "name" or "contact"
+    value: Mapped[str] = mapped_column(Text, primary_key=True)
+
+
 class ReportAttachment(Base):
     """Metadata of a file kept outside the database under its SHA-256."""
 

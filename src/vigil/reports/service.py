@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, case, cast, func, or_, select
+from sqlalchemy import String, and_, case, cast, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -19,7 +17,7 @@ from vigil.platform.models import Agency, User
 from vigil.platform.policy.markings import Tlp
 from vigil.platform.settings import Settings
 from vigil.platform.types import utcnow
-from vigil.reports import numbers, search
+from vigil.reports import identifiers, numbers, search
 from vigil.reports.models import (
     IdempotencyKey,
     Mention,
@@ -30,7 +28,7 @@ from vigil.reports.models import (
 )
 from vigil.reports.schemas import MentionIn, ReportCreate
 from vigil.reports.triage import score_urgency
-from vigil.reports.vocabulary import FileClass, MentionRole, Source, UrgencyLevel
+from vigil.reports.vocabulary import FileClass, Source, UrgencyLevel
 
 LEVEL_RANK = {
     UrgencyLevel.IMMINENT: 0,
@@ -63,97 +61,11 @@ def retention_dates(
     return purge - timedelta(days=settings.intelligence_review_notice_days), purge
 
 
-def _identifiers(mentions: Iterable[MentionIn]) -> tuple[set[str], set[str]]:
-    names: set[str] = set()
-    contacts: set[str] = set()
-    for mention in mentions:
-        name, found = _folded(
-            mention.given_name, mention.family_name, mention.phones, mention.emails, mention.handles
-        )
-        if name:
-            names.add(name)
-        contacts.update(found)
-    return names, contacts
-
-
-def _folded(
-    given: str | None,
-    family: str | None,
-    phones: Iterable[str] | None,
-    emails: Iterable[str] | None,
-    handles: Iterable[str] | None,
-) -> tuple[str | None, set[str]]:
-    """A subject's full name and contacts as they are compared: case-folded."""
-    name = f"{given} {family}".casefold() if given and family else None
-    contacts = {value.casefold() for value in (*(phones or ()), *(emails or ()), *(handles or ()))}
-    return name, contacts
-
-
-def _verbatim(folded: str) -> bool:
-    """Whether a case-folded identifier reads the same in SQL's ``lower()`` of any value
-    that folds to it, and in that value's JSON text: printable ASCII without quote or
-    backslash. ASCII folds to ASCII, so a value folding to anything else holds a
-    character SQL cannot fold or JSON may escape, and is found by ``_unusual`` instead."""
-    return folded.isascii() and folded.isprintable() and '"' not in folded and "\\" not in folded
-
-
-def _unusual(db: Session, text: ColumnElement[Any]) -> ColumnElement[bool]:
-    """Text with a character outside printable ASCII, or a backslash (a JSON escape)."""
-    if db.get_bind().dialect.name == "postgresql":
-        return text.bool_op("~")(r"[^ -~]|\\")
-    return or_(text.bool_op("GLOB")("*[^ -~]*"), text.bool_op("GLOB")("*\\*"))
-
-
 def earlier_reports_about(db: Session, agency_id: int, mentions: list[MentionIn]) -> int:
     """Earlier reports in the agency about the same person (same full name or a shared
     phone, e-mail or handle of a subject). Linkage finds more; this is the explainable
     floor."""
-    # Only subjects on both sides: a witness or reporting party named here is not who
-    # this report is about, and must not make it look like a pattern.
-    names, contacts = _identifiers(m for m in mentions if m.role == MentionRole.SUBJECT)
-    if not names and not contacts:
-        return 0
-    # Every filing runs this, so it must not read the agency's whole history into Python
-    # (it did: filing slowed in step with the number of earlier reports). SQL narrows
-    # the subjects to those that may match, a superset, with comparisons that hold for
-    # plain ASCII (lower() folds only ASCII on SQLite) and every subject whose name or
-    # contacts hold anything else; the exact rule, case-folding, is applied below.
-    full_name = func.lower(Mention.given_name + " " + Mention.family_name)
-    contact_text = (
-        cast(Mention.phones, String) + cast(Mention.emails, String) + cast(Mention.handles, String)
-    )
-    maybe = [
-        full_name.in_(sorted(n for n in names if _verbatim(n))),
-        _unusual(db, Mention.given_name + " " + Mention.family_name),
-        _unusual(db, contact_text),
-    ]
-    maybe += [
-        func.lower(contact_text).contains(f'"{contact}"', autoescape=True)
-        for contact in sorted(contacts)
-        if _verbatim(contact)
-    ]
-    candidates = db.execute(
-        select(
-            Mention.report_id,
-            Mention.given_name,
-            Mention.family_name,
-            Mention.phones,
-            Mention.emails,
-            Mention.handles,
-        )
-        .join(Report, Report.id == Mention.report_id)
-        .where(
-            or_(Report.owner_agency_id == agency_id, Report.routed_agency_id == agency_id),
-            Mention.role == MentionRole.SUBJECT.value,
-            or_(*maybe),
-        )
-    )
-    matched: set[int] = set()
-    for report_id, given, family, phones, emails, handles in candidates:
-        name, found = _folded(given, family, phones, emails, handles)
-        if (name is not None and name in names) or contacts & found:
-            matched.add(report_id)
-    return len(matched)
+    return identifiers.count_reports(db, agency_id, identifiers.of_subjects(mentions))
 
 
 def _request_hash(data: ReportCreate) -> str:
@@ -226,7 +138,8 @@ def file_report(
             return earlier, True
     _check_recipients(db, data)
     now = utcnow()
-    earlier_count = earlier_reports_about(db, filing.routed_agency_id, data.mentions)
+    subject_identifiers = identifiers.of_subjects(data.mentions)
+    earlier_count = identifiers.count_reports(db, filing.routed_agency_id, subject_identifiers)
     triage = score_urgency(
         data.narrative,
         earlier_reports=earlier_count,
@@ -297,6 +210,7 @@ def file_report(
         if idempotency_key and idempotency_scope:
             raise DuplicateSubmission() from None
         raise
+    identifiers.store(db, report.id, subject_identifiers)
     db.add(
         ReportEvent(
             report_id=report.id,
