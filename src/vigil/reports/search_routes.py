@@ -87,9 +87,18 @@ class SearchResult(BaseModel):
 
 class SearchResults(BaseModel):
     items: list[SearchResult]
-    total: int = Field(description="All matching reports you may read.")
+    total: int = Field(
+        description=f"Matching reports you may read, counted up to "
+        f"{search.RESULT_WINDOW:,}; when more match, {search.RESULT_WINDOW:,} and "
+        "`capped` is true."
+    )
+    capped: bool = Field(
+        description=f"True when more than {search.RESULT_WINDOW:,} reports you may read "
+        f"match. The results are then the best matches among the {search.RESULT_WINDOW:,} "
+        "most recently received of them; add words to narrow the search."
+    )
     limit: int
-    offset: int
+    offset: int = Field(description=f"At most {search.MAX_OFFSET:,}.")
 
 
 @router.get("/api/v1/search", tags=["search"])
@@ -101,8 +110,11 @@ def search_api(
     offset: Annotated[int, Query(ge=0, le=search.MAX_OFFSET)] = 0,
 ) -> SearchResults:
     """Full-text search over the narratives and mentions of the reports you may read,
-    best match first (then urgency, then the most recent). Every search is audited
-    with its number of results; the query itself is not recorded."""
+    best match first (then urgency, then the most recent). A search ranks and counts
+    at most the 1,000 most recently received matching reports: when more match,
+    `total` is 1,000, `capped` is true and the results are the best of those 1,000.
+    Every search is audited with its number of results; the query itself is not
+    recorded."""
     found = search.search_reports(db, actor=actor, query=q, limit=limit, offset=offset)
     return SearchResults(
         items=[
@@ -117,6 +129,7 @@ def search_api(
             for hit in found.items
         ],
         total=found.total,
+        capped=found.capped,
         limit=limit,
         offset=offset,
     )
