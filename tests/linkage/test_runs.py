@@ -217,3 +217,24 @@ def test_purging_a_report_removes_its_linkage(
             select(func.count()).select_from(table).where(table.mention_id == mention_id)
         ).scalar_one()
         assert count == 0, table.__tablename__
+
+
+def test_with_nothing_to_learn_from_every_mention_is_its_own_person(
+    session_factory: sessionmaker[Session], db: Session
+) -> None:
+    agency = make_agency(db)
+    alone = [
+        make_report(db, agency=agency, mentions=[{"given_name": name}]).mentions[0].id
+        for name in ("Dana", "Dana", "Lee")
+    ]
+    db.commit()
+    summary = runs.run_linkage(session_factory, actor=RUNNER)
+    assert summary.status == "succeeded" and summary.person_count == 3
+    run = runs.latest_run(db)
+    assert run is not None and run.model_json is None
+    persons = _persons(db)
+    assert len({persons[m] for m in alone}) == 3
+    # Without a model, a later mention waits for the next run.
+    late = make_report(db, agency=agency, mentions=[{"given_name": "Dana"}])
+    assert matching.match_mentions(db, late.mentions) == []
+    assert [m.id for m in matching.pending_mentions(db)] == [late.mentions[0].id]

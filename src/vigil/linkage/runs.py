@@ -134,9 +134,30 @@ def run_linkage(
             if engine.is_linkable(row)
         }
         say("training (expectation maximisation)", None)
-        model = engine.train(prepared, backend=backend, progress=None)
+        model: engine.Model | None
+        try:
+            model = engine.train(
+                prepared,
+                backend=backend,
+                progress=lambda message, fraction: say(f"training: {message}", fraction),
+            )
+        except engine.NothingToLink:
+            # Too little to learn from (a new instance, mentions with almost nothing):
+            # every mention is its own person until there is.
+            model = None
         say("scoring candidate pairs", None)
-        pairs = engine.score_pairs(prepared, model, backend=backend, min_weight=thresholds.FLOOR)
+        pairs = (
+            engine.score_pairs(prepared, model, backend=backend, min_weight=thresholds.FLOOR)
+            if model is not None
+            else pd.DataFrame(
+                {
+                    "unique_id_l": pd.Series(dtype=str),
+                    "unique_id_r": pd.Series(dtype=str),
+                    "match_weight": pd.Series(dtype=float),
+                    "match_probability": pd.Series(dtype=float),
+                }
+            )
+        )
         pairs = pairs[pairs["unique_id_l"].isin(linkable) & pairs["unique_id_r"].isin(linkable)]
         weights = {
             membership.ordered(int(left), int(right)): float(weight)
@@ -193,7 +214,7 @@ def _save(
     clusters: dict[int, str],
     review: list[dict[str, Any]],
     decided: membership.BindingDecisions,
-    model: engine.Model,
+    model: engine.Model | None,
     chosen: thresholds.Thresholds,
     pair_count: int,
     seconds: float,
@@ -236,9 +257,9 @@ def _save(
     run.review_count = len(candidates)
     run.lower_weight = chosen.lower
     run.upper_weight = chosen.upper
-    run.model_json = model.to_json()
+    run.model_json = model.to_json() if model is not None else None
     run.metrics = {
-        "engine": model.metrics,
+        "engine": model.metrics if model is not None else {"trained": False},
         "thresholds": chosen.source,
         "decisions": chosen.evaluation,
         "new_persons": created,
@@ -276,13 +297,13 @@ def json_ready(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _save_features(
-    db: Session, prepared: pd.DataFrame, linkable: set[str], model: engine.Model
+    db: Session, prepared: pd.DataFrame, linkable: set[str], model: engine.Model | None
 ) -> None:
     db.execute(delete(MentionKey))
     db.execute(delete(MentionFeatures))
     now = utcnow()
     rows: list[dict[str, Any]] = json.loads(prepared.to_json(orient="records"))
-    rules = model.blocking_rule_names()
+    rules = model.blocking_rule_names() if model is not None else []
     features: list[dict[str, Any]] = []
     keys: list[dict[str, Any]] = []
     for row in rows:
@@ -295,7 +316,8 @@ def _save_features(
                 "prepared_at": now,
             }
         )
-        if row["unique_id"] in linkable:  # almost nothing to go on: never a candidate
+        # Almost nothing to go on: never a candidate. No model: nothing to match with.
+        if row["unique_id"] in linkable and model is not None:
             keys.extend(
                 {"mention_id": mention_id, "key": key}
                 for key in set(scoring.blocking_keys(row, rules))

@@ -63,7 +63,9 @@ def linkage_job(settings: Settings, session_factory: sessionmaker[Session]) -> N
 
     try:
         with session_factory() as db:
-            first = runs.latest_run(db) is None and bool(matching.pending_mentions(db, 1))
+            latest = runs.latest_run(db)
+            untrained = latest is None or latest.model_json is None
+            first = untrained and bool(matching.pending_mentions(db, 1))
         if first:
             runs.run_linkage(
                 session_factory, actor=SCHEDULER_ACTOR, backend=settings.linkage_backend
