@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from vigil.platform import actor as actors
 from vigil.platform import sessions
@@ -57,6 +57,11 @@ def web_session(request: Request, db: Session, settings: Settings) -> WebSession
     return sessions.resolve_session(db, raw, limits=session_limits(settings))
 
 
+# Every request needs the user's agency (is it active?) and roles (the actor): one query,
+# not three round trips before any work starts.
+_WITH_AGENCY_AND_ROLES = (joinedload(User.agency), joinedload(User.role_grants))
+
+
 def current_actor(request: Request, db: SessionDep, settings: SettingsDep) -> Actor:
     """The signed-in user (fully, past MFA) or API token holder; else SignInRequired."""
     user: User | None = None
@@ -64,12 +69,12 @@ def current_actor(request: Request, db: SessionDep, settings: SettingsDep) -> Ac
     if uses_bearer_token(request):
         raw = request.headers["authorization"].split(" ", 1)[1].strip()
         token = sessions.resolve_api_token(db, raw)
-        user = db.get(User, token.user_id) if token else None
+        user = db.get(User, token.user_id, options=_WITH_AGENCY_AND_ROLES) if token else None
         via = "api"
     else:
         found = web_session(request, db, settings)
         if found is not None and found.mfa_verified:
-            user = db.get(User, found.user_id)
+            user = db.get(User, found.user_id, options=_WITH_AGENCY_AND_ROLES)
     if not _usable(user):
         raise SignInRequired()
     assert user is not None
