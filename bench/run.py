@@ -18,7 +18,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import audit_bench, import_bench, intake_bench, login_bench, search_bench
+from bench import (
+    audit_bench,
+    import_bench,
+    intake_bench,
+    linkage_scale_bench,
+    login_bench,
+    search_bench,
+)
 from bench.databases import backends
 from bench.timing import load_average, say
 
@@ -81,6 +88,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     sizes["search_rows"] = 20_000 if args.quick else search_bench.DEFAULT_ROWS
     sizes["import_rows"] = 20_000 if args.quick else import_bench.DEFAULT_ROWS
+    sizes["linkage_mentions"] = 20_000 if args.quick else linkage_scale_bench.DEFAULT_MENTIONS
     if args.events is not None:
         sizes["events"] = args.events
     if args.logins is not None:
@@ -106,6 +114,9 @@ def main(argv: list[str] | None = None) -> None:
     import_args = import_bench.parse_args(
         ["--backend", args.backend, "--rows", str(sizes["import_rows"])]
     )
+    linkage_args = linkage_scale_bench.parse_args(
+        ["--mentions", str(sizes["linkage_mentions"]), "--new", "100" if args.quick else "300"]
+    )
     intake_args = intake_bench.parse_args(["--backend", args.backend, "--tips", str(sizes["tips"])])
     report: dict[str, Any] = {
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -121,6 +132,7 @@ def main(argv: list[str] | None = None) -> None:
         ("search", search_bench, search_args),
         ("import", import_bench, import_args),
         ("intake", intake_bench, intake_args),
+        ("linkage", linkage_scale_bench, linkage_args),
     ]
     rows: list[tuple[str, str]] = []
     for section, module, section_args in sections:

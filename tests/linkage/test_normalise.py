@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import random
+
 import pandas as pd
+import phonenumbers
 from rapidfuzz.distance import JaroWinkler
 
+from vigil.linkage import normalise
 from vigil.linkage.fields import FIELDS
 from vigil.linkage.normalise import (
     FEATURES,
@@ -72,6 +76,23 @@ def test_phones_to_e164() -> None:
     assert normalise_phone("12") is None
     row = prepare_row({"phone": "555-234-5678; +1 (555) 234-5678; 555 876 5432"})
     assert row["phones"] == ["+15552345678", "+15558765432"]
+
+
+def test_plain_north_american_numbers_read_as_phonenumbers_reads_them() -> None:
+    rng = random.Random(4)
+    formats = ["{}{}{}", "({}) {}-{}", "{}-{}-{}", "{}.{}.{}", "+1 {} {} {}", "1-{}-{}-{}"]
+    for _ in range(3_000):
+        digits = "".join(rng.choice("0123456789") for _ in range(10))
+        raw = rng.choice(formats).format(digits[:3], digits[3:6], digits[6:])
+        fast = normalise._north_american(raw)
+        if fast is None:
+            continue
+        number = phonenumbers.parse(raw, "US")
+        assert phonenumbers.is_possible_number(number), raw
+        assert fast == phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    assert normalise._north_american("1-800-FLOWERS") is None  # letters: phonenumbers decides
+    assert normalise._north_american("+44 20 7946 0958") is None
+    assert normalise._north_american("555-1234") is None
 
 
 def test_emails_and_handles() -> None:
