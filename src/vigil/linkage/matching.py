@@ -146,11 +146,15 @@ def _place(
         person_id = persons.get(other_id)
         if person_id is None or pair.match_weight < run.upper_weight:
             continue
-        if membership.conflicts(decisions, [mention_id], membership.mentions_of(db, person_id)):
+        if decisions.not_same and membership.conflicts(
+            decisions, [mention_id], membership.mentions_of(db, person_id)
+        ):
             continue
         if best is None or pair.match_weight > best[0]:
             best = (pair.match_weight, person_id)
-    person_id = membership.place(db, mention_id, best[1] if best else None, linked_by="incremental")
+    person_id = membership.place(
+        db, mention_id, best[1] if best else None, linked_by="incremental", new=True
+    )
     possible = 0
     for other_id, pair in by_id.items():
         if not run.lower_weight <= pair.match_weight < run.upper_weight:
@@ -178,7 +182,15 @@ def _place(
 
 
 def sweep(session_factory: sessionmaker[Session], limit: int = SWEEP_LIMIT) -> int:
-    """Match every pending mention (up to ``limit``); returns how many were placed."""
+    """Match every pending mention (up to ``limit``); returns how many were placed.
+
+    Looks first, in a read, whether there is a model and anything pending, so that a
+    sweep with nothing to do never takes the write lock (on SQLite, every filing
+    would queue behind it)."""
+    with session_factory() as db:
+        run = runs.latest_run(db)
+        if run is None or run.model_json is None or not pending_mentions(db, 1):
+            return 0
     with transaction(session_factory) as db:
         mentions = pending_mentions(db, limit)
         return len(match_mentions(db, mentions))
@@ -190,11 +202,21 @@ class AfterCommitMatcher:
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self.session_factory = session_factory
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vigil-linkage")
+        self._lock = threading.Lock()
+        self._queued = False
 
     def submit(self) -> None:
+        """Queue a sweep, unless one is already waiting to start (it will see these
+        mentions too): a burst of filings costs one sweep, not one each."""
+        with self._lock:
+            if self._queued:
+                return
+            self._queued = True
         self.executor.submit(self._run)
 
     def _run(self) -> None:
+        with self._lock:
+            self._queued = False  # commits from now on need a sweep after this one
         try:
             sweep(self.session_factory)
         except Exception as error:  # logged by type only: messages can carry personal data

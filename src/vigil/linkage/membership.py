@@ -118,11 +118,15 @@ def _retire(db: Session, person_ids: Iterable[int], merged_into: int | None = No
         )
 
 
-def place(db: Session, mention_id: int, person_id: int | None, *, linked_by: str) -> int:
-    """Put one mention in ``person_id`` (or a new person); returns the person id."""
+def place(
+    db: Session, mention_id: int, person_id: int | None, *, linked_by: str, new: bool = False
+) -> int:
+    """Put one mention in ``person_id`` (or a new person); returns the person id.
+    ``new``: the mention has never been placed (nothing to remove first)."""
     if person_id is None:
         (person_id,) = new_persons(db, 1)
-    db.execute(delete(PersonMention).where(PersonMention.mention_id == mention_id))
+    if not new:
+        db.execute(delete(PersonMention).where(PersonMention.mention_id == mention_id))
     db.add(PersonMention(mention_id=mention_id, person_id=person_id, linked_by=linked_by))
     db.flush()
     return person_id
