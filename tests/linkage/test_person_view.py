@@ -352,6 +352,8 @@ def test_review_queue_shows_only_pairs_both_readable(db: Session) -> None:
     analyst = actor_for(world.viewer[Role.ANALYST])
     total, pairs = review.list_queue(db, actor=analyst)
     assert total == 1 and [p.candidate.id for p in pairs] == [visible.id]
+    listed = db.execute(select(AuditEvent).where(AuditEvent.action == "match.list")).scalars().all()
+    assert [e.details for e in listed] == [{"shown": 1, "offset": 0}]
     tipline = actor_for(world.viewer[Role.TIPLINE_OPERATOR])
     with pytest.raises(PermissionDenied):
         review.list_queue(db, actor=tipline)

@@ -80,6 +80,14 @@ def list_queue(
         Pair(c, _side(db, c.mention_a_id), _side(db, c.mention_b_id), _doubts(db, c))
         for c in candidates
     ]
+    # The queue shows names and reports of people: a read of personal data, audited.
+    audit.record(
+        db,
+        actor=actor,
+        action="match.list",
+        object_type="match_candidate",
+        details={"shown": len(pairs), "offset": offset},
+    )
     return int(total), pairs
 
 
