@@ -30,6 +30,11 @@ DOMAIN_RULE_TYPES = {
     "report_pointer",
     "access_request",
     "link_run",
+    # threat assessment (tests/assessment)
+    "case",
+    "instrument",
+    "assessment_dashboard",
+    "assessment_reminder",
 }
 OPERATOR_ID, COUNTY_ID, CITY_ID = 1, 2, 3
 

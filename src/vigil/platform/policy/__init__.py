@@ -88,12 +88,19 @@ def scope(actor: Actor, action: str, object_type: str) -> ColumnElement[bool]:
 
 
 def _load_rules() -> None:
-    from vigil.platform.policy import intake_rules, linkage_rules, platform_rules, report_rules
+    from vigil.platform.policy import (
+        assessment_rules,
+        intake_rules,
+        linkage_rules,
+        platform_rules,
+        report_rules,
+    )
 
     platform_rules.install()
     report_rules.install()
     intake_rules.install()
     linkage_rules.install()
+    assessment_rules.install()
 
 
 _load_rules()

@@ -1,0 +1,1 @@
+"""Behavioral threat assessment and management: cases, instruments, plans, reviews."""
