@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from vigil.assessment.cli import assessment_app
 from vigil.linkage.cli import link_app
 from vigil.platform import accounts, audit, migrate
 from vigil.platform.actor import Actor, command_line
@@ -54,6 +55,7 @@ app.add_typer(triage_app, name="triage")
 app.add_typer(retention_app, name="retention")
 app.add_typer(import_app, name="import")
 app.add_typer(link_app, name="link")
+app.add_typer(assessment_app, name="assessment")
 
 console = Console()
 errors = Console(stderr=True)

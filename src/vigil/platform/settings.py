@@ -179,7 +179,44 @@ class Settings(BaseSettings):
         default=5,
         ge=1,
         description="How often vigil serve runs its scheduled jobs "
-        "(deadline escalation, retention review and purge).",
+        "(deadline escalation, retention review and purge, threat-assessment reminders).",
+    )
+    mail_backend: Literal["console", "file", "smtp"] = Field(
+        default="console",
+        description="How Vigil sends e-mail (reminders): console, a log line naming the "
+        "recipient and subject; file, one .eml file per message in mail_file_dir; smtp, "
+        "through smtp_host.",
+    )
+    mail_from: str = Field(
+        default="vigil@localhost", description="The From address of the e-mail Vigil sends."
+    )
+    mail_file_dir: Path | None = Field(
+        default=None,
+        description="Where the file mail backend writes its .eml files. Unset: data_dir/mail.",
+    )
+    smtp_host: str | None = Field(
+        default=None, description="SMTP server for the smtp mail backend (required by it)."
+    )
+    smtp_port: int = Field(
+        default=587, ge=1, le=65535, description="Port of the SMTP server (587: submission)."
+    )
+    smtp_starttls: bool = Field(
+        default=True,
+        description="Upgrade the SMTP connection with STARTTLS (the server's certificate is "
+        "verified) before anything is sent. Start-up refuses an SMTP login without it.",
+    )
+    smtp_username: str | None = Field(
+        default=None, description="SMTP login name. Unset: send without logging in."
+    )
+    smtp_password: SecretStr | None = Field(
+        default=None, description="SMTP login password (with smtp_username)."
+    )
+    smtp_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="How long one SMTP connection or command may wait before the message "
+        "is left for the next run.",
     )
     linkage_backend: Literal["duckdb", "spark"] = Field(
         default="duckdb",
@@ -206,6 +243,14 @@ class Settings(BaseSettings):
             raise ValueError(f"must be one of {', '.join(SQLITE_JOURNAL_MODES)}")
         return value
 
+    @field_validator("mail_from")
+    @classmethod
+    def _an_address(cls, value: str) -> str:
+        value = value.strip()
+        if "@" not in value or "\r" in value or "\n" in value:
+            raise ValueError("must be an e-mail address, such as vigil@agency.example")
+        return value
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -228,6 +273,15 @@ class Settings(BaseSettings):
     def max_upload_request_bytes(self) -> int:
         """Body limit for the routes that take attachments (files plus the form)."""
         return self.max_attachment_bytes * max(1, self.max_attachments_per_report) + 1_048_576
+
+    @property
+    def resolved_public_url(self) -> str:
+        """Where links in e-mail point: public_url, else the address vigil serve uses."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def resolved_mail_file_dir(self) -> Path:
+        return self.mail_file_dir or self.data_dir / "mail"
 
     @property
     def is_sqlite(self) -> bool:
@@ -263,6 +317,17 @@ def check_settings(settings: Settings) -> None:
                 f"VIGIL_SQLITE_JOURNAL_MODE={settings.sqlite_journal_mode} can corrupt the "
                 "database on a crash; use WAL (the default) or DELETE."
             )
+    if settings.mail_backend == "smtp" and not settings.smtp_host:
+        raise ConfigurationError("VIGIL_MAIL_BACKEND=smtp needs VIGIL_SMTP_HOST.")
+    if bool(settings.smtp_username) != bool(settings.smtp_password):
+        raise ConfigurationError(
+            "An SMTP login needs both VIGIL_SMTP_USERNAME and VIGIL_SMTP_PASSWORD."
+        )
+    if settings.smtp_username and not settings.smtp_starttls:
+        raise ConfigurationError(
+            "VIGIL_SMTP_USERNAME without VIGIL_SMTP_STARTTLS=true would send the SMTP "
+            "password unencrypted; turn STARTTLS on."
+        )
     if bool(settings.oidc_issuer) != bool(settings.oidc_client_id):
         raise ConfigurationError(
             "Single sign-on needs both VIGIL_OIDC_ISSUER and VIGIL_OIDC_CLIENT_ID."

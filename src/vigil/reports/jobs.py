@@ -1,12 +1,15 @@
-"""The jobs `vigil serve` runs on a schedule: deadline escalation, retention and
-linkage of mentions the after-commit matcher did not reach.
+"""The jobs `vigil serve` runs on a schedule: deadline escalation, retention,
+linkage of mentions the after-commit matcher did not reach and threat-assessment
+reminders.
 
 APScheduler's BackgroundScheduler runs them in a thread of the server process,
 every ``scheduled_jobs_interval_minutes`` and once at start-up. Each run is one
 transaction as the command-line actor "scheduler"; attachment files are deleted
-only after the purge committed. A failing run is logged by exception type alone
-(messages can carry personal data: SQL parameters, narratives) and the next run
-tries again; nothing a job does can stop the server.
+only after the purge committed, and a reminder is recorded only once its e-mail was
+handed over (vigil.assessment.reminders), so a failed send is tried again next run.
+A failing run is logged by exception type alone (messages can carry personal data:
+SQL parameters, narratives) and the next run tries again; nothing a job does can
+stop the server.
 """
 
 from __future__ import annotations
@@ -78,6 +81,28 @@ def linkage_job(settings: Settings, session_factory: sessionmaker[Session]) -> N
         log.info("linkage: %s, %d new mentions placed", "first run" if first else "sweep", placed)
 
 
+def reminders_job(settings: Settings, session_factory: sessionmaker[Session]) -> None:
+    """E-mail and notify the owners of overdue interventions and the leads of due reviews."""
+    from vigil.assessment import reminders
+    from vigil.platform.mail import mailer_from_settings
+
+    try:
+        mailer = mailer_from_settings(settings)
+        with transaction(session_factory) as db:
+            sent = reminders.send_due_reminders(
+                db,
+                actor=SCHEDULER_ACTOR,
+                mailer=mailer,
+                now=utcnow(),
+                base_url=settings.resolved_public_url,
+            )
+    except Exception as error:
+        log.error("scheduled reminders failed: %s", type(error).__name__)
+        return
+    if sent:
+        log.info("threat assessment: %d reminders sent", sent)
+
+
 def start_scheduler(
     settings: Settings,
     session_factory: sessionmaker[Session],
@@ -93,7 +118,12 @@ def start_scheduler(
         # One run of each job at a time; runs missed while one was slow are not replayed.
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
     )
-    jobs = (("escalation", escalation_job), ("retention", retention_job), ("linkage", linkage_job))
+    jobs = (
+        ("escalation", escalation_job),
+        ("retention", retention_job),
+        ("linkage", linkage_job),
+        ("reminders", reminders_job),
+    )
     for job_id, job in jobs:
         scheduler.add_job(
             job,
