@@ -236,35 +236,53 @@ def list_cases(
 ) -> tuple[list[Case], int]:
     """One page of the cases the actor may read, the most urgent first, and the total."""
     policy.authorize(actor, "list", "case")
-    query = select(Case).where(policy.scope(actor, "read", "case"))
+    conditions = [policy.scope(actor, "read", "case")]
     if filters.status == "active":
-        query = query.where(Case.status.in_(ACTIVE_STATUSES))
+        conditions.append(Case.status.in_(ACTIVE_STATUSES))
     elif filters.status in STATUSES:
-        query = query.where(Case.status == filters.status)
+        conditions.append(Case.status == filters.status)
     if filters.level in LEVELS:
-        query = query.where(Case.risk_level == filters.level)
+        conditions.append(Case.risk_level == filters.level)
     if filters.overdue_review:
-        query = query.where(
-            Case.status.in_(ACTIVE_STATUSES), Case.next_review_on < (today or utcnow().date())
-        )
-    total = db.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        conditions += [
+            Case.status.in_(ACTIVE_STATUSES),
+            Case.next_review_on < (today or utcnow().date()),
+        ]
     rank = when(
         *[(Case.risk_level == level, -position) for position, level in enumerate(LEVELS)],
         else_=1,
     )
-    rows = (
-        db.execute(
-            query.order_by(rank, Case.next_review_on, Case.id.desc())
-            .limit(PAGE_SIZE)
-            .offset((max(page, 1) - 1) * PAGE_SIZE)
+    # One pass sorts the matching cases' keys and counts them beside the page (counting,
+    # then sorting whole rows, read every case a supervisor sees twice); only the page's
+    # cases are then read in full.
+    offset = (max(page, 1) - 1) * PAGE_SIZE
+    found = db.execute(
+        select(Case.id, func.count().over())
+        .where(*conditions)
+        .order_by(rank, Case.next_review_on, Case.id.desc())
+        .limit(PAGE_SIZE)
+        .offset(offset)
+    ).all()
+    rows: list[Case] = []
+    if found:
+        total = found[0][1]
+        loaded = {
+            case.id: case
+            for case in db.execute(select(Case).where(Case.id.in_([key for key, _ in found])))
+            .scalars()
+            .all()
+        }
+        rows = [loaded[key] for key, _ in found]
+    else:  # past the last page: count on its own
+        total = (
+            db.execute(select(func.count()).select_from(Case).where(*conditions)).scalar_one()
+            if offset
+            else 0
         )
-        .scalars()
-        .all()
-    )
     audit.record(
         db, actor=actor, action="case.list", object_type="case", details={"shown": len(rows)}
     )
-    return list(rows), total
+    return rows, total
 
 
 def change_status(

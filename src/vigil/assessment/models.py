@@ -201,7 +201,11 @@ class Intervention(Base):
     """One item of the management plan, with an owner, a due date and a status."""
 
     __tablename__ = "interventions"
-    __table_args__ = (Index("ix_interventions_open_due", "status", "due_on"),)
+    __table_args__ = (
+        Index("ix_interventions_open_due", "status", "due_on"),
+        # A case's overdue items and the earliest of them, read from the index alone.
+        Index("ix_interventions_case_open_due", "case_id", "status", "due_on", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
