@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vigil.reports.import_storage import _json
+from vigil.reports.import_storage import json_text as _json
 
 
 def _dumps(value: Any) -> str:

@@ -8,6 +8,7 @@ agency, bad option).
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import tempfile
@@ -26,6 +27,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from vigil.reports.import_rows import FEWER_COLLECTIONS
 from vigil.reports.importer import ImportResult, Rejection
 
 import_app = typer.Typer(
@@ -160,6 +162,8 @@ def reports(
             highlight=False,
         )
         raise typer.Exit(2)
+    # This process only imports: the collector may run less often (see FEWER_COLLECTIONS).
+    gc.set_threshold(*FEWER_COLLECTIONS)
     settings = load_settings()
     _, factory = open_database(settings)
     with factory() as db:

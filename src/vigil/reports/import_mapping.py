@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
-from vigil.platform.actor import Actor
 from vigil.platform.policy.markings import Tlp
 from vigil.platform.settings import Settings
 from vigil.reports.import_formats import ImportFileError, RawRow
@@ -225,15 +224,30 @@ class ValidRow:
     purge_due_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class _Payload:
+    """A row as ReportCreate's input, and the import's own reasons found so far."""
+
+    body: dict[str, Any]
+    prefixes: list[str]
+    reasons: list[str]
+    reported_at: datetime
+
+
+# Validates a batch of rows in one call.
+_REPORTS = TypeAdapter(list[ReportCreate])
+
+
 class RowRules:
     """Validates rows into ReportCreate, with the import's own rules on top."""
 
     def __init__(
-        self, *, settings: Settings, now: datetime, actor: Actor, file_format: str
+        self, *, settings: Settings, now: datetime, from_user: bool, file_format: str
     ) -> None:
         self.settings = settings
         self.now = now
-        self.actor = actor
+        # Only a user can import RED: they become its recipient.
+        self.from_user = from_user
         self.file_format = file_format
         self.plan: CsvPlan | None = None
 
@@ -244,6 +258,34 @@ class RowRules:
         return f"{kind} {raw.number} (line {raw.line})"
 
     def check(self, raw: RawRow) -> ValidRow | list[str]:
+        return self.check_many([raw])[0]
+
+    def check_many(self, raws: list[RawRow]) -> list[ValidRow | list[str]]:
+        """Every row's outcome. The rows' bodies are validated in one call (faster than
+        one call each); only when one fails are they validated one by one, for the
+        failing rows' reasons."""
+        payloads = [self._payload(raw) for raw in raws]
+        bodies = [payload.body for payload in payloads if isinstance(payload, _Payload)]
+        try:
+            checked: list[ReportCreate | list[str]] = list(_REPORTS.validate_python(bodies))
+        except ValidationError:
+            checked = [
+                self._validate(payload) for payload in payloads if isinstance(payload, _Payload)
+            ]
+        outcomes: list[ValidRow | list[str]] = []
+        validated = iter(checked)
+        for raw, payload in zip(raws, payloads, strict=True):
+            if not isinstance(payload, _Payload):
+                outcomes.append(payload)
+                continue
+            data = next(validated)
+            if isinstance(data, ReportCreate):
+                outcomes.append(self._after(raw, payload, data))
+            else:
+                outcomes.append(payload.reasons + data)
+        return outcomes
+
+    def _payload(self, raw: RawRow) -> _Payload | list[str]:
         if raw.values is None:
             return [raw.problem or "could not be read"]
         if self.file_format == "csv":
@@ -252,31 +294,35 @@ class RowRules:
                 return [
                     f"{k}: contains a NUL character" for k, v in raw.values.items() if "\x00" in v
                 ]
-            payload, prefixes = _csv_payload(self.plan, raw.values)
+            body, prefixes = _csv_payload(self.plan, raw.values)
         else:
             try:
                 if problem := _unstorable(raw.values, ""):
                     return [problem]
             except RecursionError:
                 return ["arrays or objects are nested too deeply"]
-            payload, prefixes = dict(raw.values), []
+            body, prefixes = dict(raw.values), []
         reasons: list[str] = []
         reported_at = self.now
-        if (given := payload.pop("reported_at", None)) is not None:
+        if (given := body.pop("reported_at", None)) is not None:
             try:
                 reported_at = _moment(given)
             except ValueError as problem:
                 reasons.append(f"reported_at: {problem}")
         for name, why in _NOT_IMPORTED.items():
-            if payload.get(name):
+            if body.get(name):
                 reasons.append(f"{name}: {why}")
+        return _Payload(body, prefixes, reasons, reported_at)
+
+    def _validate(self, payload: _Payload) -> ReportCreate | list[str]:
         try:
-            data = ReportCreate.model_validate(payload)
+            return ReportCreate.model_validate(payload.body)
         except ValidationError as invalid:
+            reasons = []
             for error in invalid.errors(include_url=False, include_input=False):
                 location = tuple(error["loc"])
                 name = (
-                    _csv_column(location, prefixes)
+                    _csv_column(location, payload.prefixes)
                     if self.file_format == "csv"
                     else _json_path(location)
                 )
@@ -285,7 +331,11 @@ class RowRules:
                     message = "is required" + (" (the cell is empty)" if self.plan else "")
                 reasons.append(f"{name}: {message}" if name else message)
             return reasons
-        if data.marking is Tlp.RED and not self.actor.is_user:
+
+    def _after(self, raw: RawRow, payload: _Payload, data: ReportCreate) -> ValidRow | list[str]:
+        reasons = list(payload.reasons)
+        reported_at = payload.reported_at
+        if data.marking is Tlp.RED and not self.from_user:
             reasons.append(
                 "marking: a RED report needs a named recipient; import it on the upload page "
                 "(you become its recipient) or file it through the API"

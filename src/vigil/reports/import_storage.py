@@ -1,15 +1,18 @@
 """Storing imported reports in bulk: COPY on PostgreSQL, executemany on SQLite, into
-reports, mentions, report_events and the search index, in the caller's transaction.
+reports, mentions, mention_identifiers, report_events and the search index, in the
+caller's transaction.
 
 Rows bypass the ORM (a million ORM objects would not fit); the values written are the
-ones the ORM would write, which the import tests check by reading reports back.
+ones the ORM would write, which the import tests check by reading reports back. Values
+are put in their stored form (`stored_time`, `json_text`) where rows are prepared,
+which may be a worker process; `Tables` adds what only the writing process knows.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
@@ -18,9 +21,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from vigil.platform.actor import Actor
-from vigil.reports import identifiers
-from vigil.reports.vocabulary import FileClass, MentionRole, Source
+from vigil.reports.vocabulary import Source
 
 REPORT_COLUMNS = (
     "id",
@@ -71,65 +72,9 @@ MENTION_COLUMNS = (
     "description",
 )
 EVENT_COLUMNS = ("report_id", "kind", "user_id", "agency_id", "at", "summary", "data")
-# List columns, as indexes into a prepared mention (which has no report_id).
-_MENTION_JSON = frozenset(
-    MENTION_COLUMNS.index(name) - 1
-    for name in ("aliases", "phones", "emails", "handles", "addresses")
-)
-
-# What identifiers.folded reads, as indexes into a prepared mention.
-_SUBJECT_PARTS = tuple(
-    MENTION_COLUMNS.index(name) - 1
-    for name in ("role", "given_name", "family_name", "phones", "emails", "handles")
-)
 IDENTIFIER_COLUMNS = ("report_id", "kind", "value")
-
-
-@dataclass(slots=True)
-class PreparedReport:
-    """One validated, triaged row, ready to store (lists still Python lists)."""
-
-    receipt_number: str
-    kind: str
-    narrative: str
-    occurred_at: datetime | None
-    reported_at: datetime
-    location_text: str | None
-    latitude: float | None
-    longitude: float | None
-    behaviors: list[str]
-    weapons: list[str]
-    target_types: list[str]
-    target_name: str | None
-    marking: str
-    protected_activity_only: bool
-    urgency_score: int
-    urgency_level: str
-    urgency_rules: str  # already JSON
-    ack_due_at: datetime
-    review_due_at: datetime | None
-    purge_due_at: datetime
-    # (role, given, middle, family, aliases, dob, age_min, age_max, sex, phones,
-    #  emails, handles, addresses, school_or_employer, description)
-    mentions: list[tuple[Any, ...]]
-    document: str
-    recipient_user_id: int | None
-
-
-class StorageRefused(Exception):
-    """The database refused a batch (a constraint, the server); the name of the error
-    class is safe to show, its message (which may quote values) is not."""
-
-    def __init__(self, error: Exception) -> None:
-        super().__init__(type(error).__name__)
-        self.error = error
-
-
-class ReportWriter(Protocol):
-    def write(self, batch: list[PreparedReport]) -> None:
-        """Store a batch in the open transaction."""
-        ...
-
+# The report columns a prepared row holds: the ones between the receipt number and triage.
+PREPARED_REPORT_COLUMNS = REPORT_COLUMNS[2 : REPORT_COLUMNS.index("urgency_score")]
 
 # One encoder for every value: json.dumps with options builds a new one per call.
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
@@ -137,7 +82,8 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _ESCAPED = re.compile(r'[\x00-\x1f"\\]')
 
 
-def _json(value: Any) -> str:
+def json_text(value: Any) -> str:
+    """``json.dumps(value, ensure_ascii=False, separators=(",", ":"))``, faster."""
     if not value:
         return "[]"
     # Most values are short lists of plain strings: joined, they are what the encoder
@@ -149,165 +95,149 @@ def _json(value: Any) -> str:
     return _ENCODER.encode(value)
 
 
-class _Rows:
-    """Turns prepared reports into table rows; shared by both writers."""
+def stored_time(value: datetime | None, *, sqlite: bool) -> Any:
+    """A time as the writer takes it: on SQLite, the text SQLAlchemy's DateTime writes
+    (UTC, no zone, microseconds); on PostgreSQL, the datetime itself."""
+    if value is None or not sqlite:
+        return value
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
-    def __init__(self, *, agency_id: int, actor: Actor, import_id: str, now: datetime) -> None:
-        self.agency_id = agency_id
-        self.user_id = actor.user_id
-        self.import_id = import_id
-        self.now = now
-        self.summary = f"Filed by {Source.IMPORT.value}; routed to agency {agency_id}"
 
-    def report(self, report_id: int, r: PreparedReport) -> tuple[Any, ...]:
-        return (
-            report_id,
-            r.receipt_number,
-            r.kind,
-            FileClass.TIP_LEAD.value,
-            Source.IMPORT.value,
-            r.narrative,
-            r.occurred_at,
-            r.reported_at,
-            r.location_text,
-            r.latitude,
-            r.longitude,
-            _json(r.behaviors),
-            _json(r.weapons),
-            _json(r.target_types),
-            r.target_name,
-            r.marking,
-            self.agency_id,
-            self.agency_id,
-            self.user_id,
-            r.protected_activity_only,
-            r.urgency_score,
-            r.urgency_level,
-            r.urgency_rules,
-            r.ack_due_at,
-            r.review_due_at,
-            r.purge_due_at,
-            self.now,
-            self.now,
+def stored_date(value: date | None, *, sqlite: bool) -> Any:
+    if value is None or not sqlite:
+        return value
+    return value.isoformat()
+
+
+class StorageRefused(Exception):
+    """The database refused a batch (a constraint, the server); the name of the error
+    class is safe to show, its message (which may quote values) is not."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(type(error).__name__)
+        self.error = error
+
+
+@dataclass
+class Tables:
+    """A batch of reports as table rows, built in file order by the writing process."""
+
+    agency_id: int
+    user_id: int | None
+    import_id: str
+    now: Any  # in stored form
+    reports: list[tuple[Any, ...]] = field(default_factory=list)
+    mentions: list[tuple[Any, ...]] = field(default_factory=list)
+    identifiers: list[tuple[Any, ...]] = field(default_factory=list)
+    documents: list[tuple[int, str]] = field(default_factory=list)
+    events: list[tuple[Any, ...]] = field(default_factory=list)
+    recipients: list[tuple[int, int]] = field(default_factory=list)
+    _event_data: dict[tuple[str, int], str] = field(default_factory=dict)
+    _summary: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._summary = f"Filed by {Source.IMPORT.value}; routed to agency {self.agency_id}"
+
+    def add(
+        self,
+        report_id: int,
+        receipt_number: str,
+        report: tuple[Any, ...],
+        urgency: tuple[int, str, str],
+        deadlines: tuple[Any, Any, Any],
+        mentions: list[tuple[Any, ...]],
+        identifiers: list[tuple[str, str]],
+        document: str,
+        recipient_user_id: int | None,
+    ) -> None:
+        """One report: ``report`` holds the PREPARED_REPORT_COLUMNS, ``urgency`` the
+        score, level and rules (JSON), ``deadlines`` the acknowledgement, review and
+        purge times, ``mentions`` the MENTION_COLUMNS after report_id."""
+        score, level, _ = urgency
+        self.reports.append(
+            (report_id, receipt_number, *report, *urgency, *deadlines, self.now, self.now)
         )
-
-    def mentions(self, report_id: int, r: PreparedReport) -> list[tuple[Any, ...]]:
-        rows = []
-        for mention in r.mentions:
-            row = [report_id, *mention]
-            for index in _MENTION_JSON:
-                row[index + 1] = _json(row[index + 1])
-            rows.append(tuple(row))
-        return rows
-
-    def subject_identifiers(self, report_id: int, r: PreparedReport) -> list[tuple[Any, ...]]:
-        # The subjects' folded names and contacts, as filing writes them (the
-        # earlier-reports count of later filings looks them up).
-        found: set[identifiers.Identifier] = set()
-        for mention in r.mentions:
-            role, given, family, phones, emails, handles = (mention[i] for i in _SUBJECT_PARTS)
-            if role == MentionRole.SUBJECT:
-                found |= identifiers.folded(given, family, phones, emails, handles)
-        return [(report_id, kind, value) for kind, value in sorted(found)]
-
-    def event(self, report_id: int, r: PreparedReport) -> tuple[Any, ...]:
-        data = {"level": r.urgency_level, "score": r.urgency_score, "import_id": self.import_id}
-        return (
-            report_id,
-            "filed",
-            self.user_id,
-            self.agency_id,
-            self.now,
-            self.summary,
-            _json(data),
+        self.mentions += [(report_id, *mention) for mention in mentions]
+        self.identifiers += [(report_id, kind, value) for kind, value in identifiers]
+        self.documents.append((report_id, document))
+        if (level, score) not in self._event_data:
+            self._event_data[level, score] = json_text(
+                {"level": level, "score": score, "import_id": self.import_id}
+            )
+        self.events.append(
+            (
+                report_id,
+                "filed",
+                self.user_id,
+                self.agency_id,
+                self.now,
+                self._summary,
+                self._event_data[level, score],
+            )
         )
+        if recipient_user_id is not None:
+            self.recipients.append((report_id, recipient_user_id))
+
+
+class ReportWriter(Protocol):
+    sqlite: bool
+
+    def reserve(self, count: int) -> list[int]:
+        """Ids for the next ``count`` reports."""
+        ...
+
+    def write(self, tables: Tables) -> None:
+        """Store a batch in the open transaction."""
+        ...
 
 
 class PostgresWriter:
     """COPY through psycopg, on the session's own connection (so in its transaction)."""
 
-    def __init__(self, connection: Connection, rows: _Rows) -> None:
+    sqlite = False
+
+    def __init__(self, connection: Connection) -> None:
         self.connection = connection
-        self.rows = rows
         self.driver: Any = connection.connection.driver_connection
 
-    def write(self, batch: list[PreparedReport]) -> None:
+    def reserve(self, count: int) -> list[int]:
         try:
-            self._write(batch)
+            return list(
+                self.connection.execute(
+                    text(
+                        "SELECT nextval(pg_get_serial_sequence('reports', 'id')) "
+                        "FROM generate_series(1, :n)"
+                    ),
+                    {"n": count},
+                ).scalars()
+            )
+        except DBAPIError as error:
+            raise StorageRefused(error.orig or error) from error
+
+    def write(self, tables: Tables) -> None:
+        try:
+            self._write(tables)
         except (psycopg.Error, DBAPIError) as error:
             raise StorageRefused(getattr(error, "orig", None) or error) from error
 
-    def _write(self, batch: list[PreparedReport]) -> None:
-        ids = (
-            self.connection.execute(
-                text(
-                    "SELECT nextval(pg_get_serial_sequence('reports', 'id')) "
-                    "FROM generate_series(1, :n)"
-                ),
-                {"n": len(batch)},
-            )
-            .scalars()
-            .all()
-        )
-        pairs = list(zip(ids, batch, strict=True))
+    def _write(self, tables: Tables) -> None:
         with self.driver.cursor() as cursor:
-            with cursor.copy(f"COPY reports ({', '.join(REPORT_COLUMNS)}) FROM STDIN") as copy:
-                for report_id, prepared in pairs:
-                    copy.write_row(self.rows.report(report_id, prepared))
-            with cursor.copy(f"COPY mentions ({', '.join(MENTION_COLUMNS)}) FROM STDIN") as copy:
-                for report_id, prepared in pairs:
-                    for mention in self.rows.mentions(report_id, prepared):
-                        copy.write_row(mention)
-            with cursor.copy(
-                f"COPY mention_identifiers ({', '.join(IDENTIFIER_COLUMNS)}) FROM STDIN"
-            ) as copy:
-                for report_id, prepared in pairs:
-                    for identifier in self.rows.subject_identifiers(report_id, prepared):
-                        copy.write_row(identifier)
-            with cursor.copy("COPY report_search (report_id, document) FROM STDIN") as copy:
-                for report_id, prepared in pairs:
-                    copy.write_row((report_id, prepared.document))
-            with cursor.copy(f"COPY report_events ({', '.join(EVENT_COLUMNS)}) FROM STDIN") as copy:
-                for report_id, prepared in pairs:
-                    copy.write_row(self.rows.event(report_id, prepared))
-            recipients = [
-                (report_id, prepared.recipient_user_id)
-                for report_id, prepared in pairs
-                if prepared.recipient_user_id is not None
-            ]
-            if recipients:
+            for table, columns, rows in (
+                ("reports", REPORT_COLUMNS, tables.reports),
+                ("mentions", MENTION_COLUMNS, tables.mentions),
+                ("mention_identifiers", IDENTIFIER_COLUMNS, tables.identifiers),
+                ("report_search", ("report_id", "document"), tables.documents),
+                ("report_events", EVENT_COLUMNS, tables.events),
+            ):
+                if rows:
+                    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                        for row in rows:
+                            copy.write_row(row)
+            if tables.recipients:
                 cursor.executemany(
                     "INSERT INTO report_recipients (report_id, user_id) VALUES (%s, %s)",
-                    recipients,
+                    tables.recipients,
                 )
-
-
-def _sqlite_time(value: datetime | None) -> str | None:
-    # The text SQLAlchemy's SQLite DateTime writes (UTC, no zone, microseconds).
-    if value is None:
-        return None
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-
-
-def _sqlite_date(value: date | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
-_REPORT_TIMES = tuple(
-    REPORT_COLUMNS.index(name)
-    for name in (
-        "occurred_at",
-        "reported_at",
-        "ack_due_at",
-        "review_due_at",
-        "purge_due_at",
-        "created_at",
-        "updated_at",
-    )
-)
-_REPORT_FLAG = REPORT_COLUMNS.index("protected_activity_only")
-_MENTION_DATE = MENTION_COLUMNS.index("date_of_birth")
-_EVENT_TIME = EVENT_COLUMNS.index("at")
 
 
 def _insert(table: str, columns: tuple[str, ...]) -> str:
@@ -317,73 +247,47 @@ def _insert(table: str, columns: tuple[str, ...]) -> str:
 
 _INSERT_REPORTS = _insert("reports", REPORT_COLUMNS)
 _INSERT_MENTIONS = _insert("mentions", MENTION_COLUMNS)
-_INSERT_EVENTS = _insert("report_events", EVENT_COLUMNS)
 _INSERT_IDENTIFIERS = _insert("mention_identifiers", IDENTIFIER_COLUMNS)
+_INSERT_SEARCH = _insert("report_search", ("rowid", "document"))
+_INSERT_EVENTS = _insert("report_events", EVENT_COLUMNS)
+_INSERT_RECIPIENTS = _insert("report_recipients", ("report_id", "user_id"))
 
 
 class SQLiteWriter:
     """executemany on the session's connection. The write lock is already held
     (every transaction opens with BEGIN IMMEDIATE), so ids can be handed out here."""
 
-    def __init__(self, connection: Connection, rows: _Rows) -> None:
+    sqlite = True
+
+    def __init__(self, connection: Connection) -> None:
         self.connection = connection
-        self.rows = rows
         self.next_id = (
             int(connection.execute(text("SELECT coalesce(max(id), 0) FROM reports")).scalar_one())
             + 1
         )
 
-    def write(self, batch: list[PreparedReport]) -> None:
+    def reserve(self, count: int) -> list[int]:
+        first, self.next_id = self.next_id, self.next_id + count
+        return list(range(first, self.next_id))
+
+    def write(self, tables: Tables) -> None:
         try:
-            self._write(batch)
+            for statement, rows in (
+                (_INSERT_REPORTS, tables.reports),
+                (_INSERT_MENTIONS, tables.mentions),
+                (_INSERT_IDENTIFIERS, tables.identifiers),
+                (_INSERT_SEARCH, tables.documents),
+                (_INSERT_EVENTS, tables.events),
+                (_INSERT_RECIPIENTS, tables.recipients),
+            ):
+                if rows:
+                    self.connection.exec_driver_sql(statement, rows)
         except DBAPIError as error:
             raise StorageRefused(error.orig or error) from error
 
-    def _write(self, batch: list[PreparedReport]) -> None:
-        reports, mentions, documents, events, recipients = [], [], [], [], []
-        subject_identifiers: list[tuple[Any, ...]] = []
-        # Most times of an import are the same few (now, and deadlines counted from it).
-        times: dict[datetime, str | None] = {}
-        for prepared in batch:
-            report_id = self.next_id
-            self.next_id += 1
-            row = list(self.rows.report(report_id, prepared))
-            for index in _REPORT_TIMES:
-                moment = row[index]
-                if moment is not None:
-                    if moment not in times:
-                        times[moment] = _sqlite_time(moment)
-                    row[index] = times[moment]
-            row[_REPORT_FLAG] = int(row[_REPORT_FLAG])
-            reports.append(tuple(row))
-            for mention in self.rows.mentions(report_id, prepared):
-                values = list(mention)
-                values[_MENTION_DATE] = _sqlite_date(values[_MENTION_DATE])
-                mentions.append(tuple(values))
-            subject_identifiers += self.rows.subject_identifiers(report_id, prepared)
-            documents.append((report_id, prepared.document))
-            event = list(self.rows.event(report_id, prepared))
-            event[_EVENT_TIME] = times.get(event[_EVENT_TIME]) or _sqlite_time(event[_EVENT_TIME])
-            events.append(tuple(event))
-            if prepared.recipient_user_id is not None:
-                recipients.append((report_id, prepared.recipient_user_id))
-        run = self.connection.exec_driver_sql
-        run(_INSERT_REPORTS, reports)
-        if mentions:
-            run(_INSERT_MENTIONS, mentions)
-        if subject_identifiers:
-            run(_INSERT_IDENTIFIERS, subject_identifiers)
-        run("INSERT INTO report_search (rowid, document) VALUES (?, ?)", documents)
-        run(_INSERT_EVENTS, events)
-        if recipients:
-            run("INSERT INTO report_recipients (report_id, user_id) VALUES (?, ?)", recipients)
 
-
-def make_writer(
-    db: Session, *, agency_id: int, actor: Actor, import_id: str, now: datetime
-) -> ReportWriter:
+def make_writer(db: Session) -> ReportWriter:
     connection = db.connection()
-    rows = _Rows(agency_id=agency_id, actor=actor, import_id=import_id, now=now)
     if connection.dialect.name == "postgresql":
-        return PostgresWriter(connection, rows)
-    return SQLiteWriter(connection, rows)
+        return PostgresWriter(connection)
+    return SQLiteWriter(connection)

@@ -72,19 +72,17 @@ never row contents. Rows stream through: at most a few batches are in memory.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import secrets
 import unicodedata
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
 from multiprocessing import get_context
-from typing import Any, BinaryIO, cast
+from typing import Any, BinaryIO
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -93,10 +91,9 @@ from vigil.platform import audit, policy
 from vigil.platform.actor import Actor
 from vigil.platform.errors import InvalidInput
 from vigil.platform.models import Agency
-from vigil.platform.policy.markings import Tlp
 from vigil.platform.settings import Settings
 from vigil.platform.types import utcnow
-from vigil.reports import numbers, search
+from vigil.reports import numbers
 from vigil.reports.import_formats import (
     ImportFileError,
     ImportSource,
@@ -106,18 +103,29 @@ from vigil.reports.import_formats import (
     read_csv,
     read_json,
 )
-from vigil.reports.import_mapping import RowRules, ValidRow, plan_columns
+from vigil.reports.import_mapping import plan_columns
+from vigil.reports.import_rows import (
+    RETENTION_SETTINGS,
+    ReadyRow,
+    Rejection,
+    RowContext,
+    RowPreparer,
+    WireRow,
+    finish_triage,
+    prepare_in_worker,
+    start_worker,
+)
 from vigil.reports.import_storage import (
-    PreparedReport,
     ReportWriter,
     StorageRefused,
+    Tables,
     make_writer,
+    stored_time,
 )
-from vigil.reports.models import Mention, Report
-from vigil.reports.schemas import ReportCreate
+from vigil.reports.models import MentionIdentifier, Report
 from vigil.reports.service import ack_deadline
-from vigil.reports.triage import score_urgency
-from vigil.reports.vocabulary import MentionRole
+
+__all__ = ["ImportResult", "Rejection", "import_reports"]
 
 log = logging.getLogger("vigil.reports.importer")
 
@@ -130,15 +138,6 @@ KEPT_REJECTIONS = 1_000
 EARLIER_REPORTS_CAP = 50
 
 # --- results -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Rejection:
-    """A row that was not imported, where it is, and every reason."""
-
-    row: int
-    where: str
-    reasons: tuple[str, ...]
 
 
 @dataclass
@@ -192,29 +191,23 @@ def _receipt_number() -> str:
     return f"VIG-{chars[:4]}-{chars[4:8]}-{chars[8:]}"
 
 
-def _read_rows(source: ImportSource, file_format: str, rules: RowRules) -> Iterator[RawRow]:
+def _read_rows(source: ImportSource, file_format: str) -> tuple[tuple[str, ...], Iterator[RawRow]]:
+    """The CSV header (checked against the mapping; empty for JSON) and the rows."""
     if file_format == "csv":
         names, rows = read_csv(source)
-        rules.plan = plan_columns(names)
-        return rows
-    return read_json(source)
+        plan_columns(names)
+        return tuple(names), rows
+    return (), read_json(source)
 
 
 # --- earlier reports about the same subject ---------------------------------------------
 
 
-def _subject_keys(given: str | None, family: str | None, contacts: Iterable[str]) -> set[int]:
-    # The rule of service.earlier_reports_about: same full name, or a shared phone,
-    # e-mail or handle. Hashed (64 bits) to keep a million rows' index small.
-    keys = {hash("c\x1f" + value.casefold()) for value in contacts}
-    if given and family:
-        keys.add(hash("n\x1f" + f"{given} {family}".casefold()))
-    return keys
-
-
 class _EarlierReports:
-    """Counts earlier reports about a row's subjects: the agency's stored reports and
-    the rows of this file before it."""
+    """Counts earlier reports about a row's subjects (`identifiers`: the same full name,
+    or a shared phone, e-mail or handle): the agency's stored reports and the rows of
+    this file before it. Identifiers are hashed (64 bits) to keep a million rows' index
+    small."""
 
     def __init__(self) -> None:
         self._reports: dict[int, int | list[int]] = {}
@@ -222,29 +215,18 @@ class _EarlierReports:
 
     def load(self, db: Session, agency_id: int) -> None:
         rows = db.execute(
-            select(
-                Mention.report_id,
-                Mention.given_name,
-                Mention.family_name,
-                Mention.phones,
-                Mention.emails,
-                Mention.handles,
-            )
-            .join(Report, Report.id == Mention.report_id)
+            select(MentionIdentifier.report_id, MentionIdentifier.kind, MentionIdentifier.value)
+            .join(Report, Report.id == MentionIdentifier.report_id)
             .where(
                 or_(
                     Report.owner_agency_id == agency_id,
                     Report.routed_agency_id == agency_id,
-                ),
-                Mention.role == MentionRole.SUBJECT.value,
+                )
             )
             .execution_options(yield_per=10_000)
         )
-        for report_id, given, family, phones, emails, handles in rows:
-            self._add(
-                _subject_keys(given, family, [*(phones or ()), *(emails or ()), *(handles or ())]),
-                report_id,
-            )
+        for report_id, kind, value in rows:
+            self._add({hash((kind, value))}, report_id)
 
     def _add(self, keys: set[int], report: int) -> None:
         for key in keys:
@@ -257,17 +239,10 @@ class _EarlierReports:
             elif len(known) < EARLIER_REPORTS_CAP and report not in known:
                 known.append(report)
 
-    def count_and_add(self, data: ReportCreate) -> int:
-        keys: set[int] = set()
-        for mention in data.mentions:
-            if mention.role == MentionRole.SUBJECT:
-                keys |= _subject_keys(
-                    mention.given_name,
-                    mention.family_name,
-                    [*mention.phones, *mention.emails, *mention.handles],
-                )
-        if not keys:
+    def count_and_add(self, subject_identifiers: list[tuple[str, str]]) -> int:
+        if not subject_identifiers:
             return 0
+        keys = {hash(identifier) for identifier in subject_identifiers}
         found: set[int] = set()
         for key in keys:
             known = self._reports.get(key)
@@ -280,82 +255,62 @@ class _EarlierReports:
         return min(len(found), EARLIER_REPORTS_CAP)
 
 
-# --- triage, here or in worker processes -------------------------------------------------
-
-TriageInput = tuple[str, list[str], list[str], list[str], int]
-TriageOutput = tuple[int, str, str]
-# What json.dumps(..., ensure_ascii=False, separators=(",", ":")) uses, built once:
-# json.dumps with options builds a new encoder per call.
-_RULES_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-
-
-def triage_rows(items: list[TriageInput]) -> list[TriageOutput]:
-    """Score a batch (runs in a worker process when there are several)."""
-    out: list[TriageOutput] = []
-    for narrative, behaviors, target_types, weapons, earlier in items:
-        triage = score_urgency(
-            narrative,
-            earlier_reports=earlier,
-            behaviors=behaviors,
-            target_types=target_types,
-            weapons=weapons,
-        )
-        rules = _RULES_ENCODER.encode(triage.as_dict()["rules"]) if triage.rules else "[]"
-        out.append((triage.score, triage.level, rules))
-    return out
+# --- rows through preparation (here or in workers) and storage -----------------------
 
 
 class _Pipeline:
-    """Validated rows in, stored reports out, a batch at a time. With workers, triage of
-    the next batches runs in other processes while this one stores the last."""
+    """Raw rows in, in file order; rejections reported and valid rows stored, a batch at
+    a time. With workers, the next batches are checked, triaged and prepared in other
+    processes while this one counts earlier reports and stores the last, in order."""
 
     def __init__(
         self,
         *,
+        context: RowContext,
         writer: ReportWriter,
+        earlier: _EarlierReports,
         settings: Settings,
-        now: datetime,
-        agency_id: int,
-        actor: Actor,
+        result: ImportResult,
         import_id: str,
         workers: int,
+        reject: Callable[[Rejection], None],
     ) -> None:
+        self.context = context
         self.writer = writer
+        self.earlier = earlier
         self.settings = settings
-        self.now = now
-        self.agency_id = agency_id
-        self.actor = actor
+        self.result = result
         self.import_id = import_id
         self.workers = workers
-        self.batch: list[tuple[ValidRow, int]] = []
-        self.pending: deque[tuple[list[tuple[ValidRow, int]], Callable[[], list[TriageOutput]]]] = (
-            deque()
-        )
+        self.reject = reject
+        self.preparer: RowPreparer | None = None
+        self.chunk: list[WireRow] = []
+        self.pending: deque[Callable[[], list[ReadyRow | Rejection | None]]] = deque()
         self.pool: ProcessPoolExecutor | None = None
         self.batches = 0
         self.written = 0
-        self.writing = True
+        self.storing = True
+        self.now = stored_time(context.now, sqlite=writer.sqlite)
         # Every row's deadline counts from the same moment: one per level.
-        self.ack_due_by_level: dict[str, datetime] = {}
+        self.ack_due_by_level: dict[str, Any] = {}
 
-    def add(self, row: ValidRow, earlier: int) -> None:
-        if not self.writing:
-            return
-        self.batch.append((row, earlier))
-        if len(self.batch) >= BATCH_ROWS:
+    def add(self, raw: RawRow) -> None:
+        values: Any = raw.values
+        if self.context.columns and values is not None:
+            values = list(values.values())  # the cells, in the header's order
+        self.chunk.append((raw.number, raw.line, values, raw.problem))
+        if len(self.chunk) >= BATCH_ROWS:
             self._submit()
 
     def stop(self) -> None:
-        """A row was rejected in all-or-nothing mode: nothing more is triaged or stored."""
-        self.writing = False
-        self.batch = []
-        self.pending.clear()
+        """Nothing more is stored (an all-or-nothing file with a rejected row, or a file
+        that could not be read to the end); rows are still checked, for the report."""
+        self.storing = False
 
     def finish(self) -> None:
-        if self.writing:
-            self._submit()
-            while self.pending:
-                self._store_oldest()
+        self._submit()
+        while self.pending:
+            self._take_oldest()
 
     def close(self) -> None:
         if self.pool is not None:
@@ -363,96 +318,70 @@ class _Pipeline:
             self.pool = None
 
     def _submit(self) -> None:
-        if not self.batch:
+        if not self.chunk:
             return
-        batch, self.batch = self.batch, []
-        items: list[TriageInput] = [
-            (
-                row.data.narrative,
-                [b.value for b in row.data.behaviors],
-                [t.value for t in row.data.target_types],
-                row.data.weapons,
-                earlier,
-            )
-            for row, earlier in batch
-        ]
+        chunk, self.chunk = self.chunk, []
         self.batches += 1
         # Starting workers costs seconds (each imports Vigil): only for large files.
         if self.workers > 1 and self.batches > POOL_AFTER_BATCHES and self.pool is None:
-            self.pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"))
+            self.pool = ProcessPoolExecutor(
+                self.workers,
+                mp_context=get_context("spawn"),
+                initializer=start_worker,
+                initargs=(self.context,),
+            )
         if self.pool is not None:
-            future: Future[list[TriageOutput]] = self.pool.submit(triage_rows, items)
-            self.pending.append((batch, future.result))
+            future: Future[list[ReadyRow | Rejection | None]] = self.pool.submit(
+                prepare_in_worker, chunk, self.storing
+            )
+            self.pending.append(future.result)
             while len(self.pending) > self.workers + 1:
-                self._store_oldest()
+                self._take_oldest()
         else:
-            done = triage_rows(items)
-            self.pending.append((batch, lambda: done))
-            self._store_oldest()
+            if self.preparer is None:
+                self.preparer = RowPreparer(self.context)
+            done = self.preparer.prepare(chunk, self.storing)
+            self.pending.append(lambda: done)
+            self._take_oldest()
 
-    def _store_oldest(self) -> None:
-        batch, result = self.pending.popleft()
-        triaged = result()
-        prepared = [
-            self._prepare(row, score, level, rules)
-            for (row, _), (score, level, rules) in zip(batch, triaged, strict=True)
-        ]
-        self.writer.write(prepared)
-        self.written += len(prepared)
+    def _take_oldest(self) -> None:
+        ready: list[tuple[ReadyRow, int]] = []
+        for outcome in self.pending.popleft()():
+            if isinstance(outcome, Rejection):
+                self.reject(outcome)
+                continue
+            self.result.valid += 1
+            if outcome is not None and self.storing:
+                ready.append((outcome, self.earlier.count_and_add(outcome.identifiers)))
+        if ready and self.storing:
+            self._store(ready)
 
-    def _ack_due(self, level: str) -> datetime:
+    def _store(self, ready: list[tuple[ReadyRow, int]]) -> None:
+        context = self.context
+        tables = Tables(context.agency_id, context.user_id, self.import_id, self.now)
+        ids = self.writer.reserve(len(ready))
+        for report_id, (row, earlier) in zip(ids, ready, strict=True):
+            urgency = finish_triage(row.triage, earlier)
+            tables.add(
+                report_id,
+                _receipt_number(),
+                row.report,
+                urgency,
+                (self._ack_due(urgency[1]), row.review_due_at, row.purge_due_at),
+                row.mentions,
+                row.identifiers,
+                row.document,
+                context.user_id if row.red else None,
+            )
+        self.writer.write(tables)
+        self.written += len(ready)
+
+    def _ack_due(self, level: str) -> Any:
         if level not in self.ack_due_by_level:
-            self.ack_due_by_level[level] = ack_deadline(self.settings, level, self.now)
+            self.ack_due_by_level[level] = stored_time(
+                ack_deadline(self.settings, level, self.context.now), sqlite=self.writer.sqlite
+            )
         return self.ack_due_by_level[level]
-
-    def _prepare(self, row: ValidRow, score: int, level: str, rules: str) -> PreparedReport:
-        data = row.data
-        return PreparedReport(
-            receipt_number=_receipt_number(),
-            kind=data.kind.value,
-            narrative=data.narrative,
-            occurred_at=data.occurred_at,
-            reported_at=row.reported_at,
-            location_text=data.location_text,
-            latitude=data.latitude,
-            longitude=data.longitude,
-            behaviors=[b.value for b in data.behaviors],
-            weapons=data.weapons,
-            target_types=[t.value for t in data.target_types],
-            target_name=data.target_name,
-            marking=data.marking.value,
-            protected_activity_only=data.protected_activity_only,
-            urgency_score=score,
-            urgency_level=level,
-            urgency_rules=rules,
-            ack_due_at=self._ack_due(level),
-            review_due_at=row.review_due_at,
-            purge_due_at=row.purge_due_at,
-            mentions=[_mention_values(mention) for mention in data.mentions],
-            # ReportCreate has every attribute the search document reads.
-            document=search.document_for(cast(Report, data)),
-            recipient_user_id=(self.actor.user_id if data.marking is Tlp.RED else None),
-        )
-
-
-def _mention_values(mention: Any) -> tuple[Any, ...]:
-    return (
-        mention.role.value,
-        mention.given_name,
-        mention.middle_name,
-        mention.family_name,
-        mention.aliases,
-        mention.date_of_birth,
-        mention.age_min,
-        mention.age_max,
-        mention.sex.value if mention.sex else None,
-        mention.phones,
-        mention.emails,
-        mention.handles,
-        mention.addresses,
-        mention.school_or_employer,
-        mention.description,
-    )
 
 
 # --- the service -------------------------------------------------------------------------
@@ -513,41 +442,35 @@ def import_reports(
             check_content(head)
             if file_format == "auto":
                 result.file_format = detect_format(head)
-            rules = RowRules(
-                settings=settings, now=now, actor=actor, file_format=result.file_format
-            )
-            rows = _read_rows(source, result.file_format, rules)
+            columns, rows = _read_rows(source, result.file_format)
             earlier = _EarlierReports()
             earlier.load(db, owner)
-            pipeline = _Pipeline(
-                writer=make_writer(
-                    db,
-                    agency_id=owner,
-                    actor=actor,
-                    import_id=result.import_id,
-                    now=now,
-                ),
-                settings=settings,
+            writer = make_writer(db)
+            context = RowContext(
+                file_format=result.file_format,
+                columns=columns,
                 now=now,
+                from_user=actor.is_user,
+                user_id=actor.user_id,
                 agency_id=owner,
-                actor=actor,
+                retention=settings.model_dump(include=set(RETENTION_SETTINGS)),
+                sqlite=writer.sqlite,
+            )
+            pipeline = running = _Pipeline(
+                context=context,
+                writer=writer,
+                earlier=earlier,
+                settings=settings,
+                result=result,
                 import_id=result.import_id,
                 workers=workers,
+                reject=lambda rejection: _reject(
+                    result, rejection, on_rejection, None if partial else running
+                ),
             )
             for raw in rows:
                 result.rows += 1
-                checked = rules.check(raw)
-                if isinstance(checked, ValidRow):
-                    result.valid += 1
-                    pipeline.add(checked, earlier.count_and_add(checked.data))
-                else:
-                    _reject(
-                        result,
-                        Rejection(raw.number, rules.where(raw), tuple(checked)),
-                        on_rejection,
-                    )
-                    if not partial:
-                        pipeline.stop()
+                running.add(raw)
                 if progress is not None and result.rows % 1000 == 0:
                     progress(source.bytes_read, result.rows)
             if result.rows == 0:
@@ -559,9 +482,14 @@ def import_reports(
         except ImportFileError as problem:
             result.fatal = str(problem)
             source.drain()
-        if pipeline is not None and (partial or (result.fatal is None and not result.rejected)):
+            if pipeline is not None and not partial:
+                pipeline.stop()
+        if pipeline is not None:
+            # The rows read so far: every rejection reported, the valid ones stored
+            # unless nothing may be.
             pipeline.finish()
-            result.imported = pipeline.written
+            if partial or (result.fatal is None and not result.rejected):
+                result.imported = pipeline.written
     except StorageRefused as problem:
         # A constraint or the server refused the load (a receipt number collision is
         # one in 2^60 per pair): nothing is kept, and the person is told so.
@@ -607,7 +535,10 @@ def _reject(
     result: ImportResult,
     rejection: Rejection,
     on_rejection: Callable[[Rejection], None] | None,
+    stopping: _Pipeline | None,
 ) -> None:
+    if stopping is not None:
+        stopping.stop()  # all or nothing: nothing more will be stored
     result.rejected += 1
     if len(result.rejections) < KEPT_REJECTIONS:
         result.rejections.append(rejection)

@@ -425,6 +425,25 @@ def _stated(values: Collection[str]) -> list[str]:
     return sorted({value.strip() for value in values if value.strip().lower() not in _EMPTY_VALUES})
 
 
+def level_for(score: int) -> str:
+    """The level of a score (before the imminent override)."""
+    return next(level for threshold, level in THRESHOLDS if score >= threshold)
+
+
+def earlier_reports_rule(earlier_reports: int) -> FiredRule | None:
+    """The rule that ``earlier_reports`` earlier reports in the agency fire, if any. It
+    follows the narrative's rules and precedes the override (which it never causes), so
+    bulk import can score narratives in other processes and add it afterwards."""
+    if earlier_reports <= 0:
+        return None
+    return FiredRule(
+        rule="earlier_reports",
+        label=EARLIER_REPORTS_LABEL,
+        points=min(MAX_EARLIER_REPORT_POINTS, POINTS_PER_EARLIER_REPORT * earlier_reports),
+        fields=(f"earlier_reports: {earlier_reports}",),
+    )
+
+
 def score_urgency(
     narrative: str,
     *,
@@ -464,18 +483,11 @@ def score_urgency(
                     fields=tuple(fields[rule.id]),
                 )
             )
-    if earlier_reports > 0:
-        fired.append(
-            FiredRule(
-                rule="earlier_reports",
-                label=EARLIER_REPORTS_LABEL,
-                points=min(MAX_EARLIER_REPORT_POINTS, POINTS_PER_EARLIER_REPORT * earlier_reports),
-                fields=(f"earlier_reports: {earlier_reports}",),
-            )
-        )
+    if (earlier := earlier_reports_rule(earlier_reports)) is not None:
+        fired.append(earlier)
 
     score = min(MAX_SCORE, sum(rule.points for rule in fired))
-    level = next(level for threshold, level in THRESHOLDS if score >= threshold)
+    level = level_for(score)
     by_id = {rule.rule: rule for rule in fired}
     if "explicit_threat" in by_id and "time_soon" in by_id:
         threat, soon = by_id["explicit_threat"], by_id["time_soon"]
