@@ -27,6 +27,7 @@ OTHER = "other"  # one of another agency
 USER, TOKEN, AGENCY = "user", "token", "agency"
 REPORT, NOTIFICATION, RULE = "report", "notification", "rule"
 PERSON, CANDIDATE, ACCESS_REQUEST = "person", "candidate", "access_request"
+CASE = "case"
 TARGETS = {
     NONE: (NONE,),
     USER: (SELF, OWN, OTHER),
@@ -38,6 +39,7 @@ TARGETS = {
     PERSON: (OWN, OTHER),  # a person mentioned in a report of the actor's agency or another's
     CANDIDATE: (OWN, OTHER),  # a possible match between two reports of one agency
     ACCESS_REQUEST: (OWN, OTHER),  # a request addressed to the actor's agency or another
+    CASE: (OWN, OTHER),  # a case of the actor's agency, or another's shared with it
 }
 REASON = "Two witnesses describe the same car outside the school gates."
 
@@ -106,6 +108,12 @@ class RouteCase:
             "person_id": world.persons[target.agency_id],
             "candidate_id": world.candidates[target.agency_id],
             "request_id": world.access_requests[target.agency_id],
+            "case_id": world.cases[target.agency_id],
+            "member_id": world.case_members[target.agency_id],
+            "assessment_id": world.assessments[target.agency_id],
+            "intervention_id": world.interventions[target.agency_id],
+            "share_id": world.case_shares[target.agency_id],
+            "instrument_id": world.instrument,
             **self.params,
         }
         path = self.template.format(**values)
@@ -535,8 +543,10 @@ API = [
     RouteCase("GET", "/api/v1/search", query="q=school+car"),
 ]
 
-ROUTES = [*PUBLIC, *MOUNTS.values(), *PAGES, *API]
-PROTECTED = [*PAGES, *API]
+from tests.web.catalog_assessment import ASSESSMENT_API, ASSESSMENT_PAGES  # noqa: E402
+
+ROUTES = [*PUBLIC, *MOUNTS.values(), *PAGES, *ASSESSMENT_PAGES, *API, *ASSESSMENT_API]
+PROTECTED = [*PAGES, *ASSESSMENT_PAGES, *API, *ASSESSMENT_API]
 
 
 def call(

@@ -224,6 +224,16 @@ class World:
     split_mentions: dict[int, int] = field(default_factory=dict)
     candidates: dict[int, int] = field(default_factory=dict)
     access_requests: dict[int, int] = field(default_factory=dict)
+    # Threat assessment, for each agency: a case opened from its report (home's is led by
+    # the threat-assessment member with the analyst on the team and is shared with the
+    # other agency; the others are led by a user of their own), a removable team
+    # membership, a draft assessment, an intervention and a share; one instrument.
+    cases: dict[int, int] = field(default_factory=dict)
+    case_members: dict[int, int] = field(default_factory=dict)
+    assessments: dict[int, int] = field(default_factory=dict)
+    interventions: dict[int, int] = field(default_factory=dict)
+    case_shares: dict[int, int] = field(default_factory=dict)
+    instrument: int = 0
 
     def member(self, role: Role) -> Member:
         return self.members[role]
@@ -254,6 +264,7 @@ def seed_world(db: Session, settings: Settings) -> World:
     world = World(operator.id, home.id, other.id, members, plain)
     seed_intake(db, settings, world, (operator, home, other))
     seed_linkage(db, world, (operator, home, other))
+    seed_assessment(db, world, (operator, home, other))
     db.commit()
     return world
 
@@ -335,6 +346,54 @@ def seed_linkage(db: Session, world: World, agencies: tuple[Agency, ...]) -> Non
         world.split_mentions[agency.id] = again.mentions[0].id
         world.candidates[agency.id] = candidate.id
         world.access_requests[agency.id] = request.id
+
+
+def seed_assessment(db: Session, world: World, agencies: tuple[Agency, ...]) -> None:
+    from tests.factories import actor_for
+    from vigil.assessment import assessments, cases, plan, shares
+    from vigil.assessment.models import Instrument
+
+    world.instrument = db.execute(
+        select(Instrument.id).where(Instrument.key == "trap18")
+    ).scalar_one()
+    for agency in agencies:
+        if agency.id == world.home:
+            lead = db.get_one(User, world.member(Role.THREAT_ASSESSMENT).user_id)
+            teammate = db.get_one(User, world.member(Role.ANALYST).user_id)
+            partner = world.other
+        else:
+            lead = make_user(db, agency=agency, roles={Role.THREAT_ASSESSMENT})
+            teammate = make_user(db, agency=agency, roles={Role.ANALYST})
+            partner = world.home
+        actor = actor_for(lead)
+        case = cases.open_case(
+            db, actor=actor, title="Drawings of the school", report_id=world.reports[agency.id]
+        )
+        member = cases.add_member(db, actor=actor, case_id=case.id, username=teammate.username)
+        draft = assessments.start_assessment(
+            db, actor=actor, case_id=case.id, instrument_id=world.instrument, subject_id=None
+        )
+        item = plan.add_intervention(
+            db,
+            actor=actor,
+            case_id=case.id,
+            kind="mental_health_referral",
+            description="Referral to the county crisis team",
+            owner_user_id=lead.id,
+            due_on=utcnow().date() + timedelta(days=7),
+        )
+        share = shares.share_case(
+            db,
+            actor=actor,
+            case_id=case.id,
+            agency_id=partner,
+            reason="Partner team needs to know.",
+        )
+        world.cases[agency.id] = case.id
+        world.case_members[agency.id] = member.id
+        world.assessments[agency.id] = draft.id
+        world.interventions[agency.id] = item.id
+        world.case_shares[agency.id] = share.id
 
 
 # --- a running site: app, world, clients ---------------------------------------------

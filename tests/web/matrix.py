@@ -77,7 +77,65 @@ REQUEST_ACCESS = {OWN: HIDDEN, OTHER: "ok  ok  ok  ok  404 404 404"}
 # The holding agency's analysts and supervisors decide; nobody else even sees it.
 DECIDE_ACCESS = {OWN: "ok  ok  404 404 404 404 404", OTHER: HIDDEN}
 
+# Threat assessment. Case work is for analysts, supervisors and threat-assessment staff;
+# the others are refused outright (403) or, for a case, never learn it exists (404). Own
+# case: the threat-assessment member leads it, the analyst is on its team, the supervisor
+# is the owning agency's. Other case: another agency's, shared with the actor's agency,
+# so its case workers read it and may do nothing else.
+CASE_WORKERS = "ok  ok  403 ok  403 403 403"
+OPENERS = "403 ok  403 ok  403 403 403"
+READ_CASE = {OWN: "ok  ok  404 ok  404 404 404", OTHER: "ok  ok  404 ok  404 404 404"}
+WORK_CASE = {OWN: "ok  ok  404 ok  404 404 404", OTHER: "403 403 404 403 404 404 404"}
+DECIDE_RISK = {OWN: "403 ok  404 ok  404 404 404", OTHER: "403 403 404 403 404 404 404"}
+MANAGE_CASE = DECIDE_RISK  # the lead and the owning agency's supervisor
+OPEN_CASE = {OWN: OPENERS, OTHER: "403 404 403 404 403 403 403"}
+
+ASSESSMENT_MATRIX: dict[str, str | dict[str, str]] = {
+    "GET /cases": CASE_WORKERS,
+    "GET /assessment/dashboard": CASE_WORKERS,
+    "GET /cases/new": OPENERS,
+    "POST /cases": OPEN_CASE,
+    "GET /cases/{case_id}": READ_CASE,
+    "POST /cases/{case_id}/status": WORK_CASE,
+    "POST /cases/{case_id}/settings": MANAGE_CASE,
+    "POST /cases/{case_id}/members": MANAGE_CASE,
+    "POST /cases/{case_id}/members/{member_id}/remove": MANAGE_CASE,
+    "POST /cases/{case_id}/subjects": WORK_CASE,
+    "POST /cases/{case_id}/risk": DECIDE_RISK,
+    "POST /cases/{case_id}/interventions": WORK_CASE,
+    "POST /cases/{case_id}/interventions/{intervention_id}": WORK_CASE,
+    "POST /cases/{case_id}/reviews": WORK_CASE,
+    "POST /cases/{case_id}/shares": MANAGE_CASE,
+    "POST /cases/{case_id}/shares/{share_id}/revoke": MANAGE_CASE,
+    "POST /cases/{case_id}/assessments": WORK_CASE,
+    "GET /cases/{case_id}/assessments/{assessment_id}": READ_CASE,
+    "POST /cases/{case_id}/assessments/{assessment_id}": WORK_CASE,
+    "GET /cases/{case_id}/summary": READ_CASE,
+    "GET /cases/{case_id}/summary.pdf": READ_CASE,
+    "GET /assessment/instruments": CASE_WORKERS,
+    "POST /assessment/instruments": OPENERS,
+    "GET /assessment/instruments/{instrument_id}": CASE_WORKERS,
+    "GET /api/v1/cases": CASE_WORKERS,
+    "POST /api/v1/cases": OPEN_CASE,
+    "GET /api/v1/cases/{case_id}": READ_CASE,
+    "POST /api/v1/cases/{case_id}/status": WORK_CASE,
+    "POST /api/v1/cases/{case_id}/members": MANAGE_CASE,
+    "DELETE /api/v1/cases/{case_id}/members/{member_id}": MANAGE_CASE,
+    "POST /api/v1/cases/{case_id}/assessments": WORK_CASE,
+    "PATCH /api/v1/cases/{case_id}/assessments/{assessment_id}": WORK_CASE,
+    "POST /api/v1/cases/{case_id}/risk": DECIDE_RISK,
+    "POST /api/v1/cases/{case_id}/interventions": WORK_CASE,
+    "PATCH /api/v1/cases/{case_id}/interventions/{intervention_id}": WORK_CASE,
+    "POST /api/v1/cases/{case_id}/reviews": WORK_CASE,
+    "POST /api/v1/cases/{case_id}/shares": MANAGE_CASE,
+    "DELETE /api/v1/cases/{case_id}/shares/{share_id}": MANAGE_CASE,
+    "GET /api/v1/assessment/dashboard": CASE_WORKERS,
+    "GET /api/v1/instruments": CASE_WORKERS,
+    "POST /api/v1/instruments": OPENERS,
+}
+
 MATRIX: dict[str, str | dict[str, str]] = {
+    **ASSESSMENT_MATRIX,
     "GET /persons/{person_id}": READ_PERSON,
     "POST /persons/{person_id}/merge": SUPERVISE_PERSON,
     "POST /persons/{person_id}/split": SUPERVISE_PERSON,

@@ -132,6 +132,12 @@ def _check(
     return errors
 
 
+@dataclass(frozen=True)
+class SaveResult:
+    assessment: Assessment
+    errors: dict[str, str]  # fields left as they were because what was sent was wrong
+
+
 def save_answers(
     db: Session,
     *,
@@ -141,10 +147,12 @@ def save_answers(
     answers: Mapping[str, AnswerInput],
     complete: bool = False,
     today: date | None = None,
-) -> Assessment:
-    """Save what the assessor has typed (a draft keeps everything, even half-done
-    items); ``complete`` then requires every item's answer, with its sources and date
-    for every answer that is not "unknown"."""
+) -> SaveResult:
+    """Save what the assessor has typed. A draft keeps everything it can, even
+    half-done items: a field sent wrong (an answer not offered, an impossible date) is
+    left as it was and reported, the rest is saved. ``complete`` then requires every
+    item's answer, with its sources and date for every answer that is not "unknown";
+    if anything is missing or wrong the draft is still saved and InvalidInput raised."""
     case, assessment, instrument = load_assessment(
         db, actor=actor, case_id=case_id, assessment_id=assessment_id, action="work"
     )
@@ -153,38 +161,45 @@ def save_answers(
     definition = definition_of(instrument)
     today = today or utcnow().date()
     errors = _check(definition, answers, today)
-    if errors:
-        raise InvalidInput(errors)
+    items = definition.items_by_key()
     stored = answers_of(db, assessment.id)
     now = utcnow()
     for key, given in answers.items():
+        if key not in items:
+            continue
         row = stored.get(key)
         if row is None:
             row = AssessmentAnswer(assessment_id=assessment.id, item_key=key)
             db.add(row)
             stored[key] = row
-        row.answer = given.answer
-        row.sources = (given.sources or "").strip() or None
-        row.observed_on = given.observed_on
-        row.notes = (given.notes or "").strip() or None
+        if f"{key}.answer" not in errors:
+            row.answer = given.answer
+        if f"{key}.observed_on" not in errors:
+            row.observed_on = given.observed_on
+        if f"{key}.sources" not in errors:
+            row.sources = (given.sources or "").strip() or None
+        if f"{key}.notes" not in errors:
+            row.notes = (given.notes or "").strip() or None
         row.updated_at = now
     assessment.updated_at = now
+    touch(case)
     if complete:
-        missing: dict[str, str] = {}
-        for key, item in definition.items_by_key().items():
+        for key, item in items.items():
             row = stored.get(key)
             if row is None or row.answer is None:
-                missing[f"{key}.answer"] = f"Answer “{item.label}”."
+                errors.setdefault(f"{key}.answer", f"Answer “{item.label}”.")
             elif row.answer != "unknown" and (row.sources is None or row.observed_on is None):
-                missing[f"{key}.sources"] = f"Give the sources and the date for “{item.label}”."
-        if missing:
+                errors.setdefault(
+                    f"{key}.sources", f"Give the sources and the date for “{item.label}”."
+                )
+        if errors:
             db.flush()  # the draft keeps what was typed
-            raise InvalidInput(missing)
+            _audit(db, actor, "assessment.save", case, assessment_id=assessment.id)
+            raise InvalidInput(errors)
         assessment.status = "final"
         assessment.completed_at = now
         if case.first_assessed_at is None:
             case.first_assessed_at = now
-    touch(case)
     db.flush()
     _audit(
         db,
@@ -194,7 +209,7 @@ def save_answers(
         assessment_id=assessment.id,
         items=len(answers),
     )
-    return assessment
+    return SaveResult(assessment, errors)
 
 
 def assessments(db: Session, case: Case) -> list[tuple[Assessment, Instrument]]:

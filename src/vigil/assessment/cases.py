@@ -122,15 +122,47 @@ def open_case(
     from vigil.reports.service import get_report
 
     policy.authorize(actor, "create", "case")
+    if (report_id is None) == (person_id is None):
+        raise InvalidInput({"report_id": "Open a case from one report or one person."})
+    # The origin first: a report or person the actor may not see is "not found",
+    # whatever else the request says.
+    subjects: list[CaseSubject] = []
+    report_ids: list[int] = []
+    origin_reported_at = None
+    if report_id is not None:
+        report = get_report(db, actor=actor, report_id=report_id)
+        origin_reported_at = report.reported_at
+        report_ids.append(report.id)
+        subjects = [
+            CaseSubject(
+                mention_id=mention.id,
+                display_name=mention.full_name,
+                description=mention.description,
+            )
+            for mention in report.mentions
+            if mention.role == "subject"
+        ]
+    else:
+        assert person_id is not None
+        view = view_person(db, actor=actor, person_id=person_id)
+        rows = readable_mentions(db, actor=actor, person_id=person_id)
+        origin_reported_at = min(report.reported_at for _, report in rows)
+        report_ids = sorted({report.id for _, report in rows})
+        subjects = [
+            CaseSubject(
+                person_id=person_id,
+                display_name=(view.names[0] if view.names else f"Person {person_id}"),
+            )
+        ]
     errors: dict[str, str] = {}
+    if not subjects:
+        errors["origin"] = "The report names no subject to assess."
     try:
         clean_title = text(title, "title", minimum=3, maximum=200)
     except InvalidInput as invalid:
         errors.update(invalid.errors)
     if regime not in REGIMES:
         errors["regime"] = "Choose the record's regime."
-    if (report_id is None) == (person_id is None):
-        errors["origin"] = "Open a case from one report or one person."
     try:
         interval = _interval(review_interval_days)
         criteria = text(closure_criteria, "closure_criteria", maximum=4000)
@@ -152,38 +184,9 @@ def open_case(
         review_interval_days=interval,
         next_review_on=(now + timedelta(days=interval)).date(),
         closure_criteria=criteria,
+        origin_report_id=report_id,
+        origin_reported_at=origin_reported_at,
     )
-    subjects: list[CaseSubject] = []
-    report_ids: list[int] = []
-    if report_id is not None:
-        report = get_report(db, actor=actor, report_id=report_id)
-        case.origin_report_id = report.id
-        case.origin_reported_at = report.reported_at
-        report_ids.append(report.id)
-        subjects = [
-            CaseSubject(
-                mention_id=mention.id,
-                display_name=mention.full_name,
-                description=mention.description,
-            )
-            for mention in report.mentions
-            if mention.role == "subject"
-        ]
-        if not subjects:
-            raise InvalidInput({"origin": "The report names no subject to assess."})
-    else:
-        assert person_id is not None
-        view = view_person(db, actor=actor, person_id=person_id)
-        rows = readable_mentions(db, actor=actor, person_id=person_id)
-        earliest = min(report.reported_at for _, report in rows)
-        case.origin_reported_at = earliest
-        report_ids = sorted({report.id for _, report in rows})
-        subjects = [
-            CaseSubject(
-                person_id=person_id,
-                display_name=(view.names[0] if view.names else f"Person {person_id}"),
-            )
-        ]
     db.add(case)
     db.flush()
     case.number = f"TA-{now.year}-{case.id:06d}"

@@ -11,9 +11,17 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from vigil.assessment.vocabulary import LEVELS
+from vigil.platform.schemas import storable_text
 
 KEY = r"^[a-z][a-z0-9_]{0,39}$"
 Key = Annotated[str, Field(pattern=KEY)]
@@ -22,14 +30,21 @@ LongText = Annotated[str, Field(max_length=4000)]
 
 
 class _Strict(BaseModel):
+    """No unknown fields; text a database column can store (no NUL, no lone surrogate)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        return storable_text(value) if isinstance(value, str) else value
 
 
 class ScaleOption(_Strict):
     value: Key
     label: ShortText
     # Whether this answer counts as a concern in rules that count concerns.
-    concern: bool = False
+    concern: bool = Field(default=False, strict=True)
 
 
 class Item(_Strict):
@@ -53,7 +68,7 @@ class Condition(_Strict):
     section: Key | None = None
     answers: list[Key] | None = None
     concern: bool = False
-    at_least: int = Field(default=1, ge=1, le=200)
+    at_least: int = Field(default=1, ge=1, le=200, strict=True)
 
     @model_validator(mode="after")
     def _one_of_each(self) -> Condition:
@@ -78,8 +93,8 @@ class Rule(_Strict):
 
 class InstrumentDefinition(_Strict):
     key: Key
-    version: int = Field(ge=1, le=100_000)
-    title: ShortText
+    version: int = Field(ge=1, le=100_000, strict=True)
+    title: Annotated[str, Field(min_length=1, max_length=200)]  # as its column
     description: LongText = ""
     source: LongText = ""
     scales: dict[Key, list[ScaleOption]] = Field(min_length=1, max_length=50)
@@ -134,14 +149,22 @@ class InstrumentDefinition(_Strict):
         return keys if all(key in items for key in keys) else []
 
 
+class DefinitionError(ValueError):
+    """A definition that fails the schema; ``problems`` maps where (dotted path) to what."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__("\n".join(f"{where}: {what}" for where, what in problems.items()))
+        self.problems = problems
+
+
 def parse_definition(data: Any) -> InstrumentDefinition:
-    """Validate a definition; raises ValueError with every problem, one per line."""
+    """Validate a definition; DefinitionError names every problem and where it is."""
     try:
         return InstrumentDefinition.model_validate(data)
     except ValidationError as error:
-        lines = []
+        problems: dict[str, str] = {}
         for problem in error.errors():
             where = ".".join(str(part) for part in problem["loc"]) or "definition"
             message = re.sub(r"^Value error, ", "", problem["msg"])
-            lines.append(f"{where}: {message}")
-        raise ValueError("\n".join(lines)) from None
+            problems[where] = f"{problems[where]} {message}" if where in problems else message
+        raise DefinitionError(problems) from None

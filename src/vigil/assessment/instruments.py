@@ -11,7 +11,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from vigil.assessment.instrument_schema import InstrumentDefinition, parse_definition
+from vigil.assessment.instrument_schema import (
+    DefinitionError,
+    InstrumentDefinition,
+    parse_definition,
+)
 from vigil.assessment.models import Instrument
 from vigil.platform import audit, policy
 from vigil.platform.actor import Actor
@@ -94,15 +98,15 @@ def add_instrument(db: Session, *, actor: Actor, data: Any) -> Instrument:
     policy.authorize(actor, "create", "instrument")
     try:
         definition = parse_definition(data)
-    except ValueError as error:
-        raise InvalidInput({"definition": str(error)}) from None
+    except DefinitionError as error:
+        raise InvalidInput(error.problems) from None
     latest = db.execute(
         select(func.max(Instrument.version)).where(Instrument.key == definition.key)
     ).scalar_one_or_none()
     if latest is not None and definition.version <= latest:
         raise Conflict(
             f"Version {latest} of {definition.key!r} exists; give version {latest + 1} or later.",
-            field="definition",
+            field="version",
         )
     instrument = Instrument(
         key=definition.key,

@@ -187,6 +187,8 @@ def update_intervention(
     if item is None or item.case_id != case.id:
         raise NotFound("intervention")
     today = today or utcnow().date()
+    if all(value is None for value in vars(change).values()):
+        raise InvalidInput({"status": "Say what changes: a status, an outcome, a date or a step."})
     errors: dict[str, str] = {}
     previous = item.status
     if change.status is not None and change.status != item.status:

@@ -89,6 +89,8 @@ def create_app(
 
 
 def _include_routers(app: FastAPI, settings: Settings) -> None:
+    from vigil.assessment import api as assessment_api
+    from vigil.assessment import routes as assessment
     from vigil.linkage import api as linkage_api
     from vigil.linkage import routes as linkage
     from vigil.platform.routes import account, admin, api, audit_pages, auth, sso
@@ -122,6 +124,8 @@ def _include_routers(app: FastAPI, settings: Settings) -> None:
         tipline_routes,
         linkage,
         linkage_api,
+        assessment,
+        assessment_api,
     ):
         router: Any = module.router
         app.include_router(router)

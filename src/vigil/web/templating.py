@@ -18,6 +18,7 @@ TEMPLATE_DIRS = [
     PACKAGE_ROOT / "platform" / "templates",
     PACKAGE_ROOT / "reports" / "templates",
     PACKAGE_ROOT / "linkage" / "templates",
+    PACKAGE_ROOT / "assessment" / "templates",
 ]
 
 

@@ -10,4 +10,66 @@
     var question = form.getAttribute("data-confirm");
     if (question && !window.confirm(question)) { event.preventDefault(); }
   });
+
+  // Autosave: a form marked data-autosave is saved as a draft a moment after each
+  // change, and when the page is hidden, so typed text is never lost. The draft goes to
+  // the form's own address with its CSRF field; the server keeps what it can and says
+  // which fields it could not take. Nothing is kept in the browser's storage.
+  var form = document.querySelector("form[data-autosave]");
+  if (!form || !window.fetch) { return; }
+  var status = document.getElementById("autosave-status");
+  var timer = null;
+  var dirty = false;
+  var saving = false;
+  function say(text) { if (status) { status.textContent = text; } }
+  function draft() {
+    var data = new FormData(form);
+    data.set("action", "save");
+    return data;
+  }
+  function save() {
+    timer = null;
+    if (!dirty || saving) { return; }
+    dirty = false;
+    saving = true;
+    say("Saving…");
+    fetch(form.action, {
+      method: "POST",
+      body: draft(),
+      credentials: "same-origin",
+      headers: { "X-Vigil-Autosave": "1", "Accept": "application/json" }
+    }).then(function (response) {
+      return response.json().then(function (body) { return { ok: response.ok, body: body }; });
+    }).then(function (result) {
+      saving = false;
+      var when = new Date().toLocaleTimeString();
+      if (result.body && result.body.saved) {
+        var problems = result.body.errors ? Object.keys(result.body.errors).length : 0;
+        say(problems ? "Draft saved at " + when + "; " + problems + " field(s) not taken: " +
+          Object.values(result.body.errors).join(" ") : "Draft saved at " + when + ".");
+      } else {
+        dirty = true;
+        say("Not saved: " + ((result.body && (result.body.message || result.body.detail)) || "try again") + ".");
+      }
+      if (dirty) { schedule(); }
+    }).catch(function () {
+      saving = false;
+      dirty = true;
+      say("Not saved: the server could not be reached. Your text is still on this page; it will be saved when the connection returns.");
+      timer = window.setTimeout(save, 10000);
+    });
+  }
+  function schedule() {
+    if (timer) { window.clearTimeout(timer); }
+    timer = window.setTimeout(save, 1500);
+  }
+  form.addEventListener("input", function () { dirty = true; schedule(); });
+  form.addEventListener("change", function () { dirty = true; schedule(); });
+  form.addEventListener("submit", function () { dirty = false; if (timer) { window.clearTimeout(timer); } });
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden" && dirty && navigator.sendBeacon) {
+      // A beacon carries no custom header: it is saved like the draft button.
+      if (navigator.sendBeacon(form.action, draft())) { dirty = false; }
+    }
+  });
 })();
