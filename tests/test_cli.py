@@ -261,3 +261,14 @@ def test_demo_builds_agencies_and_a_user_for_every_role(tmp_path: Path) -> None:
         ).one()
     assert reports and reports > 40
     assert tuple(whitaker) == (1, 2)
+    # Threat-assessment cases at different stages, opened by the demo staff.
+    with engine.connect() as connection:
+        statuses = dict(
+            connection.execute(text("SELECT status, count(*) FROM cases GROUP BY status")).all()
+        )
+        overdue = connection.execute(
+            text("SELECT count(*) FROM interventions WHERE due_on < CURRENT_DATE")
+        ).scalar()
+    assert statuses == {"managing": 1, "assessing": 1, "open": 1}
+    assert overdue == 1
+    assert "Opened 3 threat-assessment cases." in out

@@ -223,6 +223,11 @@ def demo(
         f"{linked.mention_count} mentions in {linked.person_count} persons, "
         f"{linked.review_count} possible matches to review."
     )
+    from vigil.assessment import demo_cases
+
+    with transaction(factory) as db:
+        opened = demo_cases.seed_cases(db)
+    console.print(f"Opened {opened} threat-assessment cases.")
     url = f"http://{host}:{port}/"
     # Plain lines, not a table: a narrow terminal must never cut a password short.
     console.print(
