@@ -80,6 +80,8 @@ def _open(site: Site, browser: Browser) -> int:
         mentions=[{"given_name": "Jordan", "family_name": "Reyes"}],
     )
     site.db.commit()
+    shown = browser.get(f"/reports/{report.id}")
+    assert f'href="/cases/new?report_id={report.id}"' in shown.text
     form = browser.get(f"/cases/new?report_id={report.id}")
     assert form.status_code == 200 and "Open the case" in form.text
     opened = browser.post(

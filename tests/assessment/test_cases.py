@@ -249,3 +249,28 @@ def test_settings_move_the_next_review(db, staff):
         .all()
     )
     assert len(history) == 1
+
+
+def test_opening_a_case_from_a_person_takes_the_reports_the_opener_may_read(db, staff):
+    from vigil.linkage import membership
+
+    own = make_report(
+        db, agency=staff.school, mentions=[{"given_name": "Kai", "family_name": "Moss"}]
+    )
+    held = make_report(
+        db, agency=staff.police, mentions=[{"given_name": "Kai", "family_name": "Moss"}]
+    )
+    person = membership.place(db, own.mentions[0].id, None, linked_by="run")
+    membership.place(db, held.mentions[0].id, person, linked_by="run")
+    case = cases.open_case(db, actor=staff.actor(staff.lead), title="Kai's posts", person_id=person)
+    assert [s.person_id for s in cases.subjects(db, case)] == [person]
+    assert cases.report_ids(db, case) == [own.id]  # not the police report it may not read
+    assert case.origin_reported_at == own.reported_at
+    with pytest.raises(NotFound):  # a person the opener may not view
+        lonely = membership.place(db, held.mentions[0].id, None, linked_by="supervisor")
+        cases.open_case(db, actor=staff.actor(staff.lead), title="Police only", person_id=lonely)
+    with pytest.raises(InvalidInput) as problem:
+        cases.open_case(
+            db, actor=staff.actor(staff.lead), title="Both", report_id=own.id, person_id=person
+        )
+    assert "report_id" in problem.value.errors
