@@ -8,9 +8,11 @@ The dashboard counts and lists the overdue interventions of the cases a reader m
 see. With only ``(status, due_on)`` the database read every open, past-due
 intervention of every agency, row by row, and then threw away those on cases the
 reader may not see (56,000 rows for a supervisor at 1,000,000 interventions). With
-``(case_id, status, due_on, id)`` it looks up each visible active case's ones and
+``(case_id, due_on, status, id)`` it looks up each visible active case's ones and
 finds the earliest from the index alone (bench/README.md, "Threat-assessment
-dashboard and case list").
+dashboard and case list"). ``due_on`` comes before ``status`` on purpose: with
+``status IN (...)`` on a middle column followed by a range on ``due_on``, SQLite
+3.40 returned interventions due after the date (a wrong count on the dashboard).
 """
 
 from collections.abc import Sequence
@@ -25,7 +27,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_index(
-        "ix_interventions_case_open_due", "interventions", ["case_id", "status", "due_on", "id"]
+        "ix_interventions_case_open_due", "interventions", ["case_id", "due_on", "status", "id"]
     )
 
 

@@ -204,7 +204,9 @@ class Intervention(Base):
     __table_args__ = (
         Index("ix_interventions_open_due", "status", "due_on"),
         # A case's overdue items and the earliest of them, read from the index alone.
-        Index("ix_interventions_case_open_due", "case_id", "status", "due_on", "id"),
+        # due_on before status: SQLite 3.40 gave wrong results for an IN on status
+        # followed by a range on due_on (migration 0007).
+        Index("ix_interventions_case_open_due", "case_id", "due_on", "status", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import false, or_, select, union_all
+from sqlalchemy import false, or_, select, union
 from sqlalchemy.sql.elements import ColumnElement
 
 from vigil.platform import policy
@@ -94,7 +94,7 @@ def case_scope(actor: Actor, action: str) -> ColumnElement[bool]:
     # subqueries (it guessed 30,000 visible cases for a team member on 50), so it
     # filtered every case and every overdue intervention; over the union it knows how
     # few there are and looks them up by key.
-    on_team_or_shared = Case.id.in_(union_all(membership, shared))
+    on_team_or_shared = Case.id.in_(union(membership, shared))
     if Role.SUPERVISOR in actor.roles:
         return or_(Case.owner_agency_id == actor.agency_id, on_team_or_shared)
     return on_team_or_shared
