@@ -142,7 +142,9 @@ def reports(
     ] = None,
     workers: Annotated[
         int | None,
-        typer.Option(min=0, help="Processes for triage (default: one per CPU; 0 or 1: none)."),
+        typer.Option(
+            min=0, help="Processes checking and triaging rows (default: one per CPU; 0, 1: none)."
+        ),
     ] = None,
 ) -> None:
     """Import reports from a CSV or JSON file (the README lists the columns).

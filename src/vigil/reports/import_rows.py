@@ -138,16 +138,9 @@ class RowPreparer:
         # Many rows share a time (received at the import, deadlines counted from it).
         self._times: dict[datetime | None, Any] = {}
 
-    def prepare(self, rows: list[WireRow], store: bool) -> list[ReadyRow | Rejection | None]:
+    def prepare(self, raws: list[RawRow], store: bool) -> list[ReadyRow | Rejection | None]:
         """Each row's outcome: a rejection, or the row ready to store (None when nothing
         is stored any more: an all-or-nothing file with a rejected row)."""
-        columns = self.context.columns
-        raws = [
-            RawRow(number, line, dict(zip(columns, values, strict=True)), problem)
-            if columns and values is not None
-            else RawRow(number, line, values, problem)
-            for number, line, values, problem in rows
-        ]
         outcomes: list[ReadyRow | Rejection | None] = []
         self._times.clear()
         for raw, checked in zip(raws, self.rules.check_many(raws), strict=True):
@@ -234,5 +227,21 @@ def start_worker(context: RowContext) -> None:
     gc.set_threshold(*FEWER_COLLECTIONS)
 
 
+def to_wire(raws: list[RawRow], csv: bool) -> list[WireRow]:
+    return [
+        (raw.number, raw.line, list(raw.values.values()) if csv and raw.values else raw.values,
+         raw.problem)
+        for raw in raws
+    ]  # fmt: skip
+
+
 def prepare_in_worker(rows: list[WireRow], store: bool) -> list[ReadyRow | Rejection | None]:
-    return _WORKER["preparer"].prepare(rows, store)
+    preparer = _WORKER["preparer"]
+    columns = preparer.context.columns
+    raws = [
+        RawRow(number, line, dict(zip(columns, values, strict=True)), problem)
+        if columns and values is not None
+        else RawRow(number, line, values, problem)
+        for number, line, values, problem in rows
+    ]
+    return preparer.prepare(raws, store)

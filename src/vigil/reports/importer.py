@@ -64,10 +64,13 @@ a receipt number, triage (`score_urgency`, counting earlier reports about the sa
 subject in the agency, the file's earlier rows included), an acknowledgement
 deadline, retention dates, a "filed" event and a search document. The whole file
 is loaded in one transaction (a savepoint inside the caller's), in batches:
-``COPY`` into reports, mentions, report_search and report_events on PostgreSQL,
-``executemany`` on SQLite (which holds its write lock throughout). One audit
-event records the import: counts, the sanitised file name and the file's SHA-256,
-never row contents. Rows stream through: at most a few batches are in memory.
+``COPY`` into reports, mentions, mention_identifiers, report_search and
+report_events on PostgreSQL, ``executemany`` on SQLite (which holds its write lock
+throughout). One audit event records the import: counts, the sanitised file name and
+the file's SHA-256, never row contents. Rows stream through: at most a few batches
+are in memory. With ``workers``, large files' rows are checked, triaged and put in
+their stored form in worker processes (`import_rows`) while this process reads the
+file, counts earlier reports in file order and writes; the outcome is the same.
 """
 
 from __future__ import annotations
@@ -110,10 +113,10 @@ from vigil.reports.import_rows import (
     Rejection,
     RowContext,
     RowPreparer,
-    WireRow,
     finish_triage,
     prepare_in_worker,
     start_worker,
+    to_wire,
 )
 from vigil.reports.import_storage import (
     ReportWriter,
@@ -284,7 +287,7 @@ class _Pipeline:
         self.workers = workers
         self.reject = reject
         self.preparer: RowPreparer | None = None
-        self.chunk: list[WireRow] = []
+        self.chunk: list[RawRow] = []
         self.pending: deque[Callable[[], list[ReadyRow | Rejection | None]]] = deque()
         self.pool: ProcessPoolExecutor | None = None
         self.batches = 0
@@ -295,10 +298,7 @@ class _Pipeline:
         self.ack_due_by_level: dict[str, Any] = {}
 
     def add(self, raw: RawRow) -> None:
-        values: Any = raw.values
-        if self.context.columns and values is not None:
-            values = list(values.values())  # the cells, in the header's order
-        self.chunk.append((raw.number, raw.line, values, raw.problem))
+        self.chunk.append(raw)
         if len(self.chunk) >= BATCH_ROWS:
             self._submit()
 
@@ -332,7 +332,7 @@ class _Pipeline:
             )
         if self.pool is not None:
             future: Future[list[ReadyRow | Rejection | None]] = self.pool.submit(
-                prepare_in_worker, chunk, self.storing
+                prepare_in_worker, to_wire(chunk, bool(self.context.columns)), self.storing
             )
             self.pending.append(future.result)
             while len(self.pending) > self.workers + 1:
