@@ -274,3 +274,18 @@ def test_opening_a_case_from_a_person_takes_the_reports_the_opener_may_read(db, 
             db, actor=staff.actor(staff.lead), title="Both", report_id=own.id, person_id=person
         )
     assert "report_id" in problem.value.errors
+
+
+def test_the_list_orders_alike_on_both_databases(db, staff):
+    lead = staff.actor(staff.lead)
+    closed = open_case(db, staff, title="Closed one")
+    cases.change_status(
+        db,
+        actor=lead,
+        case_id=closed.id,
+        to_status="closed",
+        closing_summary="Resolved after the first meeting with the family.",
+    )
+    active = open_case(db, staff, title="Active one")
+    rows, _ = cases.list_cases(db, actor=lead, filters=cases.CaseFilter())
+    assert [case.id for case in rows] == [active.id, closed.id]  # no review date: last

@@ -262,7 +262,7 @@ def list_cases(
     found = db.execute(
         select(Case.id, func.count().over())
         .where(*conditions)
-        .order_by(rank, Case.next_review_on, Case.id.desc())
+        .order_by(rank, Case.next_review_on.is_(None), Case.next_review_on, Case.id.desc())
         .limit(PAGE_SIZE)
         .offset(offset)
     ).all()
