@@ -254,6 +254,47 @@ def test_an_erpo_petition_goes_through_the_courts_steps(db, staff):
         update(status="planned")  # a finished intervention stays finished
 
 
+def test_an_impossible_court_step_says_where_the_petition_is_and_what_may_follow(db, staff):
+    case = open_case(db, staff)
+    lead = staff.actor(staff.lead)
+    petition = plan.add_intervention(
+        db,
+        actor=lead,
+        case_id=case.id,
+        kind="erpo_petition",
+        description="Petition for an extreme risk protection order",
+        owner_user_id=staff.lead.id,
+        due_on=TODAY + timedelta(days=3),
+    )
+
+    def refused(step: str) -> str:
+        with pytest.raises(InvalidInput) as problem:
+            plan.update_intervention(
+                db,
+                actor=lead,
+                case_id=case.id,
+                intervention_id=petition.id,
+                change=InterventionUpdate(erpo_status=step, erpo_on=TODAY),
+            )
+        return problem.value.errors["erpo_status"]
+
+    assert refused("expired") == (
+        "The petition is not filed yet: it cannot become order expired next; "
+        "only petition filed can come next."
+    )
+    plan.update_intervention(
+        db,
+        actor=lead,
+        case_id=case.id,
+        intervention_id=petition.id,
+        change=InterventionUpdate(erpo_status="filed", erpo_on=TODAY),
+    )
+    assert refused("expired") == (
+        "The petition's last step is “petition filed”: it cannot become order expired "
+        "next; only order granted or petition denied can come next."
+    )
+
+
 def test_interventions_are_checked_and_overdue_ones_show(db, staff):
     case = open_case(db, staff)
     lead = staff.actor(staff.lead)

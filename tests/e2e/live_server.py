@@ -58,6 +58,8 @@ ACCOUNTS = (
     # Report intake: tips without a routing rule go to the operator agency.
     Account("fusion-analyst", "Frankie Fusion", OPERATOR, frozenset({Role.ANALYST})),
     Account("metro-supervisor", "Sasha Supervisor", METRO, frozenset({Role.SUPERVISOR})),
+    # Threat assessment: opens and leads cases (the supervisor above is of the same agency).
+    Account("metro-assessor", "Toni Assessor", METRO, frozenset({Role.THREAT_ASSESSMENT})),
 )
 
 

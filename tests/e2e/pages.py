@@ -33,6 +33,12 @@ VISITS = {
     "audit": Visit("auditor", "/audit"),
     "audit-bad-date": Visit("auditor", "/audit?since=last-week", 422),
     "account": Visit("metro-analyst", "/account"),
+    "cases": Visit("metro-assessor", "/cases"),
+    "cases-filtered": Visit("metro-supervisor", "/cases?status=&level=high&overdue=1"),
+    "assessment-dashboard": Visit("metro-assessor", "/assessment/dashboard"),
+    "instruments": Visit("metro-assessor", "/assessment/instruments"),
+    "instrument": Visit("metro-assessor", "/assessment/instruments/1"),  # built in
+    "case-not-found": Visit("metro-assessor", "/cases/999999", 404),
     "forbidden": Visit("metro-analyst", "/audit", 403),
     "not-found": Visit("metro-admin", "/admin/users/999999", 404),
 }

@@ -120,17 +120,25 @@ class InterventionUpdate:
     relinquished_on: date | None = None
 
 
+def _impossible_step(current: str | None, wanted: str) -> str:
+    """Say where the petition is, that ``wanted`` cannot follow, and what can."""
+    where = (
+        "The petition is not filed yet"
+        if current is None
+        else f"The petition's last step is “{ERPO_STATUSES[current].lower()}”"
+    )
+    allowed = " or ".join(ERPO_STATUSES[step].lower() for step in ERPO_NEXT[current])
+    after = f"only {allowed} can come next" if allowed else "no step follows it"
+    return f"{where}: it cannot become {ERPO_STATUSES[wanted].lower()} next; {after}."
+
+
 def _apply_erpo(item: Intervention, change: InterventionUpdate, today: date) -> dict[str, str]:
     errors: dict[str, str] = {}
     if change.erpo_status is not None and change.erpo_status != item.erpo_status:
         if change.erpo_status not in ERPO_STATUSES:
             errors["erpo_status"] = "Choose the petition's step."
         elif change.erpo_status not in ERPO_NEXT[item.erpo_status]:
-            now_label = ERPO_STATUSES.get(item.erpo_status or "", "not filed")
-            errors["erpo_status"] = (
-                f"The petition is {now_label.lower()}; it cannot become "
-                f"{ERPO_STATUSES[change.erpo_status].lower()} next."
-            )
+            errors["erpo_status"] = _impossible_step(item.erpo_status, change.erpo_status)
         elif change.erpo_on is None or change.erpo_on > today:
             errors["erpo_on"] = "Give the date of this step (not in the future)."
         else:

@@ -18,12 +18,25 @@
   var form = document.querySelector("form[data-autosave]");
   if (!form || !window.fetch) { return; }
   var status = document.getElementById("autosave-status");
+  // Not form.action: the form's submit buttons are named "action", and a named control
+  // shadows the property (it would be the button, and the draft would go nowhere).
+  var target = form.getAttribute("action") || window.location.href;
   var timer = null;
   var dirty = false;
   var saving = false;
+  // The items (fields "<item>.<part>") typed into on this page. A draft carries only
+  // those: a page drawn before the last draft reached the server (a beacon sent as the
+  // previous page went away arrives after the reload) holds an older copy of the rest,
+  // which must not overwrite what was saved.
+  var touched = {};
+  function item(name) { return name && name.indexOf(".") > 0 ? name.split(".")[0] : null; }
   function say(text) { if (status) { status.textContent = text; } }
   function draft() {
-    var data = new FormData(form);
+    var data = new FormData();
+    new FormData(form).forEach(function (value, name) {
+      var key = item(name);
+      if (key === null || touched[key]) { data.append(name, value); }
+    });
     data.set("action", "save");
     return data;
   }
@@ -33,13 +46,18 @@
     dirty = false;
     saving = true;
     say("Saving…");
-    fetch(form.action, {
+    fetch(target, {
       method: "POST",
       body: draft(),
       credentials: "same-origin",
       headers: { "X-Vigil-Autosave": "1", "Accept": "application/json" }
     }).then(function (response) {
-      return response.json().then(function (body) { return { ok: response.ok, body: body }; });
+      return response.json().then(function (body) {
+        return { ok: response.ok, body: body };
+      }, function () {  // not JSON: a sign-in page, an expired form, a proxy's error
+        return { ok: false, body: { message: "the server answered " + response.status +
+          "; your text is still on this page" } };
+      });
     }).then(function (result) {
       saving = false;
       var when = new Date().toLocaleTimeString();
@@ -63,13 +81,19 @@
     if (timer) { window.clearTimeout(timer); }
     timer = window.setTimeout(save, 1500);
   }
-  form.addEventListener("input", function () { dirty = true; schedule(); });
-  form.addEventListener("change", function () { dirty = true; schedule(); });
+  function edited(event) {
+    var key = item(event.target.name);
+    if (key !== null) { touched[key] = true; }
+    dirty = true;
+    schedule();
+  }
+  form.addEventListener("input", edited);
+  form.addEventListener("change", edited);
   form.addEventListener("submit", function () { dirty = false; if (timer) { window.clearTimeout(timer); } });
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "hidden" && dirty && navigator.sendBeacon) {
       // A beacon carries no custom header: it is saved like the draft button.
-      if (navigator.sendBeacon(form.action, draft())) { dirty = false; }
+      if (navigator.sendBeacon(target, draft())) { dirty = false; }
     }
   });
 })();
