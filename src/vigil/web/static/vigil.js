@@ -61,7 +61,8 @@
     }).then(function (result) {
       saving = false;
       var when = new Date().toLocaleTimeString();
-      if (result.body && result.body.saved) {
+      var refused = !(result.body && result.body.saved);
+      if (!refused) {
         var problems = result.body.errors ? Object.keys(result.body.errors).length : 0;
         say(problems ? "Draft saved at " + when + "; " + problems + " field(s) not taken: " +
           Object.values(result.body.errors).join(" ") : "Draft saved at " + when + ".");
@@ -69,7 +70,9 @@
         dirty = true;
         say("Not saved: " + ((result.body && (result.body.message || result.body.detail)) || "try again") + ".");
       }
-      if (dirty) { schedule(); }
+      // A refusal (an expired session, a completed assessment) is not retried at once;
+      // new typing schedules its own save.
+      if (dirty) { if (refused) { timer = window.setTimeout(save, 10000); } else { schedule(); } }
     }).catch(function () {
       saving = false;
       dirty = true;
