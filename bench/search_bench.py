@@ -35,7 +35,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
-from sqlalchemy import Engine, func, select, text, true
+from sqlalchemy import Engine, func, select, true
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.databases import (
@@ -62,6 +62,7 @@ CHUNK = 50_000
 AGENCIES = 30
 ACTOR_AGENCY = 6  # the 6th largest agency: mid-sized
 GOAL_MS = 100.0
+SEARCH_INDEX = "ix_report_search_blocks"  # GIN: the words and the block of ids (0008)
 
 # --- loading ------------------------------------------------------------------------------
 
@@ -255,9 +256,9 @@ def load(
         with psycopg.connect(libpq_url(database_url), autocommit=True) as connection:
             # The migration's own definition, rebuilt after the load as a restore would.
             index_sql = connection.execute(
-                "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_report_search_tsv'"
+                "SELECT indexdef FROM pg_indexes WHERE indexname = %s", (SEARCH_INDEX,)
             ).fetchone()[0]  # type: ignore[index]
-            connection.execute("DROP INDEX ix_report_search_tsv")
+            connection.execute(f"DROP INDEX {SEARCH_INDEX}")
     insert: Callable[[Engine, Batch], None] = _load_postgresql if postgres else _load_sqlite
     progress = Progress("load reports")
     began = time.perf_counter()
@@ -315,8 +316,7 @@ def measure(
         parsed = search.parse_query(query)
         with factory() as db:
             if dialect == "postgresql":  # as search_reports does
-                db.execute(text("SET LOCAL jit = off"))
-                db.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+                search.configure_transaction(db)
             condition = policy.scope(actor, "search", "report") if scoped else true()
             found = search.find(db, parsed, condition, limit=20, offset=0)
             db.rollback()

@@ -30,16 +30,15 @@ from sqlalchemy import (
     Integer,
     Select,
     Text,
-    and_,
     bindparam,
     case,
-    cast,
     column,
     func,
     literal_column,
     select,
     table,
     text,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 from sqlalchemy.orm import Session
@@ -60,10 +59,18 @@ MAX_OFFSET = RESULT_WINDOW - 1
 # first range of ids to search (the next range is sized from what the first held),
 # and how many ranges at most before the rest is searched in one go.
 LIKELY_READABLE_SHARE = 0.2
-WINDOW_STEPS = 3
+WINDOW_STEPS = 4
 # Reading the newest ids backwards costs about 2 microseconds a report: below this
 # many, cheaper than a GIN bitmap of a common word (100,000 ids and more).
 WALK_IDS = 50_000
+# PostgreSQL: ids come in blocks of 2**BLOCK_BITS (16,384), and the GIN index holds each
+# report's block beside its words (migration 0008), so the index alone finds a query's
+# matches within a few blocks: one equality per block, which GIN intersects with the
+# words' posting lists without visiting the rows of other blocks. A range (``>=``)
+# would make GIN collect every id in it first, as slow as the primary key's bitmap.
+BLOCK_BITS = 14
+# At most this many blocks in one statement (its planning time grows with them).
+MAX_BLOCKS = 64
 # The API marks matched words in a snippet with this pair; the same characters in a
 # report's own text are shown as single guillemets, so every pair is a match.
 MARK_START, MARK_END = "«", "»"
@@ -289,6 +296,12 @@ def index_match(
     return _FTS5, _FTS5.c.rowid, matched
 
 
+def block_of(key: ColumnElement[Any]) -> ColumnElement[int]:
+    """PostgreSQL: the block of an id, spelled as the index's second column is (with a
+    constant, not a parameter, for the planner to match the expression)."""
+    return key.op(">>", return_type=Integer)(literal_column(str(BLOCK_BITS)))
+
+
 def window_statement(
     dialect: str,
     query: SearchQuery,
@@ -297,7 +310,7 @@ def window_statement(
     limit: int,
     above: int | None = None,
     up_to: int | None = None,
-    anchor: CommonWord | None = None,
+    blocks: range | None = None,
     walk: bool = False,
 ) -> Select[Any]:
     """The newest ``limit`` reports (highest id first, ids in ``(above, up_to]``) that
@@ -305,47 +318,56 @@ def window_statement(
     SQLite, ts_rank_cd on PostgreSQL; lower is better here), urgency, time reported.
 
     Newest first is what keeps a search bounded: the walk stops after ``limit`` rows,
-    and the score is computed for those rows only."""
+    and the score is computed for those rows only. On PostgreSQL, ``walk`` reads the
+    newest ids one by one, and ``blocks`` asks the index for the matches in those
+    blocks of ids only (a range must then lie within them)."""
     source, key, matched = index_match(dialect, query)
+    if dialect != "postgresql":  # bm25 belongs to the MATCH's own statement
+        score = func.bm25(literal_column("report_search")).label("score")
+        statement = select(key.label("id"), level_rank().label("level_rank"), Report.reported_at)
+        return (
+            statement.add_columns(score)
+            .select_from(source.join(Report, Report.id == key))
+            .where(matched, condition)
+            .order_by(key.desc())
+            .limit(limit)
+        )
     if walk:
         # No condition the GIN index can serve: the newest ids are read one by one.
         matched = func.ts_match_vq(_TSV.c.document_tsv, tsquery(query))
-    elif anchor is not None:
-        # The index is asked for the rarest word alone, whose share the planner knows
-        # from the statistics; it multiplies the shares of several words (or of a
-        # phrase's words) as if they were independent, and words that come together
-        # would make it choose the index for a range it should walk, or not narrow the
-        # index's matches to the range. The whole query is then checked on each row.
-        matched = and_(
-            _TSV.c.document_tsv.op("@@")(anchor.tsquery()),
-            func.ts_match_vq(_TSV.c.document_tsv, tsquery(query)),
-        )
-    columns = [key.label("id"), level_rank().label("level_rank"), Report.reported_at]
-    if dialect != "postgresql":  # bm25 belongs to the MATCH's own statement
-        columns.append(func.bm25(literal_column("report_search")).label("score"))
-    statement = select(*columns).select_from(source.join(Report, Report.id == key))
-    statement = statement.where(matched, condition)
+    found = select(_TSV.c.report_id, _TSV.c.document_tsv)
     if above is not None:
-        statement = statement.where(key > above)
+        found = found.where(key > above)
     if up_to is not None:
-        statement = statement.where(key <= up_to)
-    statement = statement.order_by(key.desc()).limit(limit)
-    if dialect != "postgresql":
-        return statement
-    # Scored after the order and limit, from the index table again: PostgreSQL would
-    # otherwise carry every candidate's tsvector through the sort.
-    window = statement.subquery("window")
-    stored = _TSV.alias("stored")
-    return (
-        select(
-            window.c.id,
-            (-func.ts_rank_cd(stored.c.document_tsv, tsquery(query))).label("score"),
-            window.c.level_rank,
-            window.c.reported_at,
-        )
-        .select_from(window.join(stored, stored.c.report_id == window.c.id))
-        .order_by(window.c.id.desc())
-    )
+        found = found.where(key <= up_to)
+    matches = found.where(matched)
+    if blocks is not None:
+        # One equality per block: the index's condition, whatever the planner makes of
+        # the words' shares (it multiplies them as if independent, and would rather
+        # filter a range than narrow the index's matches to it).
+        branches = union_all(
+            *(matches.where(block_of(key) == literal_column(str(b))) for b in blocks)
+        ).subquery("blocks")
+        matches = select(branches.c.report_id, branches.c.document_tsv)
+    # Sorted before the policy's join (PostgreSQL keeps a sorted subquery as it is), so
+    # that the join reads reports newest first and stops at the limit.
+    candidates = matches.order_by(matches.selected_columns.report_id.desc()).subquery("candidates")
+    statement = select(
+        candidates.c.report_id.label("id"),
+        candidates.c.document_tsv,
+        level_rank().label("level_rank"),
+        Report.reported_at,
+    ).select_from(candidates.join(Report, Report.id == candidates.c.report_id))
+    statement = statement.where(condition)
+    window = statement.order_by(candidates.c.report_id.desc()).limit(limit).subquery("window")
+    # Scored after the order and limit: each candidate's tsvector is carried through the
+    # sort (the top-N sort keeps ``limit`` of them), and ranked for those rows only.
+    return select(
+        window.c.id,
+        (-func.ts_rank_cd(window.c.document_tsv, tsquery(query))).label("score"),
+        window.c.level_rank,
+        window.c.reported_at,
+    ).order_by(window.c.id.desc())
 
 
 def page_statement(
@@ -388,11 +410,6 @@ class CommonWord:
     lexeme: str
     share: float  # of all documents: at most this share can match the whole query
 
-    def tsquery(self) -> ColumnElement[Any]:
-        # The lexeme as tsquery input: quoted, its quotes and backslashes doubled.
-        quoted = "'" + self.lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
-        return cast(bindparam("anchor", quoted, type_=Text), TSQUERY)
-
 
 def rarest_common_word(db: Session, query: SearchQuery) -> CommonWord | None:
     """PostgreSQL: the query's rarest word and its share of the documents, or None when a
@@ -429,8 +446,9 @@ def newest_matches(
     query with a rare word asks the index once. When every word is common, the newest
     ids are searched first, in a range sized from the rarest word's share; if it held
     too few matches, the next range is sized from what it held, and past a third of
-    the ids the index finds the rest at once. A short range is walked backwards, a
-    longer one read through the index narrowed to it.
+    the ids the index finds the rest at once. A short first range is walked backwards;
+    the others are whole blocks of ids, whose matches the index finds without reading
+    any other row.
     """
     want = RESULT_WINDOW + 1
     if dialect != "postgresql":
@@ -439,30 +457,47 @@ def newest_matches(
     if top is None:
         return []
     anchor = rarest_common_word(db, query)
-    span = top if anchor is None else math.ceil(want / (anchor.share * LIKELY_READABLE_SHARE))
+    if anchor is None:
+        return list(db.execute(window_statement(dialect, query, condition, limit=want)).all())
+    span = math.ceil(want / (anchor.share * LIKELY_READABLE_SHARE))
     rows: list[Any] = []
-    up_to = top
+    up_to = top  # every id above it has been searched
     for step in range(WINDOW_STEPS):
-        above = up_to - span
-        # Past a third of all ids, a range costs more to mark than it saves.
-        last = anchor is None or step == WINDOW_STEPS - 1 or 3 * (top - above) > top
-        walk = not last and span <= WALK_IDS
-        statement = window_statement(
-            dialect,
-            query,
-            condition,
-            limit=want - len(rows),
-            above=None if last else above,
-            up_to=None if step == 0 else up_to,
-            anchor=None if last or walk else anchor,
-            walk=walk,
-        )
+        # Past a third of all ids, blocks cost more to ask for than the rows they spare
+        # (and a query with few matches is best served by the index in one go).
+        last = step == WINDOW_STEPS - 1 or 3 * (top - up_to + span) > top
+        if last:
+            above = 0
+            statement = window_statement(
+                dialect,
+                query,
+                condition,
+                limit=want - len(rows),
+                up_to=None if up_to == top else up_to,
+            )
+        elif step == 0 and span <= WALK_IDS:
+            above = up_to - span
+            statement = window_statement(
+                dialect, query, condition, limit=want - len(rows), above=above, walk=True
+            )
+        else:
+            high = up_to >> BLOCK_BITS
+            low = max((up_to - span + 1) >> BLOCK_BITS, high - MAX_BLOCKS + 1)
+            above = (low << BLOCK_BITS) - 1
+            statement = window_statement(
+                dialect,
+                query,
+                condition,
+                limit=want - len(rows),
+                up_to=None if up_to == top else up_to,
+                blocks=range(high, low - 1, -1),
+            )
         rows += db.execute(statement).all()
         if last or len(rows) >= want:
             break
-        # Size the next range from the matches this one held.
+        # Size the next range from the matches found so far.
         per_id = len(rows) / (top - above)
-        span = math.ceil(1.5 * (want - len(rows)) / per_id) if rows else top
+        span = math.ceil(1.25 * (want - len(rows)) / per_id) if rows else above
         up_to = above
     return rows
 
@@ -504,6 +539,31 @@ def find(
 # --- the service ----------------------------------------------------------------------
 
 
+# PostgreSQL: set for a search's transaction only (set_config's third argument).
+TRANSACTION_SETTINGS = {
+    # The planner's cost for a search over a million narratives passes jit_above_cost,
+    # and compiling then adds 5-650 ms to queries that run in 5-500 ms (measured in
+    # bench/search_bench.py); this transaction is a search and an audit insert.
+    "jit": "off",
+    # Whether to walk the newest reports or use the GIN index depends on the words and
+    # the id range: a generic plan (after five runs of one prepared statement) would
+    # pick one way for all of them.
+    "plan_cache_mode": "force_custom_plan",
+    # A search reads a few thousand rows at most: starting parallel workers costs more
+    # than they save, and takes CPUs from the requests beside it.
+    "max_parallel_workers_per_gather": "0",
+}
+
+
+def configure_transaction(db: Session) -> None:
+    """PostgreSQL: apply TRANSACTION_SETTINGS to the caller's transaction."""
+    db.execute(
+        select(
+            *(func.set_config(name, value, True) for name, value in TRANSACTION_SETTINGS.items())
+        )
+    )
+
+
 def search_reports(
     db: Session, *, actor: Actor, query: str, limit: int = 20, offset: int = 0
 ) -> SearchPage:
@@ -522,14 +582,7 @@ def search_reports(
         if not db.execute(select(func.numnode(tsquery(parsed)))).scalar():
             # Only stop words ("the", "and", ...): PostgreSQL would match nothing at all.
             raise InvalidInput({"q": "Those words are too common to search for; add a rarer one."})
-        # The planner's cost for a search over a million narratives passes jit_above_cost,
-        # and compiling then adds 5-650 ms to queries that run in 5-500 ms (measured in
-        # bench/search_bench.py); this transaction is a search and an audit insert.
-        db.execute(text("SET LOCAL jit = off"))
-        # Whether to walk the newest reports or use the GIN index depends on the words
-        # and the id range: a generic plan (after five runs of one prepared statement)
-        # would pick one way for all of them.
-        db.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+        configure_transaction(db)
     found = find(db, parsed, policy.scope(actor, "search", "report"), limit=limit, offset=offset)
     audit.record(
         db,
