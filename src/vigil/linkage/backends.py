@@ -39,20 +39,29 @@ def _arrow_schema(columns: list[str]) -> pa.Schema:
     return pa.schema(fields)
 
 
+def _arrow_column(values: pd.Series, kind: str) -> pa.Array:
+    try:
+        # Arrow reads prepare's str/list/int-or-None objects in C; anything else
+        # (an int in a text column, a set) takes the per-value path below.
+        return pa.array(values.to_numpy(dtype=object), type=_ARROW_TYPES[kind], from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError):
+        pass
+    items = values.tolist()
+    data: list[Any]
+    if kind == "int":
+        data = [None if v is None or v is pd.NA or v != v else int(v) for v in items]
+    elif kind == "list":
+        data = [list(v) if isinstance(v, list | tuple) else None for v in items]
+    else:
+        data = [None if v is None or v is pd.NA or v != v else str(v) for v in items]
+    return pa.array(data, type=_ARROW_TYPES[kind])
+
+
 def to_arrow(frame: pd.DataFrame) -> pa.Table:
     """The prepared frame as Arrow with fixed column types (lists stay lists, even all-NULL)."""
     columns = list(frame.columns)
-    data: dict[str, list[Any]] = {}
-    for column in columns:
-        kind = FEATURES.get(column, "str")
-        values = frame[column].tolist()
-        if kind == "int":
-            data[column] = [None if v is None or v is pd.NA or v != v else int(v) for v in values]
-        elif kind == "list":
-            data[column] = [list(v) if isinstance(v, list | tuple) else None for v in values]
-        else:
-            data[column] = [None if v is None or v is pd.NA or v != v else str(v) for v in values]
-    return pa.Table.from_pydict(data, schema=_arrow_schema(columns))
+    arrays = [_arrow_column(frame[c], FEATURES.get(c, "str")) for c in columns]
+    return pa.Table.from_arrays(arrays, schema=_arrow_schema(columns))
 
 
 @functools.cache
@@ -90,9 +99,25 @@ def database_api(backend: Backend) -> Any:
             break_lineage_method="persist",
             num_partitions_on_repartition=8,
         )
+    import duckdb
     from splink import DuckDBAPI
 
-    return DuckDBAPI()
+    return DuckDBAPI(connection=duckdb.connect(config=_duckdb_config()))
+
+
+def _duckdb_config() -> dict[str, str | bool | int | float | list[str]]:
+    """Every core, half the machine's memory (the rest is the app's own and pandas'
+    copies) and spills into the temporary directory, not the working directory."""
+    config: dict[str, str | bool | int | float | list[str]] = {
+        "threads": os.cpu_count() or 1,
+        "temp_directory": os.path.join(tempfile.gettempdir(), "vigil-duckdb"),
+    }
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # not on this platform: DuckDB's default
+        return config
+    config["memory_limit"] = f"{max(1, memory // 2 // 2**20)}MB"
+    return config
 
 
 def register(db_api: Any, backend: Backend, frame: pd.DataFrame, name: str) -> Any:

@@ -12,7 +12,9 @@ class _Forest:
 
     def __init__(self, ids: Iterable[str]) -> None:
         self.parent: dict[str, str] = {i: i for i in ids}
-        self.apart: dict[str, set[str]] = {i: set() for i in self.parent}
+        # Only roots with "not the same" pairs have an entry: a million empty sets
+        # would cost more than the clustering.
+        self.apart: dict[str, set[str]] = {}
 
     def find(self, node: str) -> str:
         root = node
@@ -23,15 +25,15 @@ class _Forest:
         return root
 
     def forbid(self, a: str, b: str) -> None:
-        self.apart[a].add(b)
-        self.apart[b].add(a)
+        self.apart.setdefault(a, set()).add(b)
+        self.apart.setdefault(b, set()).add(a)
 
     def allowed(self, a: str, b: str) -> bool:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return True
-        small, large = sorted((ra, rb), key=lambda r: len(self.apart[r]))
-        return not any(self.find(other) == large for other in self.apart[small])
+        small, large = sorted((ra, rb), key=lambda r: len(self.apart.get(r, ())))
+        return not any(self.find(other) == large for other in self.apart.get(small, ()))
 
     def union(self, a: str, b: str) -> None:
         ra, rb = self.find(a), self.find(b)
@@ -39,7 +41,9 @@ class _Forest:
             return
         keep, gone = (ra, rb) if ra < rb else (rb, ra)
         self.parent[gone] = keep
-        self.apart[keep] |= self.apart.pop(gone)
+        moved = self.apart.pop(gone, None)
+        if moved:
+            self.apart.setdefault(keep, set()).update(moved)
 
 
 def cluster(
@@ -74,6 +78,8 @@ def cluster(
             _l=strong["unique_id_l"].astype(str), _r=strong["unique_id_r"].astype(str)
         ).sort_values(["match_weight", "_l", "_r"], ascending=[False, True, True], kind="stable")
         for a, b in zip(ordered["_l"], ordered["_r"], strict=True):
-            if a in forest.parent and b in forest.parent and forest.allowed(a, b):
+            if a not in forest.parent or b not in forest.parent:
+                continue
+            if not forest.apart or forest.allowed(a, b):
                 forest.union(a, b)
     return {node: forest.find(node) for node in forest.parent}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any, Final
 
@@ -127,6 +127,14 @@ def _first(raw: Any) -> str | None:
 
 def name_word(raw: Any) -> str | None:
     """One name part (given name or surname) as one lower-case ASCII word run."""
+    if isinstance(raw, str):
+        return _name_word(raw)
+    text = _first(raw)
+    return None if text is None else _name_word(text)
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _name_word(raw: str) -> str | None:
     text = _first(raw)
     if text is None:
         return None
@@ -134,6 +142,7 @@ def name_word(raw: Any) -> str | None:
     return " ".join(words) or None
 
 
+@functools.lru_cache(maxsize=_CACHE_SIZE)
 def split_full_name(raw: str) -> tuple[str | None, str | None, str | None]:
     """(first, middle, surname) from "First Middle Surname" or "Surname, First Middle"."""
     if "," in raw:
@@ -151,13 +160,16 @@ def split_full_name(raw: str) -> tuple[str | None, str | None, str | None]:
     return words[0], " ".join(words[1:-1]) or None, words[-1]
 
 
+@functools.lru_cache(maxsize=_CACHE_SIZE)
 def _sound(name: str | None) -> str | None:
     if not name:
         return None
     return jellyfish.metaphone(name.replace(" ", "")) or None
 
 
-def parse_dob(raw: Any) -> tuple[int, int | None, int | None] | None:
+def parse_dob(
+    raw: Any, *, this_year: int | None = None
+) -> tuple[int, int | None, int | None] | None:
     """(year, month, day) from ISO, yyyymmdd, mm/dd/yyyy or a year; None if unreadable.
 
     Month and day stay as written (not calendar-checked beyond 1..12 and 1..31),
@@ -167,7 +179,12 @@ def parse_dob(raw: Any) -> tuple[int, int | None, int | None] | None:
     text = _first(raw)
     if text is None:
         return None
-    text = text.strip()
+    # The year bounds what can be a date of birth, so it is part of the cache key.
+    return _parse_dob(text.strip(), this_year or date.today().year)
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _parse_dob(text: str, this_year: int) -> tuple[int, int | None, int | None] | None:
     parts = _DIGITS.findall(text)
     year: int
     month: int | None
@@ -181,13 +198,13 @@ def parse_dob(raw: Any) -> tuple[int, int | None, int | None] | None:
     elif len(parts) >= 3 and len(parts[2]) in (2, 4):
         year = int(parts[2])
         if len(parts[2]) == 2:
-            year += 1900 if year > date.today().year % 100 else 2000
+            year += 1900 if year > this_year % 100 else 2000
         month, day = int(parts[0]), int(parts[1])
         if month > 12 >= day:
             month, day = day, month
     else:
         return None
-    if not 1850 <= year <= date.today().year:
+    if not 1850 <= year <= this_year:
         return None
     if month is not None and day is not None:
         if month > 12 >= day:
@@ -274,8 +291,11 @@ def normalise_street(raw: str) -> str | None:
 
 def normalise_postcode(raw: Any) -> str | None:
     text = _first(raw)
-    if text is None:
-        return None
+    return None if text is None else _normalise_postcode(text)
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _normalise_postcode(text: str) -> str | None:
     code = re.sub(r"[^A-Z0-9]", "", anyascii(text).upper())
     if len(code) == 9 and code.isdigit():
         code = code[:5]  # US ZIP+4
@@ -284,23 +304,37 @@ def normalise_postcode(raw: Any) -> str | None:
 
 def normalise_org(raw: Any) -> str | None:
     text = _first(raw)
-    if text is None:
-        return None
+    return None if text is None else _normalise_org(text)
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _normalise_org(text: str) -> str | None:
     words = [w for w in fold(text).split() if w not in _ORG_STOPWORDS]
     return " ".join(words) or None
 
 
 def normalise_id(raw: Any) -> str | None:
     text = _first(raw)
-    if text is None:
-        return None
+    return None if text is None else _normalise_id(text)
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _normalise_id(text: str) -> str | None:
     code = re.sub(r"[^A-Z0-9]", "", anyascii(text).upper())
     return code or None
 
 
 def _unique(values: Iterable[str | None]) -> list[str] | None:
-    seen = sorted({v for v in values if v})
-    return seen or None
+    seen = {v for v in values if v}
+    if len(seen) < 2:
+        return list(seen) or None
+    return sorted(seen)
+
+
+def _each(normaliser: Callable[[str], str | None], raw: Any) -> list[str] | None:
+    """Each of a multi-valued field's values normalised, unique and sorted (None if none)."""
+    values = _values(raw)
+    return _unique(map(normaliser, values)) if values else None
 
 
 def prepare_row(row: Mapping[str, Any], *, this_year: int | None = None) -> dict[str, Any]:
@@ -319,7 +353,7 @@ def prepare_row(row: Mapping[str, Any], *, this_year: int | None = None) -> dict
             first = first or f
             middle = middle or m
             surname = surname or s
-    dob_parts = parse_dob(row.get("dob"))
+    dob_parts = parse_dob(row.get("dob"), this_year=year_now)
     dob = dob_swapped = dob_key = None
     birth_year: int | None = None
     if dob_parts is not None:
@@ -336,8 +370,7 @@ def prepare_row(row: Mapping[str, Any], *, this_year: int | None = None) -> dict
         if age is not None:
             birth_year = year_now - age
     sex_text = _first(row.get("sex"))
-    streets = _unique(normalise_street(v) for v in _values(row.get("street")))
-    street_first = _values(row.get("street"))
+    street_values = _values(row.get("street"))
     return {
         "first_name": first,
         "first_names": _unique(formal_name(n) for n in first_names if n),
@@ -353,11 +386,11 @@ def prepare_row(row: Mapping[str, Any], *, this_year: int | None = None) -> dict
         "dob_key": dob_key,
         "birth_year": birth_year,
         "sex": _SEX.get(sex_text.strip().lower()) if sex_text else None,
-        "phones": _unique(normalise_phone(v) for v in _values(row.get("phone"))),
-        "emails": _unique(normalise_email(v) for v in _values(row.get("email"))),
-        "handles": _unique(normalise_handle(v) for v in _values(row.get("handle"))),
-        "street": normalise_street(street_first[0]) if street_first else None,
-        "streets": streets,
+        "phones": _each(normalise_phone, row.get("phone")),
+        "emails": _each(normalise_email, row.get("email")),
+        "handles": _each(normalise_handle, row.get("handle")),
+        "street": normalise_street(street_values[0]) if street_values else None,
+        "streets": _unique(map(normalise_street, street_values)) if street_values else None,
         "city": name_word(row.get("city")),
         "postcode": normalise_postcode(row.get("postcode")),
         "state": name_word(row.get("state")),
