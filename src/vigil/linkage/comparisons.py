@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal, cast
 
+import numpy as np
 import pandas as pd
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
@@ -54,6 +55,9 @@ COMPARISONS: Final[tuple[Comparison, ...]] = (
             Level("intersect", "nickname or alias", "first_names"),
             Level("jw", "jaro-winkler >= 0.92", "first_name", threshold=0.92),
             Level("exact", "sounds alike", "first_name_sound"),
+            # Without it a swapped pair lands in "all other", and "all other" would count
+            # too little against a match (a household's members differ only there).
+            Level("cross", "given name and surname swapped", "first_name", "surname"),
             Level("jw", "jaro-winkler >= 0.8", "first_name", threshold=0.8),
         ),
     ),
@@ -147,7 +151,32 @@ COMPARISONS: Final[tuple[Comparison, ...]] = (
     ),
 )
 
+# Earlier definitions of comparisons, for models trained with them: a stored model
+# still loads and scores new mentions until the next run replaces it.
+RETIRED_COMPARISONS: Final[tuple[Comparison, ...]] = (
+    Comparison(
+        "first_name",
+        "first_name",
+        _levels(
+            "first_name",
+            Level("exact", "exact", "first_name"),
+            Level("intersect", "nickname or alias", "first_names"),
+            Level("jw", "jaro-winkler >= 0.92", "first_name", threshold=0.92),
+            Level("exact", "sounds alike", "first_name_sound"),
+            Level("jw", "jaro-winkler >= 0.8", "first_name", threshold=0.8),
+        ),
+    ),
+)
+
 COMPARISONS_BY_NAME: Final[dict[str, Comparison]] = {c.name: c for c in COMPARISONS}
+
+
+def comparison_for(name: str, labels: Sequence[str]) -> Comparison:
+    """The comparison `name` whose levels have these labels (a model's, maybe an older one)."""
+    for comparison in (*COMPARISONS, *RETIRED_COMPARISONS):
+        if comparison.name == name and [lv.label for lv in comparison.levels] == list(labels):
+            return comparison
+    return COMPARISONS_BY_NAME[name]
 
 
 @dataclass(frozen=True)
@@ -160,26 +189,83 @@ class BlockingRule:
     first_letter: tuple[str, ...] = ()
 
 
-# Several loose rules, unioned: a true pair needs to agree on only one of them.
+# Several rules, unioned: a true pair needs to agree on only one of them. These
+# rules' keys are specific (a date of birth with an initial, a full name, a phone),
+# so their blocks stay small however many mentions there are.
 BLOCKING_RULES: Final[tuple[BlockingRule, ...]] = (
-    BlockingRule("dob", ("dob_key",)),
-    BlockingRule(
-        "name", ("surnames", "first_name"), explode=("surnames",), first_letter=("first_name",)
-    ),
+    BlockingRule("dob_initial", ("dob_key", "first_name"), first_letter=("first_name",)),
+    BlockingRule("formal_name", ("surnames", "first_names"), explode=("surnames", "first_names")),
     BlockingRule("sound", ("first_name_sound", "surname_sound")),
     BlockingRule("name_pair", ("name_pair",)),
-    BlockingRule("first_year", ("first_name", "birth_year")),
-    BlockingRule("surname_year", ("surname", "birth_year")),
     BlockingRule("phone", ("phones",), explode=("phones",)),
     BlockingRule("email", ("emails",), explode=("emails",)),
     BlockingRule("handle", ("handles",), explode=("handles",)),
     BlockingRule("id", ("id_number",)),
+    BlockingRule("address", ("streets",), explode=("streets",)),
+    # A date of birth with the surname's initial or the ZIP code: a given name
+    # replaced or swapped, which "dob_initial" misses.
+    BlockingRule("dob_surname_initial", ("dob_key", "surname"), first_letter=("surname",)),
+    BlockingRule("dob_postcode", ("dob_key", "postcode")),
+)
+
+# Rules whose keys come from a small set of values (a date of birth, a place, a
+# birth year, an initial): their blocks grow with the square of the mentions. On a
+# few thousand mentions they find the odd pair the rules above miss; on a million,
+# one of them alone pairs tens of millions. Each is used only while it pairs at most
+# `LOOSE_RULE_PAIRS_PER_MENTION` pairs per mention (`usable_blocking_rules`).
+LOOSE_BLOCKING_RULES: Final[tuple[BlockingRule, ...]] = (
+    BlockingRule("dob", ("dob_key",)),
+    BlockingRule(
+        "name", ("surnames", "first_name"), explode=("surnames",), first_letter=("first_name",)
+    ),
+    BlockingRule("first_year", ("first_name", "birth_year")),
+    BlockingRule("surname_year", ("surname", "birth_year")),
     BlockingRule("postcode_first", ("postcode", "first_name")),
     BlockingRule("postcode_surname", ("postcode", "surname")),
     BlockingRule("street", ("street", "city")),
     BlockingRule("city_first", ("city", "first_name")),
     BlockingRule("city_surname", ("city", "surname")),
 )
+# Per mention, because true duplicates alone make several pairs per mention where
+# people are mentioned often (six in the historical-figures set).
+LOOSE_RULE_PAIRS_PER_MENTION: Final[float] = 5.0
+
+BLOCKING_RULES_BY_NAME: Final[dict[str, BlockingRule]] = {
+    r.name: r for r in (*BLOCKING_RULES, *LOOSE_BLOCKING_RULES)
+}
+
+
+def blocking_rules_named(names: Sequence[str]) -> list[BlockingRule]:
+    """The rules with these names, in the order they are defined."""
+    wanted = set(names)
+    return [rule for name, rule in BLOCKING_RULES_BY_NAME.items() if name in wanted]
+
+
+def block_pairs(frame: pd.DataFrame, rule: BlockingRule) -> int:
+    """How many pairs `rule` makes among `frame`'s mentions (counted, not listed)."""
+    keys = frame[list(rule.columns)]
+    for column in rule.explode:
+        keys = keys.explode(column)
+    keys = keys.dropna()
+    for column in rule.columns:
+        values = keys[column].astype(str)
+        keys = keys.assign(**{column: values.str[:1] if column in rule.first_letter else values})
+    keys = keys[(keys != "").all(axis=1)]
+    if keys.empty:
+        return 0
+    sizes = keys.groupby(list(rule.columns), sort=False).size().to_numpy(dtype=np.int64)
+    return int((sizes * (sizes - 1) // 2).sum())
+
+
+def usable_blocking_rules(linkable: pd.DataFrame, present: Sequence[str]) -> list[BlockingRule]:
+    """The rules to pair mentions with: every rule whose columns have values, but a
+    loose rule only while its blocks stay small (see LOOSE_BLOCKING_RULES)."""
+    usable = [r for r in BLOCKING_RULES if all(c in present for c in r.columns)]
+    budget = LOOSE_RULE_PAIRS_PER_MENTION * len(linkable)
+    for rule in LOOSE_BLOCKING_RULES:
+        if all(c in present for c in rule.columns) and block_pairs(linkable, rule) <= budget:
+            usable.append(rule)
+    return usable
 
 
 def _present(value: Any) -> bool:

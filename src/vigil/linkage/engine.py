@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 import splink
 
@@ -24,10 +25,12 @@ from vigil.linkage.clustering import cluster
 from vigil.linkage.comparisons import (
     BLOCKING_RULES,
     COMPARISONS,
-    COMPARISONS_BY_NAME,
     Comparison,
+    blocking_rules_named,
+    comparison_for,
     splink_blocking_rule,
     splink_comparison,
+    usable_blocking_rules,
 )
 from vigil.linkage.normalise import FEATURES
 from vigil.linkage.scoring import ScoredPair, blocking_keys, score_one
@@ -60,6 +63,9 @@ DEFAULT_MIN_WEIGHT = -5.0
 # m and u are kept inside these bounds so that no single level is infinite evidence.
 _PROBABILITY_FLOOR = 1e-6
 _MODEL_FORMAT = 1
+# Mentions the model is trained on: u and m are the same for every mention, so a
+# random sample of this many estimates them as well as all of them, in bounded time.
+TRAINING_SAMPLE = 200_000
 
 logger = logging.getLogger(__name__)
 
@@ -121,7 +127,8 @@ class Model:
         """Each comparison with (m, u) per level in order (None for the null level)."""
         out = []
         for entry in self.settings["comparisons"]:
-            comparison = COMPARISONS_BY_NAME[entry["output_column_name"]]
+            labels = [level.get("label_for_charts") for level in entry["comparison_levels"]]
+            comparison = comparison_for(entry["output_column_name"], labels)
             levels: list[tuple[float, float] | None] = []
             for level in entry["comparison_levels"]:
                 if level.get("is_null_level"):
@@ -175,16 +182,33 @@ def is_linkable(prepared_row: Mapping[str, Any]) -> bool:
     return sum(1 for column in _IDENTIFYING if _has(prepared_row.get(column))) >= 2
 
 
+def _filled(column: pd.Series) -> pd.Series:
+    """`_has` of each value (vectorised where the values are what prepare makes)."""
+    known = column.notna()
+    rest = column[known]
+    if rest.dtype != object:
+        return known
+    try:
+        # A C loop over the objects: non-empty strings and lists are true. Ints (birth
+        # year) are never 0, so truth is `_has` for every value prepare produces.
+        known.loc[known] = rest.astype(bool).to_numpy()
+    except (TypeError, ValueError):  # something prepare does not make (an array…)
+        return column.map(_has).astype(bool)
+    return known
+
+
 def _linkable(prepared: pd.DataFrame) -> pd.DataFrame:
     if prepared.empty:
         return prepared
     present = [c for c in _IDENTIFYING if c in prepared.columns]
-    counts = sum((prepared[c].map(_has) for c in present), pd.Series(0, index=prepared.index))
+    counts = sum(
+        (_filled(prepared[c]).astype(int) for c in present), pd.Series(0, index=prepared.index)
+    )
     return prepared.loc[counts >= 2]
 
 
 def _present_columns(prepared: pd.DataFrame, minimum: int = 2) -> list[str]:
-    return [c for c in FEATURES if c in prepared.columns and prepared[c].map(_has).sum() >= minimum]
+    return [c for c in FEATURES if c in prepared.columns and _filled(prepared[c]).sum() >= minimum]
 
 
 def _splink_inputs(
@@ -209,7 +233,7 @@ def _settings_creator(
 ) -> Any:
     from splink import SettingsCreator
 
-    rules = [r for r in BLOCKING_RULES if r.name in rule_names]
+    rules = blocking_rules_named(rule_names)
     creators = []
     for index, comparison in enumerate(comparisons):
         if parameters is None:
@@ -221,15 +245,27 @@ def _settings_creator(
         comparisons=creators,
         blocking_rules_to_generate_predictions=[splink_blocking_rule(r) for r in rules],
         probability_two_random_records_match=prior,
-        retain_matching_columns=True,
+        retain_matching_columns=False,
         retain_intermediate_calculation_columns=True,
         max_iterations=50,
         em_convergence=1e-4,
     )
 
 
-def _clean_settings(settings: dict[str, Any]) -> dict[str, Any]:
-    """Fill untrained m/u (weight 0) and bound the rest, so scores are finite and reproducible."""
+def _clean_settings(settings: dict[str, Any], unseen_u: float = 0.5) -> dict[str, Any]:
+    """Fill untrained m/u and bound the rest, so scores are finite and reproducible.
+
+    u was counted over random pairs, and a share of them (the prior) are matches:
+    each level's u is corrected for them, u = (f - prior * m) / (1 - prior).
+    Otherwise a level that almost only matches reach (a shared id number) can never
+    weigh more than the prior's odds, which on a small data set is about 13 bits.
+    A level that EM learned an m for but that no random pair reached (two random
+    people sharing an e-mail address) gets u = `unseen_u`, one in the number of
+    random pairs compared: left untrained, its weight would be 0 and the strongest
+    evidence would count for nothing. Levels with neither get weight 0.
+    """
+    prior = float(settings.get("probability_two_random_records_match") or 1e-4)
+    prior = min(0.5, max(1e-9, prior))
     for entry in settings["comparisons"]:
         for level in entry["comparison_levels"]:
             if level.get("is_null_level"):
@@ -239,12 +275,13 @@ def _clean_settings(settings: dict[str, Any]) -> dict[str, Any]:
             u = u if isinstance(u, int | float) else None
             if m is None and u is None:
                 m = u = 0.5
+            if m is not None and u is not None:
+                u = max((u - prior * m) / (1 - prior), min(u, unseen_u))
             m = u if m is None else m
-            u = m if u is None else u
+            u = min(unseen_u, m) if u is None else u
             level["m_probability"] = min(1.0, max(_PROBABILITY_FLOOR, float(m)))
             level["u_probability"] = min(1.0, max(_PROBABILITY_FLOOR, float(u)))
-    prior = float(settings.get("probability_two_random_records_match") or 1e-4)
-    settings["probability_two_random_records_match"] = min(0.5, max(1e-9, prior))
+    settings["probability_two_random_records_match"] = prior
     return settings
 
 
@@ -258,12 +295,16 @@ def _tell(progress: Progress | None, message: str, fraction: float) -> None:
 
 
 _EM_RETRY_ITERATIONS = 8
+# Blocks EM learns m from. A place only when there is nothing else (records of
+# sites, not people): pairs sharing an address are mostly people of one household,
+# and EM would learn that a different given name is hardly evidence against a match.
 _EM_RULES: tuple[tuple[str, ...], ...] = (
     ("dob",),
     ("first_name", "surname"),
-    ("postcode",),
     ("id_number",),
 )
+_EM_FALLBACK_RULES: tuple[tuple[str, ...], ...] = (("postcode",), ("street",))
+_EM_MIN_SESSIONS = 2
 
 
 def _bound_em_steps() -> None:
@@ -306,9 +347,15 @@ def train(
     seed: int = 42,
     link_type: LinkType = "dedupe_only",
     progress: Progress | None = None,
-    max_pairs_for_u: float = 2e6,
+    max_pairs_for_u: float = 1e6,
+    sample_size: int = TRAINING_SAMPLE,
 ) -> Model:
-    """Train the model on `prepared` (from normalise.prepare) without labels."""
+    """Train the model on `prepared` (from normalise.prepare) without labels.
+
+    With more than `sample_size` linkable mentions it learns from a random sample
+    of that many: the share of true pairs among the pairs of any block, which is
+    what EM learns from, is the same in a random sample as in the whole.
+    """
     from splink import block_on
 
     chosen = check_backend(backend)
@@ -322,10 +369,15 @@ def train(
     comparisons = [c for c in COMPARISONS if c.column in present]
     if not comparisons:
         raise NothingToLink("no field has values in two or more mentions")
-    rules = [r for r in BLOCKING_RULES if all(c in present for c in r.columns)]
+    rules = usable_blocking_rules(linkable, present)
     creator = _settings_creator(comparisons, [r.name for r in rules], link_type)
+    sample = (
+        linkable.sample(n=sample_size, random_state=seed).sort_index()
+        if len(linkable) > sample_size
+        else linkable
+    )
     _tell(progress, "loading mentions", 0.05)
-    linker = _linker(creator, chosen, linkable, link_type)
+    linker = _linker(creator, chosen, sample, link_type)
 
     _tell(progress, "estimating how often two mentions match", 0.1)
     deterministic_columns = [
@@ -349,10 +401,10 @@ def train(
     prior = linker.misc.save_model_to_json()["probability_two_random_records_match"]
     sessions = 0
     em_rules = [cols for cols in _EM_RULES if all(c in present for c in cols)]
+    fallback = [cols for cols in _EM_FALLBACK_RULES if all(c in present for c in cols)]
+    em_rules += fallback[: max(0, _EM_MIN_SESSIONS - len(em_rules))]
     for index, cols in enumerate(em_rules):
-        if sessions >= 3:
-            break
-        _tell(progress, f"expectation maximisation blocked on {'+'.join(cols)}", 0.3 + 0.15 * index)
+        _tell(progress, f"expectation maximisation blocked on {'+'.join(cols)}", 0.3 + 0.2 * index)
         # A failed session leaves the linker without the comparisons it had set aside:
         # start again from the parameters before it, with fewer iterations.
         snapshot = linker.misc.save_model_to_json()
@@ -364,11 +416,12 @@ def train(
             except Exception as error:  # Splink raises plain Exceptions from EM
                 logger.info("EM blocked on %s failed: %s", cols, error)
                 snapshot["max_iterations"] = _EM_RETRY_ITERATIONS
-                linker = _linker(snapshot, chosen, linkable, link_type)
+                linker = _linker(snapshot, chosen, sample, link_type)
 
     trained = linker.misc.save_model_to_json()
     trained["probability_two_random_records_match"] = prior
-    settings = _clean_settings(trained)
+    random_pairs = min(max_pairs_for_u, len(sample) * (len(sample) - 1) / 2)
+    settings = _clean_settings(trained, unseen_u=1 / random_pairs)
     _tell(progress, "model trained", 0.9)
     return Model(
         settings=settings,
@@ -379,6 +432,7 @@ def train(
         metrics={
             "records": len(prepared),
             "linkable_records": len(linkable),
+            "training_records": len(sample),
             "comparisons": [c.name for c in comparisons],
             "blocking_rules": [r.name for r in rules],
             "em_sessions": sessions,
@@ -400,9 +454,10 @@ def score_pairs(
 ) -> pd.DataFrame:
     """Scored candidate pairs at or above `min_weight`, with each comparison's evidence.
 
-    Columns: unique_id_l, unique_id_r, match_weight, match_probability, and per
-    comparison `weight_<name>` (its log2 Bayes factor) and `level_<name>` (the
-    level it hit). Mentions that are not linkable are never paired.
+    Columns: unique_id_l, unique_id_r (l < r, rows in that order), match_weight,
+    match_probability, and per comparison `weight_<name>` (its log2 Bayes factor)
+    and `level_<name>` (the level it hit, categorical). Mentions that are not
+    linkable are never paired.
     """
 
     chosen = check_backend(backend)
@@ -422,8 +477,7 @@ def score_pairs(
         parameters=[levels for _, levels in compared],
     )
     linker = _linker(creator, chosen, linkable, model.link_type)
-    predictions = linker.inference.predict(threshold_match_weight=min_weight, warning_mode="never")
-    frame = predictions.as_pandas_dataframe()
+    frame = _predict(linker, names, min_weight)
     out = pd.DataFrame(
         {
             "unique_id_l": frame["unique_id_l"].astype(str),
@@ -433,15 +487,77 @@ def score_pairs(
         }
     )
     for comparison, _levels in compared:
-        gamma = frame[f"gamma_{comparison.name}"].astype(int)
-        labels = _labels_by_gamma(comparison)
         out[f"weight_{comparison.name}"] = frame[f"mw_{comparison.name}"].astype(float)
-        out[f"level_{comparison.name}"] = gamma.map(labels)
-    swap = out["unique_id_l"] > out["unique_id_r"]
-    out.loc[swap, ["unique_id_l", "unique_id_r"]] = out.loc[
-        swap, ["unique_id_r", "unique_id_l"]
-    ].to_numpy()
-    return out.sort_values(["unique_id_l", "unique_id_r"], kind="stable").reset_index(drop=True)
+    for comparison, _levels in compared:
+        out[f"level_{comparison.name}"] = _level_labels(
+            comparison, frame[f"gamma_{comparison.name}"]
+        )
+    if chosen != "duckdb":  # DuckDB keeps the query's order; Spark does not
+        out = out.sort_values(["unique_id_l", "unique_id_r"], kind="stable")
+    return out.reset_index(drop=True)
+
+
+def _predict(linker: Any, names: Sequence[str], min_weight: float) -> pd.DataFrame:
+    """Splink's predict, keeping only the ids (smaller first), the weights and each
+    comparison's level: what it would otherwise keep for every pair (both mentions'
+    fields) is most of a large run's memory."""
+    from splink.internals.comparison_vector_values import (
+        compute_comparison_vector_values_from_id_pairs_sqls,
+    )
+    from splink.internals.dialects import SplinkDialect
+    from splink.internals.pipeline import CTEPipeline
+    from splink.internals.predict import predict_from_comparison_vectors_sqls
+    from splink.internals.vertically_concatenate import enqueue_df_concat_with_tf
+
+    settings = linker._settings_obj
+    blocked = linker.inference.compute_blocked_pairs_for_predict()
+    pipeline = CTEPipeline([blocked])
+    enqueue_df_concat_with_tf(linker, pipeline)
+    pipeline.enqueue_list_of_sqls(
+        compute_comparison_vector_values_from_id_pairs_sqls(
+            settings._columns_to_select_for_blocking,
+            settings._columns_to_select_for_comparison_vector_values,
+            input_tablename_l="__splink__df_concat_with_tf",
+            input_tablename_r="__splink__df_concat_with_tf",
+            source_dataset_input_column=settings.column_info_settings.source_dataset_input_column,
+            unique_id_input_column=settings.column_info_settings.unique_id_input_column,
+            link_type=settings._link_type,
+            sql_dialect_str=linker._sql_dialect_str,
+        )
+    )
+    pipeline.enqueue_list_of_sqls(
+        predict_from_comparison_vectors_sqls(
+            unique_id_input_columns=settings.column_info_settings.unique_id_input_columns,
+            core_model_settings=settings.core_model_settings,
+            sql_dialect=SplinkDialect.from_string(linker._sql_dialect_str),
+            threshold_match_weight=min_weight,
+            retain_matching_columns=False,
+            retain_intermediate_calculation_columns=True,
+            training_mode=True,  # keeps each comparison's gamma
+        )
+    )
+    # The names are the comparisons' own (comparisons.py), never input.
+    parts = ", ".join(f"gamma_{n}, mw_{n}" for n in names)
+    ids = (
+        "least(unique_id_l, unique_id_r) as unique_id_l, "
+        "greatest(unique_id_l, unique_id_r) as unique_id_r"
+    )
+    sql = f"select {ids}, match_weight, match_probability, {parts} from __splink__df_predict"  # noqa: S608
+    pipeline.enqueue_sql(f"{sql} order by 1, 2", "__vigil_scored_pairs")
+    scored = linker._db_api.sql_pipeline_to_splink_dataframe(pipeline)
+    try:
+        frame: pd.DataFrame = scored.as_pandas_dataframe()
+    finally:
+        scored.drop_table_from_database_and_remove_from_cache()
+        blocked.drop_table_from_database_and_remove_from_cache()
+    return frame
+
+
+def _level_labels(comparison: Comparison, gamma: pd.Series) -> pd.Categorical:
+    positions = {value: index for index, value in enumerate(_gammas(comparison))}
+    lookup = np.array([positions[g] for g in range(-1, max(positions) + 1)], dtype=np.int8)
+    codes = lookup[gamma.to_numpy(dtype=np.int64) + 1]
+    return pd.Categorical.from_codes(codes, categories=[lv.label for lv in comparison.levels])
 
 
 def _gammas(comparison: Comparison) -> list[int]:
@@ -455,10 +571,6 @@ def _gammas(comparison: Comparison) -> list[int]:
             values.append(next_value)
             next_value -= 1
     return values
-
-
-def _labels_by_gamma(comparison: Comparison) -> dict[int, str]:
-    return dict(zip(_gammas(comparison), (lv.label for lv in comparison.levels), strict=True))
 
 
 def link(

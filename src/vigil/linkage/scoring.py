@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from vigil.linkage.comparisons import BLOCKING_RULES, level_hit
+from vigil.linkage.comparisons import BLOCKING_RULES, blocking_rules_named, level_hit
 
 if TYPE_CHECKING:
     from vigil.linkage.engine import Model
@@ -44,16 +44,15 @@ def _values(value: Any, explode: bool, first_letter: bool) -> list[str]:
 def blocking_keys(
     prepared_row: Mapping[str, Any], rule_names: Sequence[str] | None = None
 ) -> list[str]:
-    """Index keys for a prepared mention, e.g. "dob:1990-01-02", "phone:+15551234567".
+    """Index keys for a prepared mention, e.g. "dob_initial:1990-01-02|j", "phone:+15551234567".
 
     Two mentions are candidates if they share a key: the same pairs Splink's
     blocking rules produce. Pass the model's `blocking_rule_names()` to use
     only the rules it was trained with.
     """
     keys: list[str] = []
-    for rule in BLOCKING_RULES:
-        if rule_names is not None and rule.name not in rule_names:
-            continue
+    rules = BLOCKING_RULES if rule_names is None else blocking_rules_named(rule_names)
+    for rule in rules:
         parts: list[list[str]] = [
             _values(prepared_row.get(c), c in rule.explode, c in rule.first_letter)
             for c in rule.columns
