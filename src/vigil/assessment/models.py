@@ -56,6 +56,7 @@ class Case(Base):
     __table_args__ = (
         Index("ix_cases_owner_status", "owner_agency_id", "status"),
         Index("ix_cases_status_review", "status", "next_review_on"),
+        Index("ix_cases_first_assessed", "first_assessed_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
