@@ -11,7 +11,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vigil.assessment.cases import facts, load_case, text, touch
+from vigil.assessment.cases import audit_case, facts, load_case, text, touch
 from vigil.assessment.instrument_schema import InstrumentDefinition
 from vigil.assessment.instruments import definition_of
 from vigil.assessment.models import (
@@ -24,7 +24,7 @@ from vigil.assessment.models import (
 )
 from vigil.assessment.suggestion import Suggestion, suggest
 from vigil.assessment.vocabulary import LEVELS
-from vigil.platform import audit, policy
+from vigil.platform import policy
 from vigil.platform.actor import Actor
 from vigil.platform.errors import Conflict, InvalidInput, NotFound
 from vigil.platform.types import utcnow
@@ -38,18 +38,6 @@ class AnswerInput:
     sources: str | None = None
     observed_on: date | None = None
     notes: str | None = None
-
-
-def _audit(db: Session, actor: Actor, action: str, case: Case, **details: object) -> None:
-    audit.record(
-        db,
-        actor=actor,
-        action=action,
-        object_type="case",
-        object_id=case.id,
-        agency_id=case.owner_agency_id,
-        details=details or None,
-    )
 
 
 def start_assessment(
@@ -78,7 +66,7 @@ def start_assessment(
     db.add(assessment)
     touch(case)
     db.flush()
-    _audit(
+    audit_case(
         db, actor, "assessment.start", case, assessment_id=assessment.id, instrument=instrument.key
     )
     return assessment
@@ -194,14 +182,14 @@ def save_answers(
                 )
         if errors:
             db.flush()  # the draft keeps what was typed
-            _audit(db, actor, "assessment.save", case, assessment_id=assessment.id)
+            audit_case(db, actor, "assessment.save", case, assessment_id=assessment.id)
             raise InvalidInput(errors)
         assessment.status = "final"
         assessment.completed_at = now
         if case.first_assessed_at is None:
             case.first_assessed_at = now
     db.flush()
-    _audit(
+    audit_case(
         db,
         actor,
         "assessment.complete" if complete else "assessment.save",
@@ -274,7 +262,7 @@ def decide_risk(
     case.risk_decided_at = now
     touch(case)
     db.flush()
-    _audit(
+    audit_case(
         db,
         actor,
         "case.risk",

@@ -79,7 +79,8 @@ def load_case(db: Session, *, actor: Actor, case_id: int, action: str = "read") 
     return case
 
 
-def _audit(db: Session, actor: Actor, action: str, case: Case, **details: object) -> None:
+def audit_case(db: Session, actor: Actor, action: str, case: Case, **details: object) -> None:
+    """Audit an action on a case (details: ids and counts, never names or text)."""
     audit.record(
         db,
         actor=actor,
@@ -208,7 +209,7 @@ def open_case(
         )
     )
     db.flush()
-    _audit(
+    audit_case(
         db,
         actor,
         "case.open",
@@ -328,7 +329,7 @@ def change_status(
             note=clean_note,
         )
     )
-    _audit(db, actor, "case.status", case, from_status=case.status, to_status=to_status)
+    audit_case(db, actor, "case.status", case, from_status=case.status, to_status=to_status)
     case.status = to_status
     case.status_changed_at = now
     touch(case)
@@ -356,7 +357,7 @@ def update_settings(
         case.next_review_on = last + timedelta(days=interval)
     case.review_interval_days = interval
     touch(case)
-    _audit(db, actor, "case.settings", case, review_interval_days=interval)
+    audit_case(db, actor, "case.settings", case, review_interval_days=interval)
     db.flush()
     return case
 
@@ -393,7 +394,7 @@ def add_member(
     db.add(member)
     touch(case)
     db.flush()
-    _audit(
+    audit_case(
         db,
         actor,
         "case.member.add",
@@ -417,7 +418,7 @@ def remove_member(db: Session, *, actor: Actor, case_id: int, member_id: int) ->
     member.removed_at = utcnow()
     member.removed_by_user_id = actor.user_id
     touch(case)
-    _audit(db, actor, "case.member.remove", case, user_id=member.user_id)
+    audit_case(db, actor, "case.member.remove", case, user_id=member.user_id)
     db.flush()
     return member
 
@@ -450,7 +451,7 @@ def add_subject(
     db.add(subject)
     touch(case)
     db.flush()
-    _audit(db, actor, "case.subject.add", case, subject_id=subject.id)
+    audit_case(db, actor, "case.subject.add", case, subject_id=subject.id)
     return subject
 
 

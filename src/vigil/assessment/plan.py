@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vigil.assessment.cases import facts, load_case, text, touch
+from vigil.assessment.cases import audit_case, facts, load_case, text, touch
 from vigil.assessment.models import Case, CaseReview, Intervention
 from vigil.assessment.vocabulary import (
     ERPO_NEXT,
@@ -19,25 +19,12 @@ from vigil.assessment.vocabulary import (
     INTERVENTION_STATUSES,
     OPEN_INTERVENTION_STATUSES,
 )
-from vigil.platform import audit
 from vigil.platform.actor import Actor
 from vigil.platform.errors import Conflict, InvalidInput, NotFound
 from vigil.platform.types import utcnow
 
 LONGEST_PLAN_DAYS = 3 * 365
 MAX_FIREARMS = 10_000
-
-
-def _audit(db: Session, actor: Actor, action: str, case: Case, **details: object) -> None:
-    audit.record(
-        db,
-        actor=actor,
-        action=action,
-        object_type="case",
-        object_id=case.id,
-        agency_id=case.owner_agency_id,
-        details=details or None,
-    )
 
 
 def _owner(db: Session, case: Case, owner_user_id: int | None) -> int | None:
@@ -102,7 +89,7 @@ def add_intervention(
     db.add(intervention)
     touch(case)
     db.flush()
-    _audit(db, actor, "intervention.add", case, intervention_id=intervention.id, kind=kind)
+    audit_case(db, actor, "intervention.add", case, intervention_id=intervention.id, kind=kind)
     return intervention
 
 
@@ -245,7 +232,7 @@ def update_intervention(
     item.updated_at = utcnow()
     touch(case)
     db.flush()
-    _audit(
+    audit_case(
         db,
         actor,
         "intervention.update",
@@ -311,7 +298,7 @@ def hold_review(
     case.next_review_on = held_on + timedelta(days=case.review_interval_days)
     touch(case)
     db.flush()
-    _audit(db, actor, "case.review", case, review_id=review.id)
+    audit_case(db, actor, "case.review", case, review_id=review.id)
     return review
 
 

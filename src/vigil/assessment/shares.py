@@ -6,9 +6,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vigil.assessment.cases import facts, load_case, text, touch
+from vigil.assessment.cases import audit_case, facts, load_case, text, touch
 from vigil.assessment.models import Case, CaseShare
-from vigil.platform import audit
 from vigil.platform.actor import Actor
 from vigil.platform.errors import Conflict, InvalidInput, NotFound
 from vigil.platform.models import Agency
@@ -44,15 +43,7 @@ def share_case(
     db.add(share)
     touch(case)
     db.flush()
-    audit.record(
-        db,
-        actor=actor,
-        action="case.share",
-        object_type="case",
-        object_id=case.id,
-        agency_id=case.owner_agency_id,
-        details={"to_agency_id": agency.id, "share_id": share.id},
-    )
+    audit_case(db, actor, "case.share", case, to_agency_id=agency.id, share_id=share.id)
     return share
 
 
@@ -70,14 +61,8 @@ def revoke_share(
     share.revoke_reason = text(reason, "reason", maximum=2000)
     touch(case)
     db.flush()
-    audit.record(
-        db,
-        actor=actor,
-        action="case.share.revoke",
-        object_type="case",
-        object_id=case.id,
-        agency_id=case.owner_agency_id,
-        details={"to_agency_id": share.agency_id, "share_id": share.id},
+    audit_case(
+        db, actor, "case.share.revoke", case, to_agency_id=share.agency_id, share_id=share.id
     )
     return share
 
