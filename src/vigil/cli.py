@@ -34,6 +34,7 @@ from vigil.platform.models import Agency, User
 from vigil.platform.policy import PermissionDenied
 from vigil.platform.roles import AgencyKind, Role
 from vigil.platform.settings import ConfigurationError, Settings, check_settings
+from vigil.recovery.cli import recover_app
 from vigil.reports.import_cli import import_app
 from vigil.reports.retention_cli import retention_app
 from vigil.reports.triage_cli import triage_app
@@ -56,6 +57,7 @@ app.add_typer(retention_app, name="retention")
 app.add_typer(import_app, name="import")
 app.add_typer(link_app, name="link")
 app.add_typer(assessment_app, name="assessment")
+app.add_typer(recover_app, name="recover")
 
 console = Console()
 errors = Console(stderr=True)

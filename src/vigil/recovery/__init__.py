@@ -1,0 +1,1 @@
+"""Recovery: survivor cases, consent-first victim services, referrals, fund distribution."""
