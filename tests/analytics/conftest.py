@@ -1,0 +1,43 @@
+"""Where the real published data sets are, and a way to copy some of them to edit."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+INCIDENTS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "incidents"
+POPULATION = INCIDENTS.parent / "population"
+SMALL = (
+    "fbi_active_shooter_2000_2018",
+    "gva_mass_shootings_dxzys",
+    "k12_ssdb_chds",
+    "motherjones_codeholics",
+    "stanford_msa",
+    "wapo_school_shootings",
+)
+
+
+@pytest.fixture
+def incidents() -> Path:
+    if not INCIDENTS.is_dir():
+        pytest.skip(f"{INCIDENTS} is not here")
+    return INCIDENTS
+
+
+@pytest.fixture
+def copy_datasets(tmp_path: Path, incidents: Path) -> Callable[..., Path]:
+    """Copy the named data set folders (writable) into a fresh directory."""
+
+    def copy(*names: str) -> Path:
+        target = tmp_path / "incidents"
+        target.mkdir(exist_ok=True)
+        for name in names:
+            shutil.copytree(incidents / name, target / name, dirs_exist_ok=True)
+            for path in (target / name).iterdir():
+                path.chmod(0o644)
+        return target
+
+    return copy
