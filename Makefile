@@ -10,7 +10,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 VENDOR := src/vigil/web/static/vendor
 PYTEST_ARGS ?= -n 2 --dist loadfile
 
-.PHONY: demo test setup assets chromium lint format typecheck bench serve clean audit-deps
+.PHONY: demo test setup assets chromium lint format typecheck bench serve clean audit-deps sbom
 
 demo: setup assets ## Build a fresh demo database and serve it on localhost
 	$(VENV)/bin/vigil demo
@@ -47,10 +47,16 @@ chromium: ## Debian's Chromium for the browser tests (Playwright cannot download
 	  apt-get install -y chromium || (apt-get update && apt-get install -y chromium); \
 	fi
 
-lint: setup ## ruff (lint and format check) and mypy
+lint: setup ## ruff (lint and format check), mypy and bandit
 	$(VENV)/bin/ruff check src tests bench migrations scripts
 	$(VENV)/bin/ruff format --check src tests bench migrations scripts
 	$(VENV)/bin/mypy
+	$(VENV)/bin/bandit --quiet --recursive src
+
+sbom: setup ## CycloneDX software bill of materials of the locked dependencies (sbom.cdx.json)
+	$(UV) export --frozen --no-hashes --no-emit-project --quiet --format requirements-txt > .sbom-requirements.txt
+	$(VENV)/bin/cyclonedx-py requirements .sbom-requirements.txt --output-format JSON --output-file sbom.cdx.json
+	@echo "SBOM written to sbom.cdx.json"
 
 format: setup
 	$(VENV)/bin/ruff format src tests bench migrations scripts

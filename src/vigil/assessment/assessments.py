@@ -79,8 +79,7 @@ def load_assessment(
     assessment = db.get(Assessment, assessment_id)
     if assessment is None or assessment.case_id != case.id:
         raise NotFound("assessment")
-    instrument = db.get(Instrument, assessment.instrument_id)
-    assert instrument is not None
+    instrument = db.get_one(Instrument, assessment.instrument_id)
     return case, assessment, instrument
 
 

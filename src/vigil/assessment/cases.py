@@ -143,8 +143,7 @@ def open_case(
             for mention in report.mentions
             if mention.role == "subject"
         ]
-    else:
-        assert person_id is not None
+    elif person_id is not None:
         view = view_person(db, actor=actor, person_id=person_id)
         rows = readable_mentions(db, actor=actor, person_id=person_id)
         origin_reported_at = min(report.reported_at for _, report in rows)
@@ -196,16 +195,16 @@ def open_case(
         db.add(subject)
     for linked in report_ids:
         db.add(CaseReport(case_id=case.id, report_id=linked, added_at=now))
-    db.add(CaseStatusChange(case_id=case.id, to_status="open", at=now, user_id=actor.user_id))
-    assert actor.user_id is not None and actor.agency_id is not None
+    user_id, agency_id = actor.member_ids()
+    db.add(CaseStatusChange(case_id=case.id, to_status="open", at=now, user_id=user_id))
     db.add(
         CaseMember(
             case_id=case.id,
-            user_id=actor.user_id,
-            agency_id=actor.agency_id,
+            user_id=user_id,
+            agency_id=agency_id,
             team_role="lead",
             added_at=now,
-            added_by_user_id=actor.user_id,
+            added_by_user_id=user_id,
         )
     )
     db.flush()

@@ -281,11 +281,10 @@ def hold_review(
         clean = text(summary, "summary", minimum=10, maximum=8000)
     except InvalidInput as invalid:
         errors.update(invalid.errors)
-    if errors:
+    if errors or held_on is None:
         raise InvalidInput(errors)
     if case.status == "closed":
         raise Conflict("The case is closed; closed cases are not reviewed.")
-    assert held_on is not None
     review = CaseReview(
         case_id=case.id,
         due_on=case.next_review_on,

@@ -28,9 +28,8 @@ def share_case(
         clean = text(reason, "reason", minimum=10, maximum=2000)
     except InvalidInput as invalid:
         errors.update(invalid.errors)
-    if errors:
+    if errors or agency is None:
         raise InvalidInput(errors)
-    assert agency is not None
     if agency.id in facts(db, case).shared_agency_ids:
         raise Conflict("The case is already shared with that agency.", field="agency_id")
     share = CaseShare(

@@ -89,7 +89,8 @@ class SummaryDocument(FPDF):
         for style, path in font_files().items():
             self.add_font(FONT_FAMILY, style, str(path))
             font = self.fonts[f"{FONT_FAMILY.lower()}{style}"]
-            assert isinstance(font, TTFFont)
+            if not isinstance(font, TTFFont):
+                raise TypeError(f"{path} did not load as a TrueType font")
             codepoints = set(font.cmap)
             printable = codepoints if printable is None else printable & codepoints
         self.printable = frozenset(printable or ())

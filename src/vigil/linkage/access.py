@@ -56,11 +56,11 @@ def request_access(
     if report is None or not policy.decide(actor, "create", "access_request", report):
         raise NotFound("access_request")
     reason = _reason(reason)
-    assert actor.user_id is not None and actor.agency_id is not None
+    requester_id, requester_agency_id = actor.member_ids()
     existing = db.execute(
         select(AccessRequest).where(
             AccessRequest.report_id == report.id,
-            AccessRequest.requester_user_id == actor.user_id,
+            AccessRequest.requester_user_id == requester_id,
             AccessRequest.status == PENDING,
         )
     ).scalar_one_or_none()
@@ -69,8 +69,8 @@ def request_access(
     request = AccessRequest(
         report_id=report.id,
         person_id=person_id,
-        requester_user_id=actor.user_id,
-        requester_agency_id=actor.agency_id,
+        requester_user_id=requester_id,
+        requester_agency_id=requester_agency_id,
         holding_agency_id=report.owner_agency_id,
         reason=reason,
         status=PENDING,

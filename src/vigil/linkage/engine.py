@@ -542,7 +542,7 @@ def _predict(linker: Any, names: Sequence[str], min_weight: float) -> pd.DataFra
         "least(unique_id_l, unique_id_r) as unique_id_l, "
         "greatest(unique_id_l, unique_id_r) as unique_id_r"
     )
-    sql = f"select {ids}, match_weight, match_probability, {parts} from __splink__df_predict"  # noqa: S608
+    sql = f"select {ids}, match_weight, match_probability, {parts} from __splink__df_predict"  # noqa: S608  # nosec B608
     pipeline.enqueue_sql(f"{sql} order by 1, 2", "__vigil_scored_pairs")
     scored = linker._db_api.sql_pipeline_to_splink_dataframe(pipeline)
     try:

@@ -353,7 +353,8 @@ def change_own_password(
 ) -> User:
     user = db.get(User, actor.user_id) if actor.user_id is not None else None
     policy.authorize(actor, "update", "account", user)
-    assert user is not None
+    if user is None:
+        raise NotFound("account")
     if not passwords.verify_password(user.password_hash, current):
         audit.record(
             db,
@@ -363,7 +364,7 @@ def change_own_password(
             object_id=user.id,
             outcome="failure",
         )
-        raise InvalidInput({"current_password": "Your current password is not right."})
+        raise InvalidInput({"current_password": "Your current password is not right."})  # nosec B105
     _check_password(settings, new, user.username)
     user.password_hash = passwords.hash_password(new)
     user.password_changed_at = utcnow()

@@ -28,6 +28,14 @@ class Actor:
     def is_user(self) -> bool:
         return self.kind == "user" and self.user_id is not None
 
+    def member_ids(self) -> tuple[int, int]:
+        """(user id, agency id) of a signed-in user; any other actor is refused."""
+        if self.user_id is None or self.agency_id is None:
+            from vigil.platform.policy import PermissionDenied
+
+            raise PermissionDenied("act", "as a member of an agency")
+        return self.user_id, self.agency_id
+
 
 def anonymous(request_id: str | None = None, source_address: str | None = None) -> Actor:
     return Actor(kind="anonymous", request_id=request_id, source_address=source_address)

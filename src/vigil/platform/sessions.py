@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from vigil.platform.models import ApiToken, User, WebSession
 from vigil.platform.types import utcnow
 
-API_TOKEN_PREFIX = "vgl_"  # noqa: S105 - a public marker, not a secret
+API_TOKEN_PREFIX = "vgl_"  # noqa: S105 - a public marker, not a secret  # nosec B105
 # Writing last_seen_at on every request would make every page view a write;
 # a minute's precision is plenty for a 30-minute idle limit.
 TOUCH_INTERVAL = timedelta(seconds=60)
@@ -73,8 +73,7 @@ def resolve_session(
 
 def mark_mfa_verified(db: Session, web_session: WebSession) -> tuple[str, WebSession]:
     """Replace the session after the second factor, so a pre-MFA cookie is worthless."""
-    user = db.get(User, web_session.user_id)
-    assert user is not None
+    user = db.get_one(User, web_session.user_id)
     db.delete(web_session)
     db.flush()
     return start_session(db, user=user, mfa_verified=True, auth_method=web_session.auth_method)

@@ -26,8 +26,7 @@ def create_token(
         errors["days"] = f"Choose a lifetime of 1 to {settings.api_token_max_days} days."
     if errors:
         raise InvalidInput(errors)
-    user = db.get(User, actor.user_id)
-    assert user is not None
+    user = db.get_one(User, actor.member_ids()[0])
     raw, token = sessions.create_api_token(db, user=user, name=name, days=days)
     audit.record(
         db,

@@ -255,7 +255,7 @@ class ContentInspector:
         if self._media_type is not None:
             return
         if self._decoder is not None:
-            self._feed_text(chunk)
+            self._feed_text(self._decoder, chunk)
             return
         self._head += chunk
         if len(self._head) >= _SIGNATURE_BYTES:
@@ -268,7 +268,8 @@ class ContentInspector:
             self._decide()
         if self._media_type is not None:
             return self._media_type
-        assert self._decoder is not None
+        if self._decoder is None:  # _decide sets a media type or a decoder
+            raise _refusal(self._detected)
         try:
             self._count(self._decoder.decode(b"", final=True))
         except UnicodeDecodeError:
@@ -288,16 +289,14 @@ class ContentInspector:
         # Anything else may still be plain text: a tip that begins "BMW parked…"
         # matches the BMP signature, "MZ plates…" the DOS one. Real archives and
         # executables fail the text test within their first bytes.
-        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            self._decoder = codecs.getincrementaldecoder("utf-16")("strict")
-        else:
-            self._decoder = codecs.getincrementaldecoder("utf-8")("strict")
-        self._feed_text(head)
+        utf16 = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+        encoding = "utf-16" if utf16 else "utf-8"
+        self._decoder = codecs.getincrementaldecoder(encoding)("strict")
+        self._feed_text(self._decoder, head)
 
-    def _feed_text(self, chunk: bytes) -> None:
-        assert self._decoder is not None
+    def _feed_text(self, decoder: codecs.IncrementalDecoder, chunk: bytes) -> None:
         try:
-            text = self._decoder.decode(chunk)
+            text = decoder.decode(chunk)
         except UnicodeDecodeError:
             raise _refusal(self._detected) from None
         self._count(text)

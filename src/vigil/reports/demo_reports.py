@@ -199,7 +199,7 @@ def seed_reports(
     background: int = 40,
 ) -> int:
     """File the demo storylines and ``background`` other reports; returns how many."""
-    rng = random.Random(2026)  # noqa: S311 - synthetic demo data, not secrets
+    rng = random.Random(2026)  # noqa: S311 - synthetic demo data, not secrets  # nosec B311
     pieces = [piece for line in STORYLINES for piece in line] + _background(rng, background)
     now = utcnow()
     for piece in pieces:

@@ -338,8 +338,7 @@ class _JsonText:
         """The next non-blank character ('' at the end of the file), not consumed."""
         while True:
             found = _WHITESPACE.match(self.buffer, self.position)
-            assert found is not None
-            self.advance(found.end())
+            self.advance(found.end() if found else self.position)
             if self.position < len(self.buffer):
                 return self.buffer[self.position]
             if not self.more():

@@ -289,7 +289,8 @@ class RowRules:
         if raw.values is None:
             return [raw.problem or "could not be read"]
         if self.file_format == "csv":
-            assert self.plan is not None
+            if self.plan is None:  # the header is read before any row
+                return ["the file's header could not be read"]
             if "\x00" in "".join(raw.values.values()):
                 return [
                     f"{k}: contains a NUL character" for k, v in raw.values.items() if "\x00" in v

@@ -242,7 +242,7 @@ class PostgresWriter:
 
 def _insert(table: str, columns: tuple[str, ...]) -> str:
     # Only this module's constant table and column names go into the statement.
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"  # noqa: S608
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"  # noqa: S608  # nosec B608
 
 
 _INSERT_REPORTS = _insert("reports", REPORT_COLUMNS)

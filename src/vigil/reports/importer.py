@@ -389,10 +389,10 @@ class _Pipeline:
 
 def _owner_agency(db: Session, actor: Actor, agency_id: int | None) -> int:
     if actor.is_user:
-        assert actor.agency_id is not None
-        if agency_id is not None and agency_id != actor.agency_id:
+        _, own_agency_id = actor.member_ids()
+        if agency_id is not None and agency_id != own_agency_id:
             raise InvalidInput({"agency": "Reports you import belong to your own agency."})
-        return actor.agency_id
+        return own_agency_id
     if agency_id is None:
         raise InvalidInput({"agency": "Name the agency that will own the imported reports."})
     agency = db.get(Agency, agency_id)

@@ -131,7 +131,8 @@ def _unreferenced(db: Session, digests: Iterable[str]) -> tuple[str, ...]:
 
 
 def _queue_for_review(db: Session, *, actor: Actor, report: Report, now: datetime) -> None:
-    assert report.review_due_at is not None and report.purge_due_at is not None
+    if report.review_due_at is None or report.purge_due_at is None:
+        raise ValueError(f"report {report.id} has no review or purge date to queue")
     label = FileClass(report.file_class).label
     db.add(
         ReportEvent(

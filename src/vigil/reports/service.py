@@ -287,14 +287,14 @@ def create_report(
 ) -> tuple[Report, bool]:
     """A signed-in user or an API client files a report for its own agency."""
     policy.authorize(actor, "create", "report")
-    assert actor.agency_id is not None and actor.user_id is not None
+    user_id, agency_id = actor.member_ids()
     filing = Filing(
         source=source,
-        owner_agency_id=actor.agency_id,
-        routed_agency_id=actor.agency_id,
-        created_by_user_id=actor.user_id,
+        owner_agency_id=agency_id,
+        routed_agency_id=agency_id,
+        created_by_user_id=user_id,
     )
-    scope = f"user:{actor.user_id}"
+    scope = f"user:{user_id}"
     try:
         return file_report(
             db,
@@ -306,9 +306,10 @@ def create_report(
             idempotency_key=idempotency_key,
         )
     except DuplicateSubmission:
-        assert idempotency_key is not None
-        earlier = find_idempotent(db, scope, idempotency_key, data)
-        assert earlier is not None
+        # Raised only for a keyed submission whose key another transaction committed.
+        earlier = find_idempotent(db, scope, idempotency_key or "", data)
+        if earlier is None:
+            raise
         return earlier, True
 
 

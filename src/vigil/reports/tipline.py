@@ -322,9 +322,9 @@ def submit_tip(
         )
     except DuplicateSubmission:
         # A concurrent retry with the same key committed first: answer with its receipt.
-        assert idempotency_key is not None
-        found = _find_idempotent(db, idempotency_scope, idempotency_key, data)
-        assert found is not None
+        found = _find_idempotent(db, idempotency_scope, idempotency_key or "", data)
+        if found is None:
+            raise
         report, duplicate = found, True
     if duplicate:
         return _repeat(

@@ -75,9 +75,8 @@ def current_actor(request: Request, db: SessionDep, settings: SettingsDep) -> Ac
         found = web_session(request, db, settings)
         if found is not None and found.mfa_verified:
             user = db.get(User, found.user_id, options=_WITH_AGENCY_AND_ROLES)
-    if not _usable(user):
+    if user is None or not _usable(user):
         raise SignInRequired()
-    assert user is not None
     actor = actors.for_user(
         user,
         request_id=request.state.request_id,

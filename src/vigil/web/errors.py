@@ -71,13 +71,15 @@ def _record_denial(request: Request, action: str, object_type: str, object_id: o
 
 
 async def permission_denied(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, PermissionDenied)
+    if not isinstance(exc, PermissionDenied):  # registered for this type only
+        raise exc
     _record_denial(request, exc.action, exc.object_type, exc.object_id)
     return _answer(request, 403, "Not allowed", "Your role or agency does not allow this action.")
 
 
 async def not_found(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, NotFound)
+    if not isinstance(exc, NotFound):  # registered for this type only
+        raise exc
     # A 404 that hides an object the policy refused is a denial like a 403: audit it.
     refused = [
         decision
@@ -91,7 +93,8 @@ async def not_found(request: Request, exc: Exception) -> Response:
 
 
 async def invalid_input(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, InvalidInput)
+    if not isinstance(exc, InvalidInput):  # registered for this type only
+        raise exc
     errors = [{"field": field, "message": message} for field, message in exc.errors.items()]
     if wants_json(request):
         return problem(
@@ -106,7 +109,8 @@ async def invalid_input(request: Request, exc: Exception) -> Response:
 
 
 async def conflict(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, Conflict)
+    if not isinstance(exc, Conflict):  # registered for this type only
+        raise exc
     errors = [{"field": exc.field, "message": str(exc)}] if exc.field else None
     if wants_json(request):
         return problem(
@@ -125,7 +129,8 @@ async def csrf_failure(request: Request, _exc: Exception) -> Response:
 
 
 async def validation_failed(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, RequestValidationError)
+    if not isinstance(exc, RequestValidationError):  # registered for this type only
+        raise exc
     errors = [
         {
             "field": ".".join(str(part) for part in error.get("loc", ())[1:]) or "body",
@@ -147,7 +152,8 @@ async def validation_failed(request: Request, exc: Exception) -> Response:
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, StarletteHTTPException)
+    if not isinstance(exc, StarletteHTTPException):  # registered for this type only
+        raise exc
     titles = {404: "Not found", 405: "Method not allowed", 413: "Request too large"}
     title = titles.get(exc.status_code, "Request failed")
     detail = exc.detail if isinstance(exc.detail, str) else title

@@ -46,14 +46,14 @@ def account(
     request: Request, db: SessionDep, actor: ActorDep, done: str | None = None
 ) -> HTMLResponse:
     policy.authorize(actor, "read", "account", request.state.user)
-    flash = {"password": "Your password was changed.", "revoked": "The token was revoked."}.get(
+    flash = {"password": "Your password was changed.", "revoked": "The token was revoked."}.get(  # nosec B105
         done or ""
     )
     return _page(request, db, actor, flash=flash)
 
 
 @router.post("/account/password")
-def change_password(
+def change_password(  # nosec B107
     request: Request,
     db: SessionDep,
     actor: ActorDep,
@@ -69,7 +69,7 @@ def change_password(
             db,
             actor,
             status_code=422,
-            errors={"confirm_password": "The two new passwords do not match."},
+            errors={"confirm_password": "The two new passwords do not match."},  # nosec B105
         )
     try:
         change_own_password(

