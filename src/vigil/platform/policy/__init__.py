@@ -93,9 +93,7 @@ def _load_rules() -> None:
         intake_rules,
         linkage_rules,
         platform_rules,
-        recovery_rules,
         report_rules,
-        sharing_rules,
     )
 
     platform_rules.install()
@@ -103,8 +101,6 @@ def _load_rules() -> None:
     intake_rules.install()
     linkage_rules.install()
     assessment_rules.install()
-    recovery_rules.install()
-    sharing_rules.install()
 
 
 _load_rules()
