@@ -38,6 +38,7 @@ from vigil.recovery.cli import recover_app
 from vigil.reports.import_cli import import_app
 from vigil.reports.retention_cli import retention_app
 from vigil.reports.triage_cli import triage_app
+from vigil.response.cli import reunify_app
 
 app = typer.Typer(
     help="Vigil: prevent, prepare for, respond to and recover from targeted violence.",
@@ -57,6 +58,7 @@ app.add_typer(retention_app, name="retention")
 app.add_typer(import_app, name="import")
 app.add_typer(link_app, name="link")
 app.add_typer(assessment_app, name="assessment")
+app.add_typer(reunify_app, name="reunify")
 app.add_typer(recover_app, name="recover")
 
 console = Console()

@@ -1,0 +1,1 @@
+"""Respond: incidents, accountability lists, families' inquiries and reunification, PFIF."""

@@ -1,0 +1,7 @@
+"""The `vigil reunify` and `vigil pfif` command groups; each command lives in its own module."""
+
+from __future__ import annotations
+
+from vigil.response.reunify_cli import reunify_app
+
+__all__ = ["reunify_app"]
