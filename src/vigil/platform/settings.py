@@ -115,6 +115,12 @@ class Settings(BaseSettings):
         ),
         description="The system-use notice shown on the sign-in page.",
     )
+    outbound_allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description='Hosts ("name" or "name:port") that outbound requests such as '
+        "federation pulls may reach although they resolve to a loopback, private or "
+        "link-local address. Everything else on such addresses is refused.",
+    )
     oidc_issuer: str | None = Field(
         default=None,
         description="OpenID Connect issuer URL for single sign-on. Unset: SSO is off.",
