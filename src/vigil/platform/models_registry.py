@@ -7,4 +7,5 @@ def import_all_models() -> None:
     import vigil.assessment.models
     import vigil.linkage.models
     import vigil.platform.models
-    import vigil.reports.models  # noqa: F401
+    import vigil.reports.models
+    import vigil.sharing.models  # noqa: F401

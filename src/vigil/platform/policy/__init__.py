@@ -94,6 +94,7 @@ def _load_rules() -> None:
         linkage_rules,
         platform_rules,
         report_rules,
+        sharing_rules,
     )
 
     platform_rules.install()
@@ -101,6 +102,7 @@ def _load_rules() -> None:
     intake_rules.install()
     linkage_rules.install()
     assessment_rules.install()
+    sharing_rules.install()
 
 
 _load_rules()

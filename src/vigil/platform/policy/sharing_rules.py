@@ -1,0 +1,133 @@
+"""Policy rules for sharing: exporting and importing STIX, sharing groups and their
+TAXII collections, and the dissemination log.
+
+Exporting a report disseminates it, so it needs more than reading it: an analyst or
+supervisor exports what their own agency owns (any marking the recipients may hold:
+TLP:RED only if they are a named recipient), and another agency's report only when its
+marking is community-wide (TLP:CLEAR or GREEN, never criminal intelligence). Analysts
+and supervisors import partners' bundles into their own agency.
+
+A sharing group belongs to one agency: its administrators and supervisors manage the
+group and its members; its analysts and supervisors share reports with it. Members
+(the staff of member agencies) read the group's TAXII collection and see who else is
+in the group, unless the group hides its members (a bilateral arrangement), when only
+the owning agency sees them.
+
+A dissemination record is seen in full by the agency that disseminated (its readers
+and auditors); a recipient agency sees only the records addressed to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import false, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from vigil.platform import policy
+from vigil.platform.actor import Actor
+from vigil.platform.policy.markings import Tlp
+from vigil.platform.roles import Role
+
+SHARER_ROLES = frozenset({Role.ANALYST, Role.SUPERVISOR})
+GROUP_MANAGER_ROLES = frozenset({Role.AGENCY_ADMIN, Role.SUPERVISOR})
+READER_ROLES = frozenset(
+    {Role.ANALYST, Role.SUPERVISOR, Role.TIPLINE_OPERATOR, Role.THREAT_ASSESSMENT}
+)
+LOG_ROLES = READER_ROLES | {Role.AUDITOR, Role.AGENCY_ADMIN}
+COMMUNITY = (Tlp.CLEAR.value, Tlp.GREEN.value)
+
+
+@dataclass(frozen=True)
+class GroupFacts:
+    """What the rule needs to know about one sharing group."""
+
+    owner_agency_id: int
+    member_agency_ids: frozenset[int]
+    hide_members: bool
+
+
+def _sharer(actor: Actor) -> bool:
+    return actor.is_user and bool(actor.roles & SHARER_ROLES)
+
+
+def report_export_rule(actor: Actor, action: str, report: Any) -> bool:
+    """``report`` is a Report the caller loaded; reading it is checked here too."""
+    if action != "export" or not _sharer(actor) or report is None:
+        return False
+    if not policy.decide(actor, "read", "report", report):
+        return False
+    if actor.agency_id == report.owner_agency_id:
+        return True
+    return report.marking in COMMUNITY and report.file_class != "intelligence"
+
+
+def stix_import_rule(actor: Actor, action: str, _obj: Any) -> bool:
+    return action == "import" and _sharer(actor)
+
+
+def group_rule(actor: Actor, action: str, facts: Any) -> bool:
+    if not actor.is_user:
+        return False
+    if action == "list":
+        return bool(actor.roles & (LOG_ROLES | GROUP_MANAGER_ROLES))
+    if action == "create":
+        return bool(actor.roles & GROUP_MANAGER_ROLES)
+    if not isinstance(facts, GroupFacts):
+        return False
+    owner = actor.agency_id == facts.owner_agency_id
+    member = actor.agency_id in facts.member_agency_ids
+    if action == "read":
+        return (owner and bool(actor.roles & (LOG_ROLES | GROUP_MANAGER_ROLES))) or (
+            member and bool(actor.roles & READER_ROLES)
+        )
+    if action == "read_members":
+        return group_rule(actor, "read", facts) and (owner or not facts.hide_members)
+    if action == "manage":
+        return owner and bool(actor.roles & GROUP_MANAGER_ROLES)
+    if action == "share":
+        return owner and _sharer(actor)
+    if action == "read_collection":
+        return (owner or member) and bool(actor.roles & READER_ROLES)
+    return False
+
+
+def group_scope(actor: Actor, action: str) -> ColumnElement[bool]:
+    from vigil.sharing.models import SharingGroup, SharingGroupMember
+
+    if not actor.is_user:
+        return false()
+    member_of = select(SharingGroupMember.group_id).where(
+        SharingGroupMember.agency_id == actor.agency_id
+    )
+    clauses = []
+    if actor.roles & (LOG_ROLES | GROUP_MANAGER_ROLES):
+        clauses.append(SharingGroup.owner_agency_id == actor.agency_id)
+    if actor.roles & READER_ROLES:
+        clauses.append(SharingGroup.id.in_(member_of))
+    return or_(*clauses) if clauses else false()
+
+
+def dissemination_rule(actor: Actor, action: str, record: Any) -> bool:
+    if action != "list" or not actor.is_user:
+        return False
+    return bool(actor.roles & LOG_ROLES)
+
+
+def dissemination_scope(actor: Actor, action: str) -> ColumnElement[bool]:
+    from vigil.sharing.models import Dissemination
+
+    if not actor.is_user or not actor.roles & LOG_ROLES:
+        return false()
+    return or_(
+        Dissemination.by_agency_id == actor.agency_id,
+        Dissemination.recipient_agency_id == actor.agency_id,
+    )
+
+
+def install() -> None:
+    policy.register("report_export", rule=report_export_rule)
+    policy.register("stix_import", rule=stix_import_rule)
+    policy.register("sharing_group", rule=group_rule, scope_rule=group_scope)
+    policy.register("dissemination", rule=dissemination_rule, scope_rule=dissemination_scope)
