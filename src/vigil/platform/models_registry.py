@@ -7,5 +7,6 @@ def import_all_models() -> None:
     import vigil.assessment.models
     import vigil.linkage.models
     import vigil.platform.models
+    import vigil.recovery.models
     import vigil.reports.models
     import vigil.sharing.models  # noqa: F401

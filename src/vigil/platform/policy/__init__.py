@@ -93,6 +93,7 @@ def _load_rules() -> None:
         intake_rules,
         linkage_rules,
         platform_rules,
+        recovery_rules,
         report_rules,
         sharing_rules,
     )
@@ -102,6 +103,7 @@ def _load_rules() -> None:
     intake_rules.install()
     linkage_rules.install()
     assessment_rules.install()
+    recovery_rules.install()
     sharing_rules.install()
 
 

@@ -1,0 +1,277 @@
+"""Consents and disclosures: recording a survivor's written consent, revoking it (at
+once), and reading a case from outside its provider only under a valid consent.
+
+A disclosure is asked for with a purpose. The consented purposes are read from the
+database at the moment of every check (never from objects already in the session),
+so a revocation committed a moment earlier, in the same second, is seen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vigil.platform import audit, policy
+from vigil.platform.actor import Actor
+from vigil.platform.errors import Conflict, InvalidInput, NotFound
+from vigil.platform.models import Agency
+from vigil.platform.policy.recovery_rules import HOLDER_KINDS
+from vigil.platform.types import utcnow
+from vigil.recovery.cases import audit_case, case_facts, get_case, load_case
+from vigil.recovery.models import Consent, Disclosure, ImportantDate, Referral, SurvivorCase
+from vigil.recovery.vocabulary import PURPOSES
+
+MAX_CONSENT_DAYS = 3 * 366
+
+
+def valid_consent_condition(today: date) -> list[object]:
+    """A consent counts only if written, on file, signed, unexpired and never revoked."""
+    return [
+        Consent.written_on_file.is_(True),
+        Consent.revoked_at.is_(None),
+        Consent.signed_on <= today,
+        Consent.expires_on >= today,
+    ]
+
+
+def consented_purposes(
+    db: Session, *, case_id: int, agency_id: int | None, today: date | None = None
+) -> dict[str, int]:
+    """purpose -> consent id, for the valid consents naming ``agency_id`` on this case."""
+    if agency_id is None:
+        return {}
+    today = today or utcnow().date()
+    statement = (
+        select(Consent.purpose, Consent.id)
+        .where(
+            Consent.case_id == case_id,
+            Consent.recipient_agency_id == agency_id,
+            *valid_consent_condition(today),  # type: ignore[arg-type]
+        )
+        .order_by(Consent.id)
+    )
+    return {purpose: consent_id for purpose, consent_id in db.execute(statement)}
+
+
+def record_consent(
+    db: Session,
+    *,
+    actor: Actor,
+    case_id: int,
+    recipient_agency_id: int,
+    purpose: str,
+    written_on_file: bool,
+    document_reference: str,
+    signed_on: date,
+    expires_on: date,
+) -> Consent:
+    """Record a signed consent the provider holds on file. Services never depend on it."""
+    case = get_case(db, actor=actor, case_id=case_id, action="manage_consent")
+    errors: dict[str, str] = {}
+    if purpose not in PURPOSES:
+        errors["purpose"] = "Choose a purpose from the list."
+    recipient = db.get(Agency, recipient_agency_id)
+    if recipient is None or not recipient.active:
+        errors["recipient_agency_id"] = "Choose an active agency."
+    elif recipient.id == case.provider_agency_id:
+        errors["recipient_agency_id"] = "The provider holding the case needs no consent."
+    if not written_on_file:
+        errors["written_on_file"] = (
+            "A disclosure needs the survivor's written consent on file: confirm it is."
+        )
+    reference = " ".join(document_reference.split())
+    if not 1 <= len(reference) <= 200:
+        errors["document_reference"] = "Say where the signed form is kept (1 to 200 characters)."
+    today = utcnow().date()
+    if signed_on > today:
+        errors["signed_on"] = "The form cannot be signed in the future."
+    if expires_on < max(signed_on, today):
+        errors["expires_on"] = "Choose an expiry date from today on."
+    elif (expires_on - signed_on).days > MAX_CONSENT_DAYS:
+        errors["expires_on"] = "A consent lasts at most three years; ask again then."
+    if errors:
+        raise InvalidInput(errors)
+    consent = Consent(
+        case_id=case.id,
+        recipient_agency_id=recipient_agency_id,
+        purpose=purpose,
+        written_on_file=True,
+        document_reference=reference,
+        signed_on=signed_on,
+        expires_on=expires_on,
+        recorded_at=utcnow(),
+        recorded_by_user_id=actor.user_id,
+    )
+    db.add(consent)
+    db.flush()
+    audit_case(
+        db,
+        actor=actor,
+        action="consent_record",
+        case=case,
+        details={
+            "consent_id": consent.id,
+            "recipient_agency_id": recipient_agency_id,
+            "purpose": purpose,
+            "expires_on": expires_on.isoformat(),
+        },
+    )
+    return consent
+
+
+def revoke_consent(db: Session, *, actor: Actor, case_id: int, consent_id: int) -> Consent:
+    """The survivor withdraws a consent: it ends now, for every later read."""
+    case = get_case(db, actor=actor, case_id=case_id, action="manage_consent")
+    consent = db.get(Consent, consent_id)
+    if consent is None or consent.case_id != case.id:
+        raise NotFound("consent")
+    if consent.revoked_at is not None:
+        raise Conflict("This consent was already revoked.", field="consent_id")
+    consent.revoked_at = utcnow()
+    consent.revoked_by_user_id = actor.user_id
+    db.flush()
+    audit_case(
+        db,
+        actor=actor,
+        action="consent_revoke",
+        case=case,
+        details={"consent_id": consent.id, "recipient_agency_id": consent.recipient_agency_id},
+    )
+    return consent
+
+
+def list_consents(db: Session, *, actor: Actor, case_id: int) -> list[Consent]:
+    case = get_case(db, actor=actor, case_id=case_id)
+    statement = select(Consent).where(Consent.case_id == case.id).order_by(Consent.id.desc())
+    return list(db.execute(statement).scalars())
+
+
+def consent_state(consent: Consent, today: date | None = None) -> str:
+    """valid, revoked, expired or not yet signed: what the survivor's form says today."""
+    today = today or utcnow().date()
+    if consent.revoked_at is not None:
+        return "revoked"
+    if consent.expires_on < today:
+        return "expired"
+    if consent.signed_on > today or not consent.written_on_file:
+        return "not_valid"
+    return "valid"
+
+
+@dataclass(frozen=True)
+class DisclosedCase:
+    """What an outside agency sees under a consent: the case's service picture, not its
+    notes or contact details."""
+
+    case_id: int
+    number: str
+    kind: str
+    display_name: str
+    status: str
+    purpose: str
+    consent_id: int
+    consent_expires_on: date
+    referrals: list[tuple[str, str, str, date]]  # service kind, provider, status, referred on
+    dates: list[tuple[str, str, date]]  # kind, label, on
+
+
+def disclose_case(
+    db: Session, *, actor: Actor, case_id: int, purpose: str, now: datetime | None = None
+) -> DisclosedCase:
+    """Read a case from outside its provider for ``purpose``; without a valid consent
+    naming the actor's agency for it, refused (audited) as if the case did not exist."""
+    if purpose not in PURPOSES:
+        raise InvalidInput({"purpose": "Choose a purpose from the list."})
+    case = load_case(db, case_id)
+    today = (now or utcnow()).date()
+    purposes = (
+        consented_purposes(db, case_id=case.id, agency_id=actor.agency_id, today=today)
+        if case is not None
+        else {}
+    )
+    allowed = case is not None and policy.decide(
+        actor,
+        "disclose",
+        "survivor_case",
+        replace(case_facts(db, case, consented_purposes=frozenset(purposes)), purpose=purpose),
+    )
+    if case is None or not allowed:
+        audit.record(
+            db,
+            actor=actor,
+            action="survivor_case.disclose",
+            object_type="survivor_case",
+            object_id=case_id,
+            outcome="denied",
+            details={"purpose": purpose, "reason": "no valid consent"},
+        )
+        raise NotFound("survivor_case")
+    consent_id = purposes[purpose]
+    consent = db.get(Consent, consent_id)
+    assert consent is not None
+    db.add(
+        Disclosure(
+            case_id=case.id,
+            consent_id=consent_id,
+            recipient_agency_id=actor.agency_id or 0,
+            recipient_user_id=actor.user_id,
+            purpose=purpose,
+            at=now or utcnow(),
+        )
+    )
+    audit_case(
+        db,
+        actor=actor,
+        action="disclose",
+        case=case,
+        details={"consent_id": consent_id, "purpose": purpose},
+    )
+    referrals = db.execute(
+        select(Referral.service_kind, Referral.provider_name, Referral.status, Referral.referred_on)
+        .where(Referral.case_id == case.id)
+        .order_by(Referral.referred_on, Referral.id)
+    ).all()
+    dates = db.execute(
+        select(ImportantDate.kind, ImportantDate.label, ImportantDate.on_date)
+        .where(ImportantDate.case_id == case.id)
+        .order_by(ImportantDate.on_date)
+    ).all()
+    return DisclosedCase(
+        case_id=case.id,
+        number=case.number,
+        kind=case.kind,
+        display_name=case.display_name,
+        status=case.status,
+        purpose=purpose,
+        consent_id=consent_id,
+        consent_expires_on=consent.expires_on,
+        referrals=[tuple(row) for row in referrals],  # type: ignore[misc]
+        dates=[tuple(row) for row in dates],  # type: ignore[misc]
+    )
+
+
+def cases_disclosed_to(db: Session, *, actor: Actor) -> list[tuple[int, str, str, date]]:
+    """(case id, number, purpose, expiry) of the valid consents naming the actor's agency.
+
+    Numbers only: a reader still opens each case through ``disclose_case``, for a purpose.
+    """
+    if not actor.is_user or actor.agency_id is None:
+        return []
+    today = utcnow().date()
+    statement = (
+        select(SurvivorCase.id, SurvivorCase.number, Consent.purpose, Consent.expires_on)
+        .join(Consent, Consent.case_id == SurvivorCase.id)
+        .join(Agency, Agency.id == SurvivorCase.provider_agency_id)
+        .where(
+            Consent.recipient_agency_id == actor.agency_id,
+            SurvivorCase.provider_agency_id != actor.agency_id,
+            Agency.kind.in_(HOLDER_KINDS),
+            *valid_consent_condition(today),  # type: ignore[arg-type]
+        )
+        .order_by(SurvivorCase.id, Consent.purpose)
+        .limit(500)
+    )
+    return [tuple(row) for row in db.execute(statement)]  # type: ignore[misc]
