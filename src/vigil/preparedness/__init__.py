@@ -1,0 +1,1 @@
+"""Prepare communities: protected sites, risk, mitigation plans under a budget, patrols."""
