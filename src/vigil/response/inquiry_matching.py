@@ -61,7 +61,11 @@ SEX_OTHER: Final = -5.0
 UNNAMED_SEX_AGREES: Final = 2.0
 UNNAMED_SEX_OTHER: Final = -10.0
 DESCRIPTION_WORD_MAX: Final = 3.0
+DESCRIPTION_PAIR: Final = 2.0
 DESCRIPTION_MAX: Final = 10.0
+# A named candidate whose name agrees this well is not outdone by an unnamed patient
+# whose description happens to overlap.
+STRONG_NAME: Final = 10.0
 # Decisions.
 LIKELY_SCORE: Final = 14.0
 LIKELY_MARGIN: Final = 5.0
@@ -247,6 +251,8 @@ def description_weight(a: Profile, b: Profile, word_weights: Mapping[str, float]
     if not shared:
         return 0.0
     total = sum(word_weights.get(w, DESCRIPTION_WORD_MAX) for w in shared)
+    # "red hoodie" agreeing says more than "red" and "hoodie" somewhere in each.
+    total += DESCRIPTION_PAIR * len(a.word_pairs & b.word_pairs)
     return min(total, DESCRIPTION_MAX)
 
 
@@ -309,7 +315,8 @@ def build_index(people: Sequence[Profile]) -> ListIndex:
             document_counts[word] += 1
     described = max(1, sum(1 for p in people if p.words))
     weights = {
-        word: max(0.5, min(DESCRIPTION_WORD_MAX, math.log2(described / count)))
+        # Less a bit for what two unrelated descriptions share by chance (colors, "hair").
+        word: max(0.0, min(DESCRIPTION_WORD_MAX, math.log2(described / count) - 1.0))
         for word, count in document_counts.items()
     }
     return ListIndex(
@@ -355,10 +362,14 @@ def rank_inquiry(inquiry: Profile, index: ListIndex, top: int) -> list[Candidate
     likely = best_score >= LIKELY_SCORE
     if likely:
         best = index.people[best_id]
+        named_strongly = best.named and name_weight(inquiry, best, index.names) >= STRONG_NAME
         for other_score, other_id in scored[1:]:
             if other_score <= best_score - LIKELY_MARGIN:
                 break
-            if not _same_human(best, index.people[other_id], index):
+            other = index.people[other_id]
+            if named_strongly and not other.named:
+                continue
+            if not _same_human(best, other, index):
                 likely = False
                 break
     return [

@@ -7,6 +7,7 @@ strictly, because a reunification list is checked row by row before anyone is ma
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -182,6 +183,7 @@ class Profile:
     age_estimated: bool
     sex: str | None
     words: frozenset[str]
+    word_pairs: frozenset[str]
 
 
 def parse_date(raw: str, *, today: date) -> tuple[int, int, int] | None:
@@ -249,16 +251,29 @@ def age_in_description(text: str) -> int | None:
     return int(found.group(4))
 
 
-def description_words(text: str) -> frozenset[str]:
-    """The telling words of a description, synonyms folded to one word."""
-    words = set()
+def _telling_words(text: str) -> list[str]:
+    words = []
     for word in fold(text).split():
         if word.isdigit() or (len(word) < 2 and word != "t"):
             continue
         word = _SYNONYMS.get(word, word)
         if word not in _STOPWORDS:
-            words.add(word)
-    return frozenset(words)
+            words.append(word)
+    return words
+
+
+def description_words(text: str) -> frozenset[str]:
+    """The telling words of a description, synonyms folded to one word."""
+    return frozenset(_telling_words(text))
+
+
+def description_pairs(text: str) -> frozenset[str]:
+    """Adjacent telling words within one comma-separated feature ("red sweatshirt")."""
+    pairs: set[str] = set()
+    for feature in text.replace(";", ",").split(","):
+        words = _telling_words(feature)
+        pairs.update(f"{a} {b}" for a, b in itertools.pairwise(words))
+    return frozenset(pairs)
 
 
 def _sound(word: str) -> str:
@@ -324,4 +339,5 @@ def build_profile(
         age_estimated=estimated,
         sex=parse_sex(sex),
         words=description_words(description),
+        word_pairs=description_pairs(description),
     )
