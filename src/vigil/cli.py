@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from vigil.analytics.cli import analytics_app
 from vigil.assessment.cli import assessment_app
 from vigil.linkage.cli import link_app
 from vigil.platform import accounts, audit, migrate
@@ -62,6 +63,7 @@ app.add_typer(assessment_app, name="assessment")
 app.add_typer(plan_app, name="plan")
 app.add_typer(reunify_app, name="reunify")
 app.add_typer(recover_app, name="recover")
+app.add_typer(analytics_app, name="analytics")
 
 console = Console()
 errors = Console(stderr=True)

@@ -72,13 +72,14 @@ _STATE_VARIANTS = {
     "virgina": "VA",
     # FBI row for Chester, PA (Minaret Temple 174) has the city where the state goes.
     "philadelphia": "PA",
-    "washington dc": "DC",
-    "washington d c": "DC",
-    "d c": "DC",
     "us virgin islands": "VI",
 }
 
-_BY_NAME = {name.lower(): code for code, name in STATES.items()}
+_BY_NAME = {name.lower(): code for code, name in STATES.items()} | {
+    "washington dc": "DC",
+    "washington d c": "DC",
+    "d c": "DC",
+}
 
 
 def _fold(text: str) -> str:

@@ -149,7 +149,8 @@ def load_incidents(folder: Path) -> LoadedSource:
                     injured=None if injured is None else max(injured - suspects_injured, 0),
                     shooter_names=tuple(names),
                     shooter_ages=suspect_ages,
-                    school="School Shooting" in traits,
+                    # GVA tags school shootings; an untagged row says nothing either way.
+                    school=True if "School Shooting" in traits else None,
                     school_level="secondary" if "elementary/secondary" in traits else None,
                     setting=None,
                     gva_id=clean(raw.get(INCIDENTS_ID)),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from vigil.analytics.places import city_key
+from vigil.analytics.places import split_city_or_county
 from vigil.analytics.sources.rows import (
     LoadedSource,
     ProblemLog,
@@ -79,6 +79,8 @@ def load(folder: Path) -> LoadedSource:
         log.check_length(table, index)
         state = log.state("state", raw.get("state"))
         setting = clean(raw.get("location_2"))
+        # Some rows name a county where the city goes ("Kalamazoo County").
+        city, county = split_city_or_county(raw.get("city"))
         rows.append(
             SourceRow(
                 dataset=DATASET,
@@ -88,7 +90,8 @@ def load(folder: Path) -> LoadedSource:
                 published_id=None,
                 raw=raw,
                 date=log.date("date", raw.get("date"), ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y")),
-                city=city_key(raw.get("city")),
+                city=city,
+                county=county,
                 state=state,
                 place_text=clean(raw.get("location")),
                 title=clean(raw.get("case")),

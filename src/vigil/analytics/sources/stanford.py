@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vigil.analytics.places import city_key
+from vigil.analytics.places import split_city_or_county
 from vigil.analytics.sources.rows import (
     LoadedSource,
     ProblemLog,
@@ -113,6 +113,8 @@ def load(folder: Path) -> LoadedSource:
         )
         state = log.state("State", raw.get("State"))
         place_type = clean(raw.get("Place Type"))
+        # Some rows name a county where the city goes ("Kalamazoo County").
+        city, county = split_city_or_county(raw.get("City"))
         rows.append(
             SourceRow(
                 dataset=DATASET,
@@ -122,7 +124,8 @@ def load(folder: Path) -> LoadedSource:
                 published_id=clean(raw.get(ID_COLUMN)),
                 raw=raw,
                 date=log.date("Date", raw.get("Date"), ("%m/%d/%Y",)),
-                city=city_key(raw.get("City")),
+                city=city,
+                county=county,
                 state=state,
                 place_text=clean(raw.get("Location")),
                 title=clean(raw.get("Title")),
