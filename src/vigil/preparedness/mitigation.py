@@ -52,6 +52,9 @@ DEFAULT_TIME_LIMIT_SECONDS = 60.0
 # The objective is scaled so that the total risk before any measure is this number:
 # HiGHS's absolute gap tolerance (1e-6) is then one part in 1e12 of the risk.
 _OBJECTIVE_SCALE = 1e6
+_BUDGET_ROW_SCALE = 1e6
+# How many times a plan a hair over the budget is solved again with a lower limit.
+_REPAIRS = 3
 
 
 @dataclass(frozen=True)
@@ -386,7 +389,8 @@ def _add_chain(
         z = programme.column(0.0, integral=False, lower=0.0, upper=base)
         last = n == len(measures) - 1
         r = programme.column(1.0 if last else 0.0, integral=False, lower=0.0, upper=base)
-        programme.budget_row[x] = measure.cost
+        if fits:
+            programme.budget_row[x] = measure.cost
         # r_j - r_{j-1} + (1 - f_j) z_j = 0
         equality = {r: 1.0, z: 1.0 - measure.factor}
         if previous is None:
@@ -478,15 +482,47 @@ def solve(
     if not programme.objective:
         return _plan(problem, fixed, risk_before, optimal=True, lower_bound=None)
 
-    remaining = problem.budget - evaluate(problem, fixed)[0]
-    result = _run_highs(programme, remaining, time_limit_seconds)
-    if result.status not in (0, 1):
-        raise RuntimeError(f"HiGHS did not solve the plan: {result.message}")
-    chosen = list(fixed)
+    fixed_cost = evaluate(problem, fixed)[0]
+    limit = max(0.0, problem.budget * (1 + BUDGET_TOLERANCE) + BUDGET_TOLERANCE - fixed_cost)
+    in_programme = {c.measures[0].site for c in combination_sites}
+    in_programme |= {c.measures[0].site for c in chain_sites}
+    lower_bound: float | None = None
+    for _ in range(_REPAIRS + 1):
+        result = _run_highs(programme, limit, time_limit_seconds)
+        if result.status not in (0, 1):
+            raise RuntimeError(f"HiGHS did not solve the plan: {result.message}")
+        chosen = fixed + _read_choice(result.x, combination_sites, chain_sites, must)
+        cost, site_risk = evaluate(problem, chosen)
+        bound = result.mip_dual_bound
+        if lower_bound is None and bound is not None and math.isfinite(bound):
+            # The first solve's bound holds for every plan within the budget; a repair
+            # below only shrinks the region, so its bound would not.
+            fixed_risk = math.fsum(r for key, r in site_risk.items() if key not in in_programme)
+            lower_bound = fixed_risk + float(bound) / scale
+        if within_budget(cost, problem.budget):
+            break
+        # HiGHS accepts a row violated within its feasibility tolerance; ask again with
+        # the limit lowered by what was overspent.
+        limit -= 2 * (cost - problem.budget * (1 + BUDGET_TOLERANCE) - BUDGET_TOLERANCE)
+    optimal = result.status == 0 and (
+        lower_bound is None
+        or math.fsum(site_risk.values()) - lower_bound
+        <= MIP_RELATIVE_GAP * max(math.fsum(site_risk.values()), 1e-300) * 10
+    )
+    return _plan(problem, chosen, risk_before, optimal=optimal, lower_bound=lower_bound)
+
+
+def _read_choice(
+    x: NDArray[np.float64] | None,
+    combination_sites: Sequence[_Combinations],
+    chain_sites: Sequence[_Chain],
+    must: set[str],
+) -> list[str]:
+    """The measures a solution picks; without one (time ran out first), the cheapest plan:
+    the first combination at every site, the measures forced in and nothing else."""
+    chosen: list[str] = []
     for combination in combination_sites:
-        # Without a plan found in time, the cheapest combination (the forced measures
-        # and nothing else) is always within the budget.
-        picked = 0 if result.x is None else int(np.argmax(result.x[list(combination.columns)]))
+        picked = 0 if x is None else int(np.argmax(x[list(combination.columns)]))
         chosen.extend(
             m.key
             for m, member in zip(combination.measures, combination.members[picked], strict=True)
@@ -495,31 +531,21 @@ def solve(
     for chain in chain_sites:
         chosen.extend(
             m.key
-            for m, x in zip(chain.measures, chain.x_columns, strict=True)
-            if (m.key in must if result.x is None else result.x[x] > 0.5)
+            for m, column in zip(chain.measures, chain.x_columns, strict=True)
+            if (m.key in must if x is None else x[column] > 0.5)
         )
-    in_programme = {c.measures[0].site for c in combination_sites}
-    in_programme |= {c.measures[0].site for c in chain_sites}
-    bound = result.mip_dual_bound
-    lower_bound = None
-    if bound is not None and math.isfinite(bound):
-        _, site_risk = evaluate(problem, chosen)
-        fixed_risk = math.fsum(r for key, r in site_risk.items() if key not in in_programme)
-        lower_bound = fixed_risk + float(bound) / scale
-    return _plan(problem, chosen, risk_before, optimal=result.status == 0, lower_bound=lower_bound)
+    return chosen
 
 
-def _run_highs(programme: _Programme, budget: float, time_limit_seconds: float) -> Any:
+def _run_highs(programme: _Programme, limit: float, time_limit_seconds: float) -> Any:
     n = len(programme.objective)
     rows = list(programme.rows)
     if programme.budget_row:
-        budget_scale = max(budget, max(programme.budget_row.values()), 1.0)
+        # HiGHS tolerates rows violated by 1e-6 in the units given: with the limit at
+        # _BUDGET_ROW_SCALE, that is one part in 1e12 of the budget.
+        factor = _BUDGET_ROW_SCALE / max(limit, 1e-12)
         rows.append(
-            (
-                {c: v / budget_scale for c, v in programme.budget_row.items()},
-                -np.inf,
-                (budget * (1 + BUDGET_TOLERANCE) + BUDGET_TOLERANCE) / budget_scale,
-            )
+            ({c: v * factor for c, v in programme.budget_row.items()}, -np.inf, limit * factor)
         )
     data, row_index, col_index = [], [], []
     lower, upper = [], []

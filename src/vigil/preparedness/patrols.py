@@ -228,9 +228,14 @@ def sample_schedules(
         offsets = (np.arange(size) + rng.random()) / size
         points = offsets[:, None] + comb[None, :]
         hit = np.searchsorted(ends, points, side="right")
-        inside = points < total
-        for row, keep in zip(hit, inside, strict=True):
-            schedules.append(np.unique(layout[row[keep]]))
+        # Points past the end hit no place: n sorts after every index and is cut off.
+        places = np.where(points < total, layout[np.minimum(hit, n - 1)], n)
+        places.sort(axis=1)
+        counts = (places < n).sum(axis=1)
+        # An interval of length 1 can catch two teeth only through rounding.
+        repeated = (places[:, 1:] == places[:, :-1]) & (places[:, 1:] < n)
+        for row, count, twice in zip(places, counts, repeated.any(axis=1), strict=True):
+            schedules.append(np.unique(row[:count]) if twice else row[:count])
     order = rng.permutation(len(schedules))
     return [schedules[i] for i in order]
 
