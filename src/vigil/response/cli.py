@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from vigil.response.pfif_cli import pfif_app
 from vigil.response.reunify_cli import reunify_app
 
-__all__ = ["reunify_app"]
+__all__ = ["pfif_app", "reunify_app"]
