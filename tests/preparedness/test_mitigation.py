@@ -22,9 +22,13 @@ def instances(draw: st.DrawFn, max_measures: int = 8) -> dict[str, Any]:
     sites = [
         {
             "id": f"s{n}",
-            "threat": draw(st.sampled_from([0.0, 0.1, 0.5, 1.0]) | st.floats(0, 1)),
+            "threat": draw(
+                st.sampled_from([0.0, 0.1, 0.5, 1.0]) | st.floats(0, 1).map(lambda v: round(v, 6))
+            ),
             "vulnerability": draw(st.floats(0.01, 1)),
-            "consequence": draw(st.sampled_from([0, 1, 100]) | st.floats(0, 1e4)),
+            "consequence": draw(
+                st.sampled_from([0, 1, 100]) | st.floats(0, 1e4).map(lambda v: round(v, 3))
+            ),
         }
         for n in range(site_count)
     ]
@@ -37,14 +41,18 @@ def instances(draw: st.DrawFn, max_measures: int = 8) -> dict[str, Any]:
         measure: dict[str, Any] = {
             "id": f"m{n}",
             "site": site,
-            "cost": draw(st.sampled_from([0, 1, 5, 10]) | st.floats(0, 20)),
+            "cost": draw(
+                st.sampled_from([0, 1, 5, 10]) | st.floats(0, 20).map(lambda v: round(v, 2))
+            ),
             "vulnerability_factor": draw(st.sampled_from([1.0, 0.5]) | st.floats(0.05, 1)),
         }
         if excludes:
             measure["excludes"] = excludes
         measures.append(measure)
     total = sum(m["cost"] for m in measures)
-    budget = draw(st.sampled_from([0.0, total]) | st.floats(0, max(total, 1)))
+    budget = draw(
+        st.sampled_from([0.0, total]) | st.floats(0, max(total, 1)).map(lambda v: round(v, 2))
+    )
     return {"budget": budget, "sites": sites, "measures": measures}
 
 

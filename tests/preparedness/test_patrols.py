@@ -19,7 +19,7 @@ from vigil.preparedness import patrols
 def games(draw: st.DrawFn) -> dict[str, Any]:
     n = draw(st.integers(1, 6))
     # Small integers make ties (between places, and equal covered/uncovered payoffs) common.
-    payoff = st.integers(-10, 10) | st.floats(-10, 10)
+    payoff = st.integers(-10, 10) | st.floats(-10, 10).map(lambda v: round(v, 6))
     targets = []
     for i in range(n):
         du = draw(payoff)
@@ -27,10 +27,12 @@ def games(draw: st.DrawFn) -> dict[str, Any]:
         targets.append(
             {
                 "id": f"t{i}",
-                "defender_covered": du + draw(st.sampled_from([0, 1, 5]) | st.floats(0, 10)),
+                "defender_covered": du
+                + draw(st.sampled_from([0, 1, 5]) | st.floats(0, 10).map(lambda v: round(v, 6))),
                 "defender_uncovered": du,
                 "attacker_covered": ac,
-                "attacker_uncovered": ac + draw(st.sampled_from([0, 1, 5]) | st.floats(0, 10)),
+                "attacker_uncovered": ac
+                + draw(st.sampled_from([0, 1, 5]) | st.floats(0, 10).map(lambda v: round(v, 6))),
             }
         )
     return {"resources": draw(st.integers(0, n + 1)), "targets": targets}

@@ -146,6 +146,7 @@ BAD_MITIGATION = {
     "Infinity": json.dumps(MITIGATION).replace('"consequence": 1000', '"consequence": Infinity'),
     "overflowing float": json.dumps(MITIGATION).replace('"budget": 100', '"budget": 1e999'),
     "absurd budget": mitigation_with(_set(("budget",), 1e300)),
+    "absurdly small threat": mitigation_with(_set(("sites", 0, "threat"), 1e-20)),
     "huge integer": json.dumps(MITIGATION).replace('"budget": 100', '"budget": ' + "9" * 5000),
     "repeated key": json.dumps(MITIGATION).replace('"budget": 100', '"budget": 100, "budget": 5'),
     "budget as string": mitigation_with(_set(("budget",), "100")),
@@ -207,6 +208,7 @@ BAD_PATROLS = {
         '"defender_uncovered": -10', '"defender_uncovered": -Infinity'
     ),
     "absurd payoff": patrols_with(_set(("targets", 0, "attacker_uncovered"), 1e13)),
+    "absurdly small payoff": patrols_with(_set(("targets", 2, "attacker_covered"), 1e-300)),
     "no places": patrols_with(_set(("targets",), [])),
     "targets not an array": patrols_with(_set(("targets",), {})),
     "missing resources": patrols_with(_drop(("resources",))),

@@ -540,13 +540,20 @@ def _read_choice(
 def _run_highs(programme: _Programme, limit: float, time_limit_seconds: float) -> Any:
     n = len(programme.objective)
     rows = list(programme.rows)
-    if programme.budget_row:
+    column_upper = np.array(programme.upper)
+    # A column costing more than the whole limit can never be chosen: fixing it at 0
+    # keeps every coefficient of the budget row within the limit.
+    budget_row = {}
+    for column, cost in programme.budget_row.items():
+        if cost > limit:
+            column_upper[column] = 0.0
+        else:
+            budget_row[column] = cost
+    if budget_row:
         # HiGHS tolerates rows violated by 1e-6 in the units given: with the limit at
         # _BUDGET_ROW_SCALE, that is one part in 1e12 of the budget.
-        factor = _BUDGET_ROW_SCALE / max(limit, 1e-12)
-        rows.append(
-            ({c: v * factor for c, v in programme.budget_row.items()}, -np.inf, limit * factor)
-        )
+        factor = _BUDGET_ROW_SCALE / limit
+        rows.append(({c: v * factor for c, v in budget_row.items()}, -np.inf, limit * factor))
     data, row_index, col_index = [], [], []
     lower, upper = [], []
     for r, (coefficients, low, high) in enumerate(rows):
@@ -560,7 +567,7 @@ def _run_highs(programme: _Programme, limit: float, time_limit_seconds: float) -
     return milp(
         c=np.array(programme.objective),
         integrality=np.array(programme.integral),
-        bounds=Bounds(np.array(programme.lower), np.array(programme.upper)),
+        bounds=Bounds(np.array(programme.lower), column_upper),
         constraints=[LinearConstraint(matrix, np.array(lower), np.array(upper))],
         options={
             "time_limit": time_limit_seconds,

@@ -2,7 +2,8 @@
 
 Both `vigil plan` commands (and the pages that call the same solvers) refuse rather
 than guess: JSON's NaN and Infinity, numbers written as strings or booleans, numbers
-beyond ``MAX_MAGNITUDE``, repeated keys, unknown or missing fields and repeated ids.
+beyond ``MAX_MAGNITUDE`` or nearer zero than ``MIN_MAGNITUDE``, repeated keys, unknown
+or missing fields and repeated ids.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from typing import Any
 # Money, people and payoffs beyond a trillion are a typing error, and keeping every
 # value below it leaves sums of thousands of them far inside a double's exact range.
 MAX_MAGNITUDE = 1e12
+# Non-zero values nearer zero than this are a typing error too, and their products would
+# underflow what the solvers can tell from zero.
+MIN_MAGNITUDE = 1e-9
 # An input file bigger than this is not a plan anyone typed or exported.
 MAX_INPUT_BYTES = 256 * 1024 * 1024
 _MAX_INT_DIGITS = 40
@@ -131,6 +135,8 @@ def number(
     result = float(value)
     if not math.isfinite(result) or abs(result) > MAX_MAGNITUDE:
         raise PlanInputError(f"{where} is absurdly large (at most {MAX_MAGNITUDE:g})")
+    if result != 0 and abs(result) < MIN_MAGNITUDE:
+        raise PlanInputError(f"{where} is absurdly small (0, or at least {MIN_MAGNITUDE:g})")
     if minimum is not None:
         if above_minimum and result <= minimum:
             raise PlanInputError(f"{where} must be greater than {minimum:g}, not {result:g}")
