@@ -23,6 +23,8 @@ DATASET = "k12_ssdb_chds"
 FILE = "SSDB_INCIDENT.derived.csv"
 VICTIM_FILE = "SSDB_VICTIM.derived.csv"
 SHOOTER_FILE = "SSDB_SHOOTER.derived.csv"
+WEAPON_FILE = "SSDB_WEAPON.derived.csv"
+WEAPON_COLUMNS = ["incidentid", "weaponcaliber", "weapondetails", "weapontype"]
 ID_COLUMN = "Incident_ID"
 COLUMNS = [
     "Incident_ID",
@@ -164,6 +166,32 @@ def load(folder: Path) -> LoadedSource:
                     "active_shooter_fbi": clean(raw.get("Active_Shooter_FBI")),
                     "situation": clean(raw.get("Situation")),
                 },
+            )
+        )
+    return LoadedSource(DATASET, rows, log.problems)
+
+
+def load_weapons(folder: Path) -> LoadedSource:
+    """The WEAPON sheet as published, one row per weapon (``row_key`` the row index)."""
+    path = folder / WEAPON_FILE
+    if not path.exists():
+        raise SourceFileError(f"{DATASET}: {WEAPON_FILE} not found")
+    table = read_csv(path)
+    log = ProblemLog(DATASET, WEAPON_FILE)
+    log.check_header(table, WEAPON_COLUMNS, ["incidentid"])
+    rows = []
+    for index, raw in enumerate(table.rows):
+        log.at(index, str(index))
+        log.check_length(table, index)
+        rows.append(
+            SourceRow(
+                dataset=DATASET,
+                file=WEAPON_FILE,
+                row_index=index,
+                row_key=str(index),
+                published_id=clean(raw.get("incidentid")),
+                raw=raw,
+                weapon=clean(raw.get("weapontype")),
             )
         )
     return LoadedSource(DATASET, rows, log.problems)
