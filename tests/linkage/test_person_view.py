@@ -254,6 +254,24 @@ def test_no_access_request_without_a_pointer(db: Session, marking: str) -> None:
         )
 
 
+def test_an_access_request_names_a_person_the_report_mentions(db: Session) -> None:
+    """A person id that is not in the report (or does not exist) is refused, not a crash
+    on the foreign key (found by the API fuzzing)."""
+    world = _world(db)
+    held = _held(db, world, marking="AMBER")
+    other, _ = _second_person(db, world, name="Someone Else")
+    for person_id in (other, 2_000_000):
+        with pytest.raises(InvalidInput) as refused:
+            access.request_access(
+                db,
+                actor=actor_for(world.viewer[Role.ANALYST]),
+                report_id=held.id,
+                reason="Same subject in our threat case.",
+                person_id=person_id,
+            )
+        assert set(refused.value.errors) == {"person_id"}
+
+
 def test_an_access_request_needs_a_reason(db: Session) -> None:
     world = _world(db)
     held = _held(db, world, marking="AMBER")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vigil.linkage.models import AccessRequest
+from vigil.linkage.models import AccessRequest, PersonMention
 from vigil.platform import audit, policy
 from vigil.platform.actor import Actor
 from vigil.platform.errors import Conflict, InvalidInput, NotFound
@@ -20,7 +20,7 @@ from vigil.platform.models import Agency, Notification, User, UserRole
 from vigil.platform.policy.linkage_rules import DECIDER_ROLES
 from vigil.platform.types import utcnow
 from vigil.reports import handling
-from vigil.reports.models import Report, ReportEvent
+from vigil.reports.models import Mention, Report, ReportEvent
 
 PENDING, GRANTED, REFUSED = "pending", "granted", "refused"
 
@@ -49,6 +49,16 @@ def _deciders(db: Session, agency_id: int) -> list[int]:
     return list(db.execute(statement).scalars())
 
 
+def _mentions_person(db: Session, report_id: int, person_id: int) -> bool:
+    statement = (
+        select(PersonMention.mention_id)
+        .join(Mention, Mention.id == PersonMention.mention_id)
+        .where(Mention.report_id == report_id, PersonMention.person_id == person_id)
+        .limit(1)
+    )
+    return db.execute(statement).first() is not None
+
+
 def request_access(
     db: Session, *, actor: Actor, report_id: int, reason: str, person_id: int | None = None
 ) -> AccessRequest:
@@ -56,6 +66,8 @@ def request_access(
     if report is None or not policy.decide(actor, "create", "access_request", report):
         raise NotFound("access_request")
     reason = _reason(reason)
+    if person_id is not None and not _mentions_person(db, report.id, person_id):
+        raise InvalidInput({"person_id": "That person is not mentioned in this report."})
     requester_id, requester_agency_id = actor.member_ids()
     existing = db.execute(
         select(AccessRequest).where(

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 import vigil
 from vigil.platform.database import check_durability, make_engine, make_sessionmaker
 from vigil.platform.settings import Settings, check_settings
-from vigil.web import csrf, errors, input_text
+from vigil.web import csrf, errors, input_text, openapi_document
 from vigil.web.context import BodySizeLimit, RequestContextMiddleware
 from vigil.web.templating import make_templates
 
@@ -75,6 +75,7 @@ def create_app(
 
     errors.install(app)
     _include_routers(app, settings)
+    openapi_document.install(app, public_paths=PUBLIC_ROUTES)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # The last added is the outermost: the request context wraps the size limit, so a
     # refused body still gets the security headers and a request id.
