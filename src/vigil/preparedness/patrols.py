@@ -47,7 +47,6 @@ from vigil.preparedness.plan_input import (
 )
 
 MAX_UNITS = 10_000_000
-MAX_SCHEDULES = 100_000
 SCHEDULE_BLOCK = 100
 # Payoffs within this (relative to the payoff range) count as equal for the attacker.
 TIE_TOLERANCE = 1e-9

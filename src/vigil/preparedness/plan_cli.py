@@ -20,8 +20,12 @@ from typing import Annotated, Any
 
 import typer
 
-from vigil.preparedness import mitigation, patrols
 from vigil.preparedness.plan_input import PlanInputError, one_line, read_json_file
+
+# The solvers (numpy, SciPy) are imported by the commands that use them, so that every
+# other `vigil` command starts without them.
+DEFAULT_TIME_LIMIT_SECONDS = "60"
+MAX_SCHEDULES = 100_000
 
 plan_app = typer.Typer(
     help="Planning: the best mitigation plan for a budget, protective-patrol coverage.",
@@ -108,7 +112,7 @@ def plan_mitigation(
             help="Stop the solver after this long and write the best plan found, with its "
             "proven gap.",
         ),
-    ] = str(mitigation.DEFAULT_TIME_LIMIT_SECONDS),
+    ] = DEFAULT_TIME_LIMIT_SECONDS,
 ) -> None:
     """Choose the measures that leave the least total risk within the budget (exact MILP).
 
@@ -116,6 +120,8 @@ def plan_mitigation(
     chosen measures' vulnerability factors. Writes selected, cost, risk_before,
     risk_after, optimal and gap.
     """
+    from vigil.preparedness import mitigation
+
     try:
         seconds = _positive_seconds(time_limit)
         _check_output(output)
@@ -160,8 +166,10 @@ def plan_patrols(
     Writes each place's coverage, the attacker's best response and both utilities, and
     N schedules of at most `resources` places whose frequencies match the coverage.
     """
+    from vigil.preparedness import patrols
+
     try:
-        count = _whole(schedules, "--schedules", 1, patrols.MAX_SCHEDULES)
+        count = _whole(schedules, "--schedules", 1, MAX_SCHEDULES)
         chosen_seed = (
             secrets.randbelow(2**63) if seed is None else _whole(seed, "--seed", 0, 2**63 - 1)
         )
