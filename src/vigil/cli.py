@@ -35,8 +35,8 @@ from vigil.platform.models import Agency, User
 from vigil.platform.policy import PermissionDenied
 from vigil.platform.roles import AgencyKind, Role
 from vigil.platform.settings import ConfigurationError, Settings, check_settings
-from vigil.recovery.cli import recover_app
 from vigil.preparedness.plan_cli import plan_app
+from vigil.recovery.cli import recover_app
 from vigil.reports.import_cli import import_app
 from vigil.reports.retention_cli import retention_app
 from vigil.reports.triage_cli import triage_app
@@ -209,9 +209,7 @@ def demo(
     ] = True,
 ) -> None:
     """Build a fresh demo database with synthetic agencies and users, and serve it."""
-    from vigil.linkage import runs as link_runs
-    from vigil.platform import demo as demo_data
-    from vigil.reports import demo_reports
+    from vigil import demo as demo_world
 
     if data_dir.exists():
         shutil.rmtree(data_dir)
@@ -220,23 +218,7 @@ def demo(
     )
     audit.create_checkpoint_key(settings.resolved_checkpoint_key_file)
     _, factory = open_database(settings)
-    with transaction(factory) as db:
-        logins = demo_data.seed(db, settings=settings, actor=operator_actor())
-        agencies = list(db.execute(select(Agency).order_by(Agency.id)).scalars())
-        filed = demo_reports.seed_reports(
-            db, actor=operator_actor(), settings=settings, agencies=agencies
-        )
-    console.print(f"Filed {filed} synthetic reports; linking the people they mention...")
-    linked = link_runs.run_linkage(factory, actor=operator_actor(), backend="duckdb")
-    console.print(
-        f"{linked.mention_count} mentions in {linked.person_count} persons, "
-        f"{linked.review_count} possible matches to review."
-    )
-    from vigil.assessment import demo_cases
-
-    with transaction(factory) as db:
-        opened = demo_cases.seed_cases(db)
-    console.print(f"Opened {opened} threat-assessment cases.")
+    logins = demo_world.build(factory, settings=settings, actor=operator_actor(), say=console.print)
     url = f"http://{host}:{port}/"
     # Plain lines, not a table: a narrow terminal must never cut a password short.
     console.print(
