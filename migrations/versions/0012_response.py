@@ -4,11 +4,15 @@ Revision ID: 0012
 Revises: 0011
 Create Date: 2026-11-26 04:00:00.000000
 
-The response domain's tables. Numbered ahead so that domains built side by side keep
-one straight chain of revisions.
+The response domain's tables: incidents and the agencies involved in them, and the
+reunification persons and notes exchanged as PFIF 1.4. Numbered ahead so that
+domains built side by side keep one straight chain of revisions.
 """
 
 from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
 
 revision: str = "0012"
 down_revision: str | None = "0011"
@@ -17,8 +21,93 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table(
+        "incidents",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("place", sa.String(length=200), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("lead_agency_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["lead_agency_id"],
+            ["agencies.id"],
+            name=op.f("fk_incidents_lead_agency_id_agencies"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_incidents")),
+    )
+    op.create_table(
+        "incident_agencies",
+        sa.Column("incident_id", sa.Integer(), nullable=False),
+        sa.Column("agency_id", sa.Integer(), nullable=False),
+        sa.Column("role", sa.String(length=40), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["agency_id"], ["agencies.id"], name=op.f("fk_incident_agencies_agency_id_agencies")
+        ),
+        sa.ForeignKeyConstraint(
+            ["incident_id"],
+            ["incidents.id"],
+            name=op.f("fk_incident_agencies_incident_id_incidents"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("incident_id", "agency_id", name=op.f("pk_incident_agencies")),
+    )
+    op.create_table(
+        "reunification_persons",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("record_id", sa.String(length=500), nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=True),
+        sa.Column("full_name", sa.String(length=500), nullable=True),
+        sa.Column("source_date", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("entry_date", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expiry_date", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("expired_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("fields", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["incident_id"],
+            ["incidents.id"],
+            name=op.f("fk_reunification_persons_incident_id_incidents"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_reunification_persons")),
+        sa.UniqueConstraint("record_id", name=op.f("uq_reunification_persons_record_id")),
+    )
+    op.create_index(
+        "ix_reunification_persons_incident",
+        "reunification_persons",
+        ["incident_id", "id"],
+        unique=False,
+    )
+    op.create_table(
+        "reunification_notes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("record_id", sa.String(length=500), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=30), nullable=True),
+        sa.Column("source_date", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("entry_date", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("fields", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["person_id"],
+            ["reunification_persons.id"],
+            name=op.f("fk_reunification_notes_person_id_reunification_persons"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_reunification_notes")),
+        sa.UniqueConstraint("record_id", name=op.f("uq_reunification_notes_record_id")),
+    )
+    op.create_index(
+        "ix_reunification_notes_person", "reunification_notes", ["person_id", "id"], unique=False
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_index("ix_reunification_notes_person", table_name="reunification_notes")
+    op.drop_table("reunification_notes")
+    op.drop_index("ix_reunification_persons_incident", table_name="reunification_persons")
+    op.drop_table("reunification_persons")
+    op.drop_table("incident_agencies")
+    op.drop_table("incidents")

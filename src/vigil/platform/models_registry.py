@@ -9,4 +9,5 @@ def import_all_models() -> None:
     import vigil.platform.models
     import vigil.recovery.models
     import vigil.reports.models
+    import vigil.response.models
     import vigil.sharing.models  # noqa: F401

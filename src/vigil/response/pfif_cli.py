@@ -70,3 +70,94 @@ def validate_command(
     )
     if not report.valid:
         raise typer.Exit(1)
+
+
+@pfif_app.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(metavar="FILE.xml", help="A PFIF 1.1-1.4 document.")],
+    incident: Annotated[
+        int | None, typer.Option("--incident", help="The incident the records belong to.")
+    ] = None,
+    believed_dead_from: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--believed-dead-from",
+            help="A domain (as in record ids) allowed to send believed_dead notes, such as "
+            "the medical examiner's repository (repeat for several; default: none).",
+        ),
+    ] = None,
+) -> None:
+    """Import the persons and notes of a PFIF document into the configured database: every
+    record that breaks no rule is stored, each refused one is named on standard error."""
+    from vigil.cli import load_settings, open_database, operator_actor
+    from vigil.platform.database import transaction
+    from vigil.platform.errors import NotFound
+    from vigil.response.pfif_exchange import import_document
+    from vigil.response.pfif_validation import UnreadableDocument
+
+    if not file.is_file():
+        raise _refuse(f"no such file: {file}")
+    data = file.read_bytes()
+    _, factory = open_database(load_settings())
+    try:
+        with transaction(factory) as db:
+            result = import_document(
+                db,
+                actor=operator_actor(),
+                data=data,
+                incident_id=incident,
+                believed_dead_from=believed_dead_from or (),
+            )
+    except UnreadableDocument as problem:
+        raise _refuse(f"{file}: {problem}; nothing was imported") from None
+    except NotFound:
+        raise _refuse(f"no incident {incident}; nothing was imported") from None
+    for refused in result.problems:
+        errors.print(f"Refused: {refused}", markup=False, highlight=False, soft_wrap=True)
+    typer.echo(
+        f"{file}: PFIF {result.version}: {result.persons_added} persons added, "
+        f"{result.persons_updated} updated, {result.persons_unchanged} unchanged; "
+        f"{result.notes_added} notes added, {result.notes_unchanged} unchanged; "
+        f"{result.expired} expired; {len(result.problems)} records refused."
+    )
+    if result.problems:
+        raise typer.Exit(1)
+
+
+@pfif_app.command("export")
+def export_command(
+    output: Annotated[
+        Path, typer.Option("--output", "-o", metavar="FILE.xml", help="Where to write PFIF 1.4.")
+    ],
+    incident: Annotated[
+        int | None, typer.Option("--incident", help="Only this incident's records.")
+    ] = None,
+) -> None:
+    """Export reunification persons and their notes as a PFIF 1.4 document (records past
+    their expiry_date as placeholders)."""
+    import os
+    import tempfile
+
+    from vigil.cli import load_settings, open_database, operator_actor
+    from vigil.platform.database import transaction
+    from vigil.platform.errors import NotFound
+    from vigil.response.pfif_exchange import export_document
+
+    directory = output.parent if str(output.parent) else Path(".")
+    if not directory.is_dir():
+        raise _refuse(f"no directory {output.parent} for the output")
+    _, factory = open_database(load_settings())
+    try:
+        with transaction(factory) as db:
+            data, persons, notes = export_document(db, actor=operator_actor(), incident_id=incident)
+    except NotFound:
+        raise _refuse(f"no incident {incident}") from None
+    handle, temporary = tempfile.mkstemp(prefix=".pfif-", suffix=".xml", dir=directory)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, output)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    typer.echo(f"{persons} persons and {notes} notes written to {output} (PFIF 1.4).")

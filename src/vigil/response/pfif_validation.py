@@ -37,6 +37,7 @@ class Violation:
     record: str | None = None
     field: str | None = None
     error: bool = True
+    rule: str = ""  # "expiry" for the data-expiry rules, which an importer can fix
 
     def __str__(self) -> str:
         where = f"line {self.line}" if self.line else "document"
@@ -198,9 +199,11 @@ class _Checker:
         field: str | None = None,
         *,
         error: bool = True,
+        rule: str = "",
     ) -> None:
         line = element.sourceline if element is not None else None
-        self.found.append(Violation(message, line, record.label if record else None, field, error))
+        label = record.label if record else None
+        self.found.append(Violation(message, line, label, field, error, rule))
 
     def read_record(self, kind: str, element: etree._Element, parent: _Record | None) -> _Record:
         allowed = (spec.PERSON_FIELDS if kind == "person" else spec.NOTE_FIELDS)[self.version]
@@ -359,6 +362,7 @@ class _Checker:
                         element,
                         record,
                         name,
+                        rule="expiry",
                     )
         source, entry = person.text("source_date"), person.text("entry_date")
         if source != entry:
@@ -367,6 +371,7 @@ class _Checker:
                 person.element,
                 person,
                 "source_date",
+                rule="expiry",
             )
         source_moment = parse_utc(source) if source else None
         if source_moment is not None and source_moment > expiry + timedelta(days=1):
@@ -376,6 +381,7 @@ class _Checker:
                 person,
                 "source_date",
                 error=False,
+                rule="expiry",
             )
 
 

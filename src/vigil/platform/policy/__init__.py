@@ -89,12 +89,14 @@ def scope(actor: Actor, action: str, object_type: str) -> ColumnElement[bool]:
 
 def _load_rules() -> None:
     from vigil.platform.policy import (
+        analytics_rules,
         assessment_rules,
         intake_rules,
         linkage_rules,
         platform_rules,
         recovery_rules,
         report_rules,
+        response_rules,
         sharing_rules,
     )
 
@@ -103,8 +105,10 @@ def _load_rules() -> None:
     intake_rules.install()
     linkage_rules.install()
     assessment_rules.install()
+    analytics_rules.install()
     recovery_rules.install()
     sharing_rules.install()
+    response_rules.install()
 
 
 _load_rules()

@@ -1,0 +1,79 @@
+"""Policy rules for reunification data (PFIF persons and notes of an incident).
+
+Reunification data is its own regime, scoped to one incident:
+
+* It is worked by the agencies involved in the incident in a response role
+  (unified command, reunification, a hospital, the school, the medical examiner),
+  and there only by staff who hold a reunification or incident-command role, or are
+  supervisors. `REUNIFICATION_ROLES` names those roles; they are looked up by name
+  so that the rule holds as soon as the platform defines them.
+* Intelligence and threat-assessment staff (analyst, threat-assessment) never see
+  it through this rule, even at an involved agency, unless they also hold a
+  reunification role.
+* Records not (yet) tied to an incident, and the PFIF import and export commands,
+  are the operator's at the server's shell (which already grants the database).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from sqlalchemy import false, select, true
+from sqlalchemy.sql.elements import ColumnElement
+
+from vigil.platform import policy
+from vigil.platform.actor import Actor
+from vigil.platform.roles import Role
+
+# Role names for reunification and incident command (see the module docstring).
+REUNIFICATION_ROLE_NAMES: Final = frozenset({"reunification", "incident_command"})
+REUNIFICATION_ROLES: Final = frozenset(r for r in Role if r.value in REUNIFICATION_ROLE_NAMES)
+WORKER_ROLES: Final = REUNIFICATION_ROLES | {Role.SUPERVISOR}
+EXCLUDED_ROLES: Final = frozenset({Role.ANALYST, Role.THREAT_ASSESSMENT})
+# An agency's role in an incident that entitles it to reunification data.
+RESPONSE_AGENCY_ROLES: Final = frozenset(
+    {"command", "reunification", "hospital", "school", "medical_examiner"}
+)
+SHELL_ACTIONS: Final = frozenset({"import", "export", "read", "expire"})
+USER_ACTIONS: Final = frozenset({"read", "export"})
+
+
+@dataclass(frozen=True)
+class IncidentFacts:
+    """An incident and the agencies involved in it, with each one's incident role."""
+
+    incident_id: int
+    agency_roles: dict[int, str] = field(default_factory=dict)
+
+
+def _worker(actor: Actor) -> bool:
+    if not actor.is_user or not actor.roles & WORKER_ROLES:
+        return False
+    return not (actor.roles & EXCLUDED_ROLES) or bool(actor.roles & REUNIFICATION_ROLES)
+
+
+def reunification_rule(actor: Actor, action: str, facts: Any) -> bool:
+    if actor.kind == "cli":
+        return action in SHELL_ACTIONS
+    if action not in USER_ACTIONS or not _worker(actor) or not isinstance(facts, IncidentFacts):
+        return False
+    return facts.agency_roles.get(actor.agency_id or 0) in RESPONSE_AGENCY_ROLES
+
+
+def reunification_scope(actor: Actor, action: str) -> ColumnElement[bool]:
+    from vigil.response.models import IncidentAgency, ReunificationPerson
+
+    if actor.kind == "cli":
+        return true()
+    if action not in USER_ACTIONS or not _worker(actor):
+        return false()
+    involved = select(IncidentAgency.incident_id).where(
+        IncidentAgency.agency_id == actor.agency_id,
+        IncidentAgency.role.in_(sorted(RESPONSE_AGENCY_ROLES)),
+    )
+    return ReunificationPerson.incident_id.in_(involved)
+
+
+def install() -> None:
+    policy.register("reunification", rule=reunification_rule, scope_rule=reunification_scope)

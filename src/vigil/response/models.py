@@ -1,0 +1,86 @@
+"""Response tables: incidents with the agencies involved, and the reunification persons
+and notes exchanged as PFIF.
+
+Reunification data is its own regime (response_rules): scoped to one incident and
+the agencies involved in it. A PFIF record keeps its own id (domain/id) and the
+fields PFIF carries; once its expiry_date passes, its content is deleted and only
+the placeholder (id and dates) stays, as PFIF requires.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from vigil.platform.database import Base
+from vigil.platform.types import UTCDateTime, utcnow
+
+RECORD_ID_CHARS = 500
+
+
+class Incident(Base):
+    """One incident (a shooting at a school, a venue, ...) that response work belongs to."""
+
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(40))
+    place: Mapped[str] = mapped_column(String(200))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    lead_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class IncidentAgency(Base):
+    """An agency involved in an incident, with its role in unified command."""
+
+    __tablename__ = "incident_agencies"
+
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True
+    )
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(40))
+
+
+class ReunificationPerson(Base):
+    """A PFIF person record: someone sought or found, as one repository recorded them."""
+
+    __tablename__ = "reunification_persons"
+    __table_args__ = (Index("ix_reunification_persons_incident", "incident_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(RECORD_ID_CHARS), unique=True)
+    incident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), nullable=True
+    )
+    full_name: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    source_date: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    entry_date: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expiry_date: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    expired_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The other PFIF 1.4 fields as given (name, description, dates of birth, ...).
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ReunificationNote(Base):
+    """A PFIF note record: news about a person (seen, found, believed alive or dead)."""
+
+    __tablename__ = "reunification_notes"
+    __table_args__ = (Index("ix_reunification_notes_person", "person_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(RECORD_ID_CHARS), unique=True)
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("reunification_persons.id", ondelete="CASCADE")
+    )
+    status: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    source_date: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    entry_date: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
