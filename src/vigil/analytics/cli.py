@@ -158,3 +158,38 @@ def _evidence_lines(result: object) -> Iterable[tuple[object, ...]]:
             pair.decision,
             *(levels.get(name, "") for name in LEVEL_COLUMNS),
         )
+
+
+@analytics_app.command("load")
+def load_command(
+    directory: Annotated[
+        Path,
+        typer.Argument(
+            help="A directory laid out like the shared incidents folder (any subset of the "
+            "data set folders).",
+        ),
+    ],
+) -> None:
+    """Replace the public incident catalogue in the database with the data sets in DIR
+    (the same files give the same catalogue: loading twice changes nothing)."""
+    from vigil.analytics.catalog import load_catalog
+    from vigil.analytics.sources import DATASETS, SourceFileError
+    from vigil.cli import load_settings, open_database, operator_actor
+    from vigil.platform.database import transaction
+
+    if not directory.is_dir():
+        raise _fail(f"{directory} is not a directory", 2)
+    if not any((directory / name).is_dir() for name in DATASETS):
+        raise _fail(f"no data set folder in {directory} (expected one of {', '.join(DATASETS)})", 2)
+    settings = load_settings()
+    _, factory = open_database(settings)
+    try:
+        with transaction(factory) as db:
+            summary = load_catalog(db, actor=operator_actor(), directory=directory)
+    except SourceFileError as problem:
+        raise _fail(str(problem)) from None
+    typer.echo(
+        f"{summary.rows} rows from {len(summary.datasets)} data sets -> {summary.incidents} "
+        f"incidents ({summary.links} links, {summary.review} pairs to review, "
+        f"{summary.problems} problems)"
+    )

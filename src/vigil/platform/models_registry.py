@@ -4,6 +4,7 @@ from __future__ import annotations
 
 
 def import_all_models() -> None:
+    import vigil.analytics.models
     import vigil.assessment.models
     import vigil.linkage.models
     import vigil.platform.models
