@@ -544,9 +544,19 @@ API = [
 ]
 
 from tests.web.catalog_assessment import ASSESSMENT_API, ASSESSMENT_PAGES  # noqa: E402
+from tests.web.catalog_sharing import SHARING_API, SHARING_PAGES  # noqa: E402
 
-ROUTES = [*PUBLIC, *MOUNTS.values(), *PAGES, *ASSESSMENT_PAGES, *API, *ASSESSMENT_API]
-PROTECTED = [*PAGES, *ASSESSMENT_PAGES, *API, *ASSESSMENT_API]
+ROUTES = [
+    *PUBLIC,
+    *MOUNTS.values(),
+    *PAGES,
+    *ASSESSMENT_PAGES,
+    *SHARING_PAGES,
+    *API,
+    *ASSESSMENT_API,
+    *SHARING_API,
+]
+PROTECTED = [*PAGES, *ASSESSMENT_PAGES, *SHARING_PAGES, *API, *ASSESSMENT_API, *SHARING_API]
 
 
 def call(

@@ -162,7 +162,7 @@ def exportable_reports(db: Session, *, actor: Actor, report_ids: Sequence[int]) 
     for report_id in unique:
         report = found.get(report_id)
         if report is None or not policy.decide(actor, "export", "report_export", report):
-            raise NotFound("report")
+            raise NotFound("report_export")
         reports.append(report)
     return reports
 

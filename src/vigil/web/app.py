@@ -105,6 +105,9 @@ def _include_routers(app: FastAPI, settings: Settings) -> None:
         tipline_routes,
     )
     from vigil.reports import routes as reports
+    from vigil.sharing import api as sharing_api
+    from vigil.sharing import routes as sharing
+    from vigil.sharing import taxii
     from vigil.web import routes as shell
 
     for module in (
@@ -127,6 +130,9 @@ def _include_routers(app: FastAPI, settings: Settings) -> None:
         linkage_api,
         assessment,
         assessment_api,
+        sharing,
+        sharing_api,
+        taxii,
     ):
         router: Any = module.router
         app.include_router(router)

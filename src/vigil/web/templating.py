@@ -19,6 +19,7 @@ TEMPLATE_DIRS = [
     PACKAGE_ROOT / "reports" / "templates",
     PACKAGE_ROOT / "linkage" / "templates",
     PACKAGE_ROOT / "assessment" / "templates",
+    PACKAGE_ROOT / "sharing" / "templates",
 ]
 
 

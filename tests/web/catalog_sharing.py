@@ -1,0 +1,195 @@
+"""The sharing routes of the catalog (tests/web/catalog.py): pages, JSON API and the
+TAXII 2.1 server, how to fill their paths and bodies, the world they need, and their
+rows of the authorization matrix (tests/web/matrix.py)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from tests.factories import actor_for, make_user
+from tests.web.catalog import OTHER, OWN, REASON, REPORT, RouteCase, Target
+from vigil.platform.models import Agency, User
+from vigil.platform.roles import Role
+from vigil.reports.models import Report
+from vigil.sharing import groups
+from vigil.sharing.stix_mapping import local_report_id
+
+GROUP = "group"  # a sharing group of the actor's agency, or another's the agency belongs to
+EMPTY_BUNDLE = json.dumps(
+    {"type": "bundle", "id": "bundle--6ba7b810-9dad-41d1-80b4-00c04fd430c8", "objects": []}
+)
+
+
+def seed_sharing(db: Session, world: Any, agencies: tuple[Agency, ...]) -> None:
+    """For each agency a sharing group with its report shared into it: home's has the
+    other agency as member; the operator's and the other agency's have home as member
+    (the other's hides its members). Ids go in ``world.sharing``."""
+    for agency in agencies:
+        if agency.id == world.home:
+            owner = db.get_one(User, world.member(Role.SUPERVISOR).user_id)
+            member = world.other
+        else:
+            owner = make_user(db, agency=agency, roles={Role.SUPERVISOR})
+            member = world.home
+        actor = actor_for(owner)
+        group = groups.create_group(
+            db,
+            actor=actor,
+            name=f"Partners of {agency.name}",
+            hide_members=agency.id == world.other,
+            agency_ids=[member],
+        )
+        groups.share_report(
+            db, actor=actor, group_id=group.id, report_id=world.reports[agency.id], reason=REASON
+        )
+        report = db.get_one(Report, world.reports[agency.id])
+        world.sharing[f"group:{agency.id}"] = group.id
+        world.sharing[f"collection:{agency.id}"] = group.collection_id
+        world.sharing[f"member:{agency.id}"] = member
+        world.sharing[f"object:{agency.id}"] = local_report_id(report.receipt_number)
+
+
+@dataclass(frozen=True)
+class SharingRoute(RouteCase):
+    """A route whose path names a sharing group, its collection, a member or an object."""
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return (OWN, OTHER) if self.target == GROUP else super().targets
+
+    def path(self, target: Target) -> str:
+        seeded = target.world.sharing
+        agency = target.agency_id
+        values = {
+            "group_id": str(seeded[f"group:{agency}"]),
+            "collection_id": seeded[f"collection:{agency}"],
+            "member_agency_id": str(seeded[f"member:{agency}"]),
+            "object_id": seeded[f"object:{agency}"],
+        }
+        filled = RouteCase(
+            self.method,
+            self.template,
+            target=REPORT if "{report_id}" in self.template else "-",
+            params={
+                name: value for name, value in values.items() if "{" + name + "}" in self.template
+            },
+            query=self.query,
+        )
+        return filled.path(target)
+
+
+def _new_member(t: Target) -> dict[str, str]:
+    return {"agency_id": str(t.world.operator), "reason": REASON}
+
+
+SHARING_PAGES = [
+    RouteCase("GET", "/sharing/groups"),
+    RouteCase(
+        "POST",
+        "/sharing/groups",
+        body="form",
+        build=lambda t: {"name": "Walk partners", "agency_ids": str(t.world.other)},
+    ),
+    SharingRoute("GET", "/sharing/groups/{group_id}", target=GROUP),
+    SharingRoute(
+        "POST", "/sharing/groups/{group_id}/members", target=GROUP, body="form", build=_new_member
+    ),
+    SharingRoute(
+        "POST", "/sharing/groups/{group_id}/members/{member_agency_id}/remove", target=GROUP
+    ),
+    SharingRoute(
+        "POST",
+        "/sharing/groups/{group_id}/shares",
+        target=GROUP,
+        body="form",
+        build=lambda t: {"report_id": str(t.world.reports[t.agency_id]), "reason": REASON},
+    ),
+    SharingRoute("POST", "/sharing/groups/{group_id}/shares/{report_id}/revoke", target=GROUP),
+    RouteCase("GET", "/sharing/reports/{report_id}", target=REPORT),
+    RouteCase("GET", "/sharing/reports/{report_id}/received", target=REPORT),
+    RouteCase(
+        "POST",
+        "/sharing/reports/{report_id}/export",
+        target=REPORT,
+        body="form",
+        build=lambda t: {"recipient": "County fusion center", "reason": REASON},
+    ),
+    RouteCase("GET", "/sharing/import"),
+    RouteCase(
+        "POST",
+        "/sharing/import",
+        body="form",
+        build=lambda t: {"format": "stix2.1"},
+        upload=("bundle.json", EMPTY_BUNDLE.encode(), "application/json"),
+    ),
+]
+
+SHARING_API = [
+    RouteCase(
+        "POST",
+        "/api/v1/sharing/export",
+        target=REPORT,
+        body="json",
+        build=lambda t: {
+            "report_ids": [t.report_id],
+            "recipient": "County fusion center",
+            "reason": REASON,
+        },
+    ),
+    RouteCase(
+        "POST", "/api/v1/sharing/import", body="json", build=lambda t: json.loads(EMPTY_BUNDLE)
+    ),
+    RouteCase("GET", "/api/v1/sharing/reports/{report_id}/disseminations", target=REPORT),
+    RouteCase("GET", "/api/taxii2/"),
+    RouteCase("GET", "/api/taxii2/vigil/"),
+    RouteCase("GET", "/api/taxii2/vigil/collections/"),
+    SharingRoute("GET", "/api/taxii2/vigil/collections/{collection_id}/", target=GROUP),
+    SharingRoute("GET", "/api/taxii2/vigil/collections/{collection_id}/objects/", target=GROUP),
+    SharingRoute(
+        "GET", "/api/taxii2/vigil/collections/{collection_id}/objects/{object_id}/", target=GROUP
+    ),
+    SharingRoute("GET", "/api/taxii2/vigil/collections/{collection_id}/manifest/", target=GROUP),
+]
+
+# Columns: an su tl ta aa sa au. Groups: OWN is the actor's agency's group (the operator
+# agency's for the system administrator), OTHER a group of another agency that the
+# actor's agency belongs to (the system administrator's does not).
+LISTERS = "ok  ok  ok  ok  ok  403 ok "
+READ_GROUP = {OWN: "ok  ok  ok  ok  ok  404 ok ", OTHER: "ok  ok  ok  ok  404 404 404"}
+MANAGE_GROUP = {OWN: "403 ok  403 403 ok  404 403", OTHER: "403 403 403 403 404 404 404"}
+SHARE_TO_GROUP = {OWN: "ok  ok  403 403 403 404 403", OTHER: "403 403 403 403 404 404 404"}
+READ_COLLECTION = {OWN: "ok  ok  ok  ok  404 404 404", OTHER: "ok  ok  ok  ok  404 404 404"}
+HIDDEN = "404 " * 7
+READ_LOG = {OWN: "ok  ok  ok  ok  404 404 404", OTHER: HIDDEN}
+EXPORT = {OWN: "ok  ok  404 404 404 404 404", OTHER: HIDDEN}
+IMPORTERS = "ok  ok  403 403 403 403 403"
+CREATE_GROUP = "403 ok  403 403 ok  403 403"
+
+SHARING_MATRIX: dict[str, str | dict[str, str]] = {
+    "GET /sharing/groups": LISTERS,
+    "POST /sharing/groups": CREATE_GROUP,
+    "GET /sharing/groups/{group_id}": READ_GROUP,
+    "POST /sharing/groups/{group_id}/members": MANAGE_GROUP,
+    "POST /sharing/groups/{group_id}/members/{member_agency_id}/remove": MANAGE_GROUP,
+    "POST /sharing/groups/{group_id}/shares": SHARE_TO_GROUP,
+    "POST /sharing/groups/{group_id}/shares/{report_id}/revoke": SHARE_TO_GROUP,
+    "GET /sharing/reports/{report_id}": READ_LOG,
+    "GET /sharing/reports/{report_id}/received": READ_LOG,
+    "POST /sharing/reports/{report_id}/export": EXPORT,
+    "GET /sharing/import": IMPORTERS,
+    "POST /sharing/import": IMPORTERS,
+    "POST /api/v1/sharing/export": EXPORT,
+    "POST /api/v1/sharing/import": IMPORTERS,
+    "GET /api/v1/sharing/reports/{report_id}/disseminations": READ_LOG,
+    "GET /api/taxii2/": LISTERS,
+    "GET /api/taxii2/vigil/": LISTERS,
+    "GET /api/taxii2/vigil/collections/": LISTERS,
+    "GET /api/taxii2/vigil/collections/{collection_id}/": READ_COLLECTION,
+    "GET /api/taxii2/vigil/collections/{collection_id}/objects/": READ_COLLECTION,
+    "GET /api/taxii2/vigil/collections/{collection_id}/objects/{object_id}/": READ_COLLECTION,
+    "GET /api/taxii2/vigil/collections/{collection_id}/manifest/": READ_COLLECTION,
+}
