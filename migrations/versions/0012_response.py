@@ -102,9 +102,127 @@ def upgrade() -> None:
     op.create_index(
         "ix_reunification_notes_person", "reunification_notes", ["person_id", "id"], unique=False
     )
+    op.create_table(
+        "accountability_lists",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=False),
+        sa.Column("source_name", sa.String(length=200), nullable=False),
+        sa.Column("row_count", sa.Integer(), nullable=False),
+        sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("uploaded_by_user_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["incident_id"],
+            ["incidents.id"],
+            name=op.f("fk_accountability_lists_incident_id_incidents"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["uploaded_by_user_id"],
+            ["users.id"],
+            name=op.f("fk_accountability_lists_uploaded_by_user_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_accountability_lists")),
+    )
+    op.create_table(
+        "inquiries",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=False),
+        sa.Column("reference", sa.String(length=100), nullable=False),
+        sa.Column("full_name", sa.String(length=300), nullable=True),
+        sa.Column("dob", sa.String(length=10), nullable=True),
+        sa.Column("age", sa.String(length=20), nullable=True),
+        sa.Column("sex", sa.String(length=1), nullable=True),
+        sa.Column("description", sa.Text(), nullable=True),
+        sa.Column("relationship", sa.String(length=100), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["incident_id"],
+            ["incidents.id"],
+            name=op.f("fk_inquiries_incident_id_incidents"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_inquiries")),
+        sa.UniqueConstraint("incident_id", "reference", name=op.f("uq_inquiries_incident_id")),
+    )
+    op.create_table(
+        "listed_persons",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("list_id", sa.Integer(), nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=False),
+        sa.Column("row_id", sa.String(length=100), nullable=False),
+        sa.Column("list_kind", sa.String(length=30), nullable=False),
+        sa.Column("full_name", sa.String(length=300), nullable=True),
+        sa.Column("dob", sa.String(length=10), nullable=True),
+        sa.Column("age", sa.String(length=20), nullable=True),
+        sa.Column("sex", sa.String(length=1), nullable=True),
+        sa.Column("description", sa.Text(), nullable=True),
+        sa.Column("status", sa.String(length=30), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["incident_id"],
+            ["incidents.id"],
+            name=op.f("fk_listed_persons_incident_id_incidents"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["list_id"],
+            ["accountability_lists.id"],
+            name=op.f("fk_listed_persons_list_id_accountability_lists"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_listed_persons")),
+        sa.UniqueConstraint("incident_id", "row_id", name=op.f("uq_listed_persons_incident_id")),
+    )
+    op.create_index("ix_listed_persons_list", "listed_persons", ["list_id", "id"], unique=False)
+    op.create_table(
+        "inquiry_candidates",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=False),
+        sa.Column("inquiry_id", sa.Integer(), nullable=False),
+        sa.Column("listed_person_id", sa.Integer(), nullable=False),
+        sa.Column("rank", sa.Integer(), nullable=False),
+        sa.Column("score", sa.Float(), nullable=False),
+        sa.Column("likely", sa.Boolean(), nullable=False),
+        sa.Column("matched_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["incident_id"],
+            ["incidents.id"],
+            name=op.f("fk_inquiry_candidates_incident_id_incidents"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["inquiry_id"],
+            ["inquiries.id"],
+            name=op.f("fk_inquiry_candidates_inquiry_id_inquiries"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["listed_person_id"],
+            ["listed_persons.id"],
+            name=op.f("fk_inquiry_candidates_listed_person_id_listed_persons"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_inquiry_candidates")),
+        sa.UniqueConstraint(
+            "inquiry_id", "listed_person_id", name=op.f("uq_inquiry_candidates_inquiry_id")
+        ),
+    )
+    op.create_index(
+        "ix_inquiry_candidates_incident",
+        "inquiry_candidates",
+        ["incident_id", "likely", "inquiry_id"],
+        unique=False,
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_inquiry_candidates_incident", table_name="inquiry_candidates")
+    op.drop_table("inquiry_candidates")
+    op.drop_index("ix_listed_persons_list", table_name="listed_persons")
+    op.drop_table("listed_persons")
+    op.drop_table("inquiries")
+    op.drop_table("accountability_lists")
     op.drop_index("ix_reunification_notes_person", table_name="reunification_notes")
     op.drop_table("reunification_notes")
     op.drop_index("ix_reunification_persons_incident", table_name="reunification_persons")

@@ -40,7 +40,7 @@ from vigil.recovery.cli import recover_app
 from vigil.reports.import_cli import import_app
 from vigil.reports.retention_cli import retention_app
 from vigil.reports.triage_cli import triage_app
-from vigil.response.cli import pfif_app, reunify_app
+from vigil.response.cli import incident_app, pfif_app, reunify_app
 
 app = typer.Typer(
     help="Vigil: prevent, prepare for, respond to and recover from targeted violence.",
@@ -63,6 +63,7 @@ app.add_typer(assessment_app, name="assessment")
 app.add_typer(plan_app, name="plan")
 app.add_typer(reunify_app, name="reunify")
 app.add_typer(pfif_app, name="pfif")
+app.add_typer(incident_app, name="incident")
 app.add_typer(recover_app, name="recover")
 app.add_typer(analytics_app, name="analytics")
 

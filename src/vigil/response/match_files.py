@@ -8,16 +8,26 @@ run with one message naming the file, row and value, and no output is written.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Final
 
 from vigil.response.inquiry_matching import Candidate
-from vigil.response.profiles import LIST_KINDS, InvalidValue, Profile, build_profile
+from vigil.response.profiles import (
+    LIST_KINDS,
+    InvalidValue,
+    Profile,
+    build_profile,
+    parse_age,
+    parse_date,
+    parse_sex,
+)
 
 LIST_COLUMNS: Final[tuple[str, ...]] = (
     "id",
@@ -45,10 +55,58 @@ class BadFile(Exception):
     """A file the command refuses, with one line saying why."""
 
 
+@dataclass(frozen=True)
+class RowProblem:
+    """Everything wrong with one row of an uploaded file."""
+
+    line: int
+    row_id: str
+    problems: tuple[str, ...]
+
+    def __str__(self) -> str:
+        ident = f" (id {self.row_id!r})" if self.row_id else ""
+        return f"line {self.line}{ident}: " + "; ".join(self.problems)
+
+
+def check_rows(rows: list[dict[str, str]], *, today: date, with_list: bool) -> list[RowProblem]:
+    """Every problem of every row (not only the first): blank or repeated ids, unknown
+    lists, impossible dates and ages, unknown sexes."""
+    first_line: dict[str, str] = {}
+    found: list[RowProblem] = []
+    for row in rows:
+        problems: list[str] = []
+        ident = row["id"]
+        if not ident:
+            problems.append("no id")
+        elif ident in first_line:
+            problems.append(f"id repeats line {first_line[ident]}")
+        else:
+            first_line[ident] = row["_line"]
+        if with_list and row["list"].lower() not in LIST_KINDS:
+            problems.append(f"list {row['list']!r} is not one of " + ", ".join(LIST_KINDS))
+        checks: list[tuple[Callable[[str], object], str]] = [
+            (functools.partial(parse_date, today=today), row["dob"]),
+            (parse_age, row["age"]),
+            (parse_sex, row["sex"]),
+        ]
+        for check, value in checks:
+            try:
+                check(value)
+            except InvalidValue as problem:
+                problems.append(str(problem))
+        if problems:
+            found.append(RowProblem(int(row["_line"]), ident, tuple(problems)))
+    return found
+
+
 def _text(path: Path) -> str:
     if not path.is_file():
         raise BadFile(f"no such file: {path}")
-    data = path.read_bytes()
+    return decode(path.read_bytes(), str(path))
+
+
+def decode(data: bytes, path: str) -> str:
+    """The text of an uploaded file, which must be UTF-8 throughout."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as problem:
@@ -64,7 +122,12 @@ def _text(path: Path) -> str:
 
 def read_rows(path: Path, columns: Sequence[str]) -> list[dict[str, str]]:
     """The rows of a CSV file with exactly `columns` (in any order), values stripped."""
-    reader = csv.reader(io.StringIO(_text(path), newline=""), strict=True)
+    return rows_from_text(_text(path), str(path), columns)
+
+
+def rows_from_text(text: str, path: str, columns: Sequence[str]) -> list[dict[str, str]]:
+    """The rows of CSV text with exactly `columns` (in any order); `path` names it."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader, None)
         if header is None:

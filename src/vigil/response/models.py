@@ -1,5 +1,6 @@
-"""Response tables: incidents with the agencies involved, and the reunification persons
-and notes exchanged as PFIF.
+"""Response tables: incidents with the agencies involved, accountability lists and the
+people on them, families' inquiries and their candidate matches, and the
+reunification persons and notes exchanged as PFIF.
 
 Reunification data is its own regime (response_rules): scoped to one incident and
 the agencies involved in it. A PFIF record keeps its own id (domain/id) and the
@@ -12,7 +13,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vigil.platform.database import Base
@@ -84,3 +95,80 @@ class ReunificationNote(Base):
     source_date: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     entry_date: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class AccountabilityList(Base):
+    """One uploaded accountability list file (a roster, a hospital's patients, ...)."""
+
+    __tablename__ = "accountability_lists"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    source_name: Mapped[str] = mapped_column(String(200))
+    row_count: Mapped[int] = mapped_column(Integer)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    uploaded_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+
+
+class ListedPerson(Base):
+    """A person on an accountability list, with their Standard Reunification Method status."""
+
+    __tablename__ = "listed_persons"
+    __table_args__ = (
+        UniqueConstraint("incident_id", "row_id"),
+        Index("ix_listed_persons_list", "list_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("accountability_lists.id", ondelete="CASCADE"))
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    row_id: Mapped[str] = mapped_column(String(100))
+    list_kind: Mapped[str] = mapped_column(String(30))
+    full_name: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    dob: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    age: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    sex: Mapped[str | None] = mapped_column(String(1), nullable=True)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status: Mapped[str] = mapped_column(String(30))
+
+
+class Inquiry(Base):
+    """A family's inquiry about someone (from the phone bank or the web form)."""
+
+    __tablename__ = "inquiries"
+    __table_args__ = (UniqueConstraint("incident_id", "reference"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    reference: Mapped[str] = mapped_column(String(100))
+    full_name: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    dob: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    age: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    sex: Mapped[str | None] = mapped_column(String(1), nullable=True)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    relationship: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class InquiryCandidate(Base):
+    """A listed person proposed for an inquiry, waiting for staff to confirm it."""
+
+    __tablename__ = "inquiry_candidates"
+    __table_args__ = (
+        UniqueConstraint("inquiry_id", "listed_person_id"),
+        Index("ix_inquiry_candidates_incident", "incident_id", "likely", "inquiry_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    inquiry_id: Mapped[int] = mapped_column(ForeignKey("inquiries.id", ondelete="CASCADE"))
+    listed_person_id: Mapped[int] = mapped_column(
+        ForeignKey("listed_persons.id", ondelete="CASCADE")
+    )
+    rank: Mapped[int] = mapped_column(Integer)
+    score: Mapped[float] = mapped_column(Float)
+    likely: Mapped[bool] = mapped_column(Boolean, default=False)
+    matched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

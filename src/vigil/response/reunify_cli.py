@@ -96,3 +96,121 @@ def match_command(
         highlight=False,
         soft_wrap=True,
     )
+
+
+def _today(on: str | None) -> date:
+    try:
+        return date.fromisoformat(on) if on else date.today()
+    except ValueError:
+        raise _refuse(f"--on {on!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _upload(kind: str, file: Path, incident: int, on: str | None) -> None:
+    from vigil.cli import load_settings, open_database, operator_actor
+    from vigil.platform.database import transaction
+    from vigil.platform.errors import NotFound
+    from vigil.response.reunification import add_inquiries, upload_list
+
+    today = _today(on)
+    if not file.is_file():
+        raise _refuse(f"no such file: {file}")
+    data = file.read_bytes()
+    service = upload_list if kind == "list" else add_inquiries
+    _, factory = open_database(load_settings())
+    try:
+        with transaction(factory) as db:
+            result = service(
+                db,
+                actor=operator_actor(),
+                incident_id=incident,
+                data=data,
+                source_name=file.name,
+                today=today,
+            )
+            if result.file_problem or result.problems:
+                db.rollback()
+    except NotFound:
+        raise _refuse(f"no incident {incident}") from None
+    if result.file_problem:
+        raise _refuse(f"{result.file_problem}; nothing was stored")
+    if result.problems:
+        for problem in result.problems:
+            typer.echo(f"{file.name}: {problem}")
+        raise _refuse(
+            f"{file}: {len(result.problems):,} rows have problems (listed above); "
+            "nothing was stored"
+        )
+    typer.echo(f"{result.stored:,} rows of {file.name} stored for incident {incident}.")
+
+
+@reunify_app.command("upload")
+def upload_command(
+    list_file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="LIST.csv", help="id,list,full_name,dob,age,sex,description (as for match)."
+        ),
+    ],
+    incident: Annotated[int, typer.Option("--incident", help="The incident's id.")],
+    on: Annotated[str | None, typer.Option("--on", help="Date ages are counted at.")] = None,
+) -> None:
+    """Upload an accountability list (roster, attendees, hospital, medical examiner) to an
+    incident: every row is checked and a problem in any row stores nothing."""
+    _upload("list", list_file, incident, on)
+
+
+@reunify_app.command("inquiries")
+def inquiries_command(
+    inquiries_file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="INQUIRIES.csv",
+            help="id,full_name,dob,age,sex,description,relationship (as for match).",
+        ),
+    ],
+    incident: Annotated[int, typer.Option("--incident", help="The incident's id.")],
+    on: Annotated[str | None, typer.Option("--on", help="Date ages are counted at.")] = None,
+) -> None:
+    """Add families' inquiries to an incident: every row is checked and a problem in any
+    row stores nothing."""
+    _upload("inquiries", inquiries_file, incident, on)
+
+
+@reunify_app.command("queue")
+def queue_command(
+    incident: Annotated[int, typer.Option("--incident", help="The incident's id.")],
+    top: Annotated[int, typer.Option("--top", help="Candidates per inquiry (1-50).")] = 3,
+    on: Annotated[str | None, typer.Option("--on", help="Date ages are counted at.")] = None,
+) -> None:
+    """Match every inquiry of an incident against its lists and print the queue staff
+    confirm from: inquiry,person,list,rank,score,likely (likely first)."""
+    from vigil.cli import load_settings, open_database, operator_actor
+    from vigil.platform.database import transaction
+    from vigil.platform.errors import NotFound
+    from vigil.response.reunification import match_incident, review_queue, status_counts
+
+    if not 1 <= top <= 50:
+        raise _refuse(f"--top must be between 1 and 50, not {top}")
+    today = _today(on)
+    _, factory = open_database(load_settings())
+    actor = operator_actor()
+    try:
+        with transaction(factory) as db:
+            match_incident(db, actor=actor, incident_id=incident, today=today, top=top)
+            queue = review_queue(db, actor=actor, incident_id=incident)
+            counts = status_counts(db, actor=actor, incident_id=incident)
+    except NotFound:
+        raise _refuse(f"no incident {incident}") from None
+    typer.echo("inquiry_id,person_id,list,rank,score,likely")
+    for item in queue:
+        typer.echo(
+            f"{item.inquiry_reference},{item.row_id},{item.list_kind},{item.rank},"
+            f"{item.score:.2f},{'yes' if item.likely else 'no'}"
+        )
+    summary = ", ".join(f"{count:,} {status}" for status, count in sorted(counts.items()))
+    errors.print(
+        f"{len(queue):,} candidates to confirm; listed: {summary or 'nobody'}.",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )

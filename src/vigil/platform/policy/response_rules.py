@@ -10,7 +10,7 @@ Reunification data is its own regime, scoped to one incident:
 * Intelligence and threat-assessment staff (analyst, threat-assessment) never see
   it through this rule, even at an involved agency, unless they also hold a
   reunification role.
-* Records not (yet) tied to an incident, and the PFIF import and export commands,
+* Records not (yet) tied to an incident, opening an incident, and the PFIF import
   are the operator's at the server's shell (which already grants the database).
 """
 
@@ -35,8 +35,10 @@ EXCLUDED_ROLES: Final = frozenset({Role.ANALYST, Role.THREAT_ASSESSMENT})
 RESPONSE_AGENCY_ROLES: Final = frozenset(
     {"command", "reunification", "hospital", "school", "medical_examiner"}
 )
-SHELL_ACTIONS: Final = frozenset({"import", "export", "read", "expire"})
-USER_ACTIONS: Final = frozenset({"read", "export"})
+SHELL_ACTIONS: Final = frozenset(
+    {"import", "export", "read", "expire", "open_incident", "upload", "match"}
+)
+USER_ACTIONS: Final = frozenset({"read", "export", "upload", "match"})
 
 
 @dataclass(frozen=True)
