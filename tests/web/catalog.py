@@ -543,6 +543,7 @@ API = [
     RouteCase("GET", "/api/v1/search", query="q=school+car"),
 ]
 
+from tests.web.catalog_analytics import ANALYTICS_PAGES  # noqa: E402
 from tests.web.catalog_assessment import ASSESSMENT_API, ASSESSMENT_PAGES  # noqa: E402
 from tests.web.catalog_sharing import SHARING_API, SHARING_PAGES  # noqa: E402
 
@@ -588,3 +589,6 @@ def call(
 def uploads(case: RouteCase) -> dict[str, tuple[str, bytes, str]] | None:
     """The multipart file part of ``case``'s request, if it sends one."""
     return {"file": case.upload} if case.upload else None
+
+ROUTES += ANALYTICS_PAGES
+PROTECTED += ANALYTICS_PAGES

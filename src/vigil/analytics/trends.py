@@ -261,3 +261,48 @@ def record_export(session: Session, *, actor: Actor, filters: TrendFilters, rows
         object_type="analytics_catalog",
         details={"definition": filters.definition, "group": filters.group, "rows": rows},
     )
+
+
+@dataclass(frozen=True)
+class IncidentSummary:
+    id: str
+    occurred_on: str
+    place: str
+    killed: int | None
+    injured: int | None
+    sources: list[str]
+    disagreements: list[str]
+    provenance: dict[str, Any]
+
+
+def largest_incidents(
+    session: Session, *, actor: Actor, filters: TrendFilters, limit: int = 15
+) -> list[IncidentSummary]:
+    """The incidents with the most victims under the filters, with who said what."""
+    policy.authorize(actor, "read", "analytics_catalog")
+    query = (
+        select(CatalogIncident)
+        .where(*_conditions(filters))
+        .order_by(
+            (
+                func.coalesce(CatalogIncident.killed, 0) + func.coalesce(CatalogIncident.injured, 0)
+            ).desc(),
+            CatalogIncident.id,
+        )
+        .limit(limit)
+    )
+    return [
+        IncidentSummary(
+            id=row.id,
+            occurred_on=row.occurred_on.isoformat() if row.occurred_on else "",
+            place=", ".join(
+                p for p in ((row.city or row.county or "").title(), row.state or "") if p
+            ),
+            killed=row.killed,
+            injured=row.injured,
+            sources=list(row.sources),
+            disagreements=list(row.disagreements),
+            provenance=dict(row.provenance),
+        )
+        for row in session.scalars(query)
+    ]

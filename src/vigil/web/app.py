@@ -90,6 +90,7 @@ def create_app(
 
 
 def _include_routers(app: FastAPI, settings: Settings) -> None:
+    from vigil.analytics import routes as analytics
     from vigil.assessment import api as assessment_api
     from vigil.assessment import routes as assessment
     from vigil.linkage import api as linkage_api
@@ -133,6 +134,7 @@ def _include_routers(app: FastAPI, settings: Settings) -> None:
         sharing,
         sharing_api,
         taxii,
+        analytics,
     ):
         router: Any = module.router
         app.include_router(router)

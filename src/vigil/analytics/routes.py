@@ -1,0 +1,165 @@
+"""The Understand pages: trends under each definition with rates per million, the
+definitions side by side, the largest incidents with who said what, CSV and SVG."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, FileSystemLoader
+
+from vigil.analytics import trends
+from vigil.analytics.charts import bar_chart
+from vigil.analytics.headlines import HEADLINES, NO_HEADLINE
+from vigil.analytics.places import STATES
+from vigil.analytics.sources import DATASETS
+from vigil.platform.errors import InvalidInput
+from vigil.web.deps import ActorDep, SessionDep
+from vigil.web.templating import make_templates
+
+router = APIRouter()
+_TEMPLATES: Jinja2Templates | None = None
+
+
+def _templates() -> Jinja2Templates:
+    """The shared environment with this package's templates first."""
+    global _TEMPLATES
+    if _TEMPLATES is None:
+        templates = make_templates()
+        own = FileSystemLoader(str(Path(__file__).parent / "templates"))
+        templates.env.loader = ChoiceLoader([own, templates.env.loader])  # type: ignore[list-item]
+        _TEMPLATES = templates
+    return _TEMPLATES
+
+
+def _render(
+    request: Request, name: str, context: dict[str, Any], status_code: int = 200
+) -> HTMLResponse:
+    state = request.state
+    base: dict[str, Any] = {
+        "request": request,
+        "actor": getattr(state, "actor", None),
+        "current_user": getattr(state, "user", None),
+        "csp_nonce": state.csp_nonce,
+        "csrf_token": state.csrf_token,
+        "settings": request.app.state.settings,
+        "flash": None,
+        "errors": {},
+    }
+    base.update(context)
+    return _templates().TemplateResponse(request, name, base, status_code=status_code)
+
+
+def _query(request: Request) -> dict[str, str]:
+    return {key: value for key, value in request.query_params.items() if key in _FILTER_FIELDS}
+
+
+_FILTER_FIELDS = ("definition", "group", "year_from", "year_to", "state", "school_level")
+
+
+@router.get("/analytics", response_class=HTMLResponse)
+def trends_page(request: Request, db: SessionDep, actor: ActorDep) -> HTMLResponse:
+    """Trends of public incident data under a chosen definition."""
+    query = _query(request)
+    errors: dict[str, str] = {}
+    try:
+        filters = trends.parse_filters(query)
+    except InvalidInput as refused:
+        errors = refused.errors
+        filters = trends.TrendFilters()
+    rows = trends.trend(db, actor=actor, filters=filters)
+    years, counts = trends.comparison(db, actor=actor, filters=filters)
+    definition = trends.DEFINITIONS[filters.definition]
+    chart = bar_chart(
+        [row.label for row in rows],
+        [row.incidents for row in rows],
+        title=f"Incidents by {filters.group}: {definition.label}",
+        unit="incidents",
+        chart_id="trend-chart",
+    )
+    return _render(
+        request,
+        "analytics_trends.html",
+        {
+            "errors": errors,
+            "query": query,
+            "filters": filters,
+            "definition": definition,
+            "definitions": trends.DEFINITIONS,
+            "groups": trends.GROUPS,
+            "levels": trends.SCHOOL_LEVELS,
+            "states": STATES,
+            "rows": rows,
+            "chart": chart,
+            "years": years,
+            "counts": counts,
+            "largest": trends.largest_incidents(db, actor=actor, filters=filters),
+            "datasets": DATASETS,
+            "headlines": [h for h in HEADLINES if h.explanation],
+            "no_headline": NO_HEADLINE,
+            "export_query": request.url.query,
+        },
+        status_code=400 if errors else 200,
+    )
+
+
+@router.get("/analytics/trends.csv")
+def trends_csv(request: Request, db: SessionDep, actor: ActorDep) -> Response:
+    """The trend table as CSV, with the definition and the sources' attributions."""
+    filters = trends.parse_filters(_query(request))
+    rows = trends.trend(db, actor=actor, filters=filters)
+    trends.record_export(db, actor=actor, filters=filters, rows=len(rows))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(
+        [filters.group, "incidents", "killed", "injured", "population", "rate_per_million"]
+    )
+    for row in rows:
+        writer.writerow(
+            [
+                row.label,
+                row.incidents,
+                row.killed,
+                row.injured,
+                row.population or "",
+                row.rate_per_million or "",
+            ]
+        )
+    writer.writerow([])
+    writer.writerow(["# definition", trends.DEFINITIONS[filters.definition].meaning])
+    writer.writerow(["# population", "U.S. Census Bureau, Population Estimates Program"])
+    for dataset in DATASETS.values():
+        writer.writerow(["# source", dataset.attribution])
+    name = f"vigil-trends-{filters.definition}-by-{filters.group}.csv"
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/analytics/trends.svg")
+def trends_svg(request: Request, db: SessionDep, actor: ActorDep) -> Response:
+    """The trend chart as an SVG file."""
+    filters = trends.parse_filters(_query(request))
+    rows = trends.trend(db, actor=actor, filters=filters)
+    trends.record_export(db, actor=actor, filters=filters, rows=len(rows))
+    definition = trends.DEFINITIONS[filters.definition]
+    svg = bar_chart(
+        [row.label for row in rows],
+        [row.incidents for row in rows],
+        title=f"Incidents by {filters.group}: {definition.label}",
+        unit="incidents",
+        chart_id="trend-chart",
+    )
+    name = f"vigil-trends-{filters.definition}-by-{filters.group}.svg"
+    return Response(
+        svg,
+        media_type="image/svg+xml",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

@@ -1,0 +1,17 @@
+"""The Understand routes of the catalog (tests/web/catalog.py): the public incident
+catalogue's trends page and its CSV and SVG downloads, which every signed-in user may
+read (the data are public)."""
+
+from __future__ import annotations
+
+from tests.web.catalog import RouteCase
+
+EVERYONE = "ok  ok  ok  ok  ok  ok  ok"
+
+ANALYTICS_PAGES = [
+    RouteCase("GET", "/analytics"),
+    RouteCase("GET", "/analytics/trends.csv", query="definition=killed4&group=state"),
+    RouteCase("GET", "/analytics/trends.svg", query="definition=school"),
+]
+
+ANALYTICS_MATRIX = {case.label: EVERYONE for case in ANALYTICS_PAGES}
