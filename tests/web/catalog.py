@@ -590,5 +590,6 @@ def uploads(case: RouteCase) -> dict[str, tuple[str, bytes, str]] | None:
     """The multipart file part of ``case``'s request, if it sends one."""
     return {"file": case.upload} if case.upload else None
 
+
 ROUTES += ANALYTICS_PAGES
 PROTECTED += ANALYTICS_PAGES
