@@ -235,3 +235,28 @@ def test_reunification_data_is_seen_only_by_the_involved_agencies_response_staff
         import_document(db, actor=nurse_lead, data=VALID_1_4.encode(), incident_id=incident.id)
     with pytest.raises(NotFound):
         export_document(db, actor=SHELL, incident_id=incident.id + 1000, now=NOW)
+
+
+def test_record_by_record_when_the_database_refuses_the_whole(
+    db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from vigil.response import pfif_exchange
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OperationalError("INSERT", {}, Exception("simulated"))
+
+    monkeypatch.setattr(pfif_exchange, "_store_all", refuse)
+    result = import_document(
+        db, actor=SHELL, data=BAD_AND_GOOD.encode(), believed_dead_from=["me.county.gov"], now=NOW
+    )
+    assert result.persons_added == 1 and result.notes_added == 1
+    assert {p.record for p in result.problems} == {
+        "person example.org/bad",
+        "note example.org/n-of-bad",
+        "note example.org/orphan",
+        "note example.org/dead",
+        "note example.org/ok",
+    }
+    assert count(db, ReunificationPerson) == 1 and count(db, ReunificationNote) == 1

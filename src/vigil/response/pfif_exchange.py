@@ -20,6 +20,7 @@ from typing import Any, Final
 
 from lxml import etree  # type: ignore[import-untyped]
 from sqlalchemy import delete, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from vigil.platform import audit, policy
@@ -181,26 +182,25 @@ def import_document(
         if violation.record and violation.rule != "expiry":
             field_name = f"{violation.field}: " if violation.field else ""
             broken.setdefault(violation.record, []).append(field_name + violation.message)
-    result = ImportResult(report.version)
     _expire_due(session, actor=actor, now=now)
-    ns = spec.namespace(report.version)
-    for record in _incoming(root, ns):
+    records = _incoming(root, spec.namespace(report.version))
+    refused: dict[int, list[str]] = {}
+    for record in records:
         reasons = list(broken.get(record.label, []))
         if record.parent is not None and record.parent.label in broken:
             reasons.append(f"its {record.parent.label} was not imported")
-        if not reasons:
-            try:
-                with session.begin_nested():
-                    if record.kind == "person":
-                        reasons = _store_person(session, record, incident_id, now, result)
-                    else:
-                        reasons = _store_note(session, record, incident_id, allowed_dead, result)
-                    if reasons:
-                        raise _Skip
-            except _Skip:
-                pass
         if reasons:
-            result.problems.append(RecordProblem(record.label, record.line, tuple(reasons)))
+            refused[id(record)] = reasons
+    try:
+        # One savepoint for all the records: they have passed every rule, so the
+        # database should take them at once.
+        with session.begin_nested():
+            result = _store_all(session, records, refused, incident_id, allowed_dead, now)
+            result.version = report.version
+    except SQLAlchemyError:
+        # Something the rules did not foresee: store record by record, each on its own.
+        result = _store_each(session, records, refused, incident_id, allowed_dead, now)
+        result.version = report.version
     audit.record(
         session,
         actor=actor,
@@ -224,19 +224,143 @@ class _Skip(Exception):
     """Roll back the savepoint of a record that cannot be stored."""
 
 
+def _person_of(record: _Incoming) -> str:
+    if record.kind == "person":
+        return record.record_id
+    return record.values.get("person_record_id") or (
+        record.parent.record_id if record.parent else ""
+    )
+
+
+def _chunks(values: set[str], size: int = 500) -> list[list[str]]:
+    ordered = sorted(values)
+    return [ordered[start : start + size] for start in range(0, len(ordered), size)]
+
+
+def _store_all(
+    session: Session,
+    records: list[_Incoming],
+    refused: dict[int, list[str]],
+    incident_id: int | None,
+    allowed_dead: set[str],
+    now: datetime,
+) -> ImportResult:
+    """Store every record that passed the rules with a few queries: the persons first
+    (so that new notes can point at them), then the notes."""
+    result = ImportResult("")
+    persons: dict[str, ReunificationPerson] = {}
+    for chunk in _chunks({_person_of(r) for r in records}):
+        for person in session.execute(
+            select(ReunificationPerson).where(ReunificationPerson.record_id.in_(chunk))
+        ).scalars():
+            persons[person.record_id] = person
+    known_notes: set[str] = set()
+    for chunk in _chunks({r.record_id for r in records if r.kind == "note"}):
+        known_notes.update(
+            session.execute(
+                select(ReunificationNote.record_id).where(ReunificationNote.record_id.in_(chunk))
+            ).scalars()
+        )
+    problems = dict(refused)
+    for record in records:
+        if record.kind == "person" and id(record) not in problems:
+            reasons, stored = _store_person(
+                session, record, persons.get(record.record_id), incident_id, now, result
+            )
+            if reasons:
+                problems[id(record)] = reasons
+            elif stored is not None:
+                persons[record.record_id] = stored
+    session.flush()
+    for record in records:
+        if record.kind == "note" and id(record) not in problems:
+            reasons = _store_note(
+                session,
+                record,
+                persons.get(_person_of(record)),
+                record.record_id in known_notes,
+                incident_id,
+                allowed_dead,
+                result,
+            )
+            if reasons:
+                problems[id(record)] = reasons
+            known_notes.add(record.record_id)
+    session.flush()
+    result.problems = [
+        RecordProblem(r.label, r.line, tuple(problems[id(r)])) for r in records if id(r) in problems
+    ]
+    return result
+
+
+def _store_each(
+    session: Session,
+    records: list[_Incoming],
+    refused: dict[int, list[str]],
+    incident_id: int | None,
+    allowed_dead: set[str],
+    now: datetime,
+) -> ImportResult:
+    """The slow way: each record in its own savepoint, looked up on its own."""
+    result = ImportResult("")
+    for record in records:
+        reasons = list(refused.get(id(record), []))
+        if not reasons:
+            try:
+                with session.begin_nested():
+                    if record.kind == "person":
+                        existing = session.execute(
+                            select(ReunificationPerson).where(
+                                ReunificationPerson.record_id == record.record_id
+                            )
+                        ).scalar_one_or_none()
+                        reasons, _ = _store_person(
+                            session, record, existing, incident_id, now, result
+                        )
+                    else:
+                        person = session.execute(
+                            select(ReunificationPerson).where(
+                                ReunificationPerson.record_id == _person_of(record)
+                            )
+                        ).scalar_one_or_none()
+                        known = session.execute(
+                            select(ReunificationNote.id).where(
+                                ReunificationNote.record_id == record.record_id
+                            )
+                        ).first()
+                        reasons = _store_note(
+                            session,
+                            record,
+                            person,
+                            known is not None,
+                            incident_id,
+                            allowed_dead,
+                            result,
+                        )
+                    if reasons:
+                        raise _Skip
+                    session.flush()
+            except _Skip:
+                pass
+            except SQLAlchemyError as failure:
+                reasons = [f"the database refused it ({type(failure).__name__})"]
+        if reasons:
+            result.problems.append(RecordProblem(record.label, record.line, tuple(reasons)))
+    return result
+
+
 def _store_person(
     session: Session,
     record: _Incoming,
+    existing: ReunificationPerson | None,
     incident_id: int | None,
     now: datetime,
     result: ImportResult,
-) -> list[str]:
+) -> tuple[list[str], ReunificationPerson | None]:
+    """Store, update or leave one person record: (why it is refused, the stored row)."""
     values = record.values
-    existing = session.execute(
-        select(ReunificationPerson).where(ReunificationPerson.record_id == record.record_id)
-    ).scalar_one_or_none()
     if existing is not None and existing.incident_id not in (None, incident_id):
-        return ["the person is already recorded for another incident"]
+        return ["the person is already recorded for another incident"], None
     source_date = parse_utc(values["source_date"]) if values.get("source_date") else None
     expiry = parse_utc(values["expiry_date"]) if values.get("expiry_date") else None
     if existing is not None:
@@ -245,7 +369,7 @@ def _store_person(
             and (source_date is None or source_date <= existing.source_date)
         ):
             result.persons_unchanged += 1
-            return []
+            return [], existing
         person = existing
         result.persons_updated += 1
     else:
@@ -263,26 +387,21 @@ def _store_person(
     else:
         person.full_name = _full_name(values)
         person.fields = {k: v for k, v in values.items() if k not in _PERSON_COLUMNS and v}
-    session.flush()
-    return []
+    return [], person
 
 
 def _store_note(
     session: Session,
     record: _Incoming,
+    person: ReunificationPerson | None,
+    known: bool,
     incident_id: int | None,
     allowed_dead: set[str],
     result: ImportResult,
 ) -> list[str]:
     values = record.values
-    person_record_id = values.get("person_record_id") or (
-        record.parent.record_id if record.parent else ""
-    )
-    person = session.execute(
-        select(ReunificationPerson).where(ReunificationPerson.record_id == person_record_id)
-    ).scalar_one_or_none()
     if person is None:
-        return [f"its person {person_record_id!r} is neither in the document nor stored"]
+        return [f"its person {_person_of(record)!r} is neither in the document nor stored"]
     if person.incident_id not in (None, incident_id):
         return ["its person is recorded for another incident"]
     if values.get("status") == "believed_dead" and _domain(record.record_id) not in allowed_dead:
@@ -293,10 +412,7 @@ def _store_note(
     if person.expired_at is not None:
         result.expired += 1
         return []
-    exists = session.execute(
-        select(ReunificationNote.id).where(ReunificationNote.record_id == record.record_id)
-    ).first()
-    if exists is not None:
+    if known:
         result.notes_unchanged += 1
         return []
     session.add(
@@ -308,7 +424,6 @@ def _store_note(
             fields={k: v for k, v in values.items() if k not in _NOTE_COLUMNS and v},
         )
     )
-    session.flush()
     result.notes_added += 1
     return []
 
