@@ -23,6 +23,10 @@ COPIES = {
     "@uswds/uswds/LICENSE.md": "uswds/LICENSE.md",
     "htmx.org/dist/htmx.min.js": "htmx/htmx.min.js",
     "htmx.org/LICENSE": "htmx/LICENSE",
+    # U.S. state boundaries (Census cartographic boundaries, already projected to Albers
+    # USA at 975 x 610) for the trends page's map, drawn on the server.
+    "us-atlas/states-albers-10m.json": "us-atlas/states-albers-10m.json",
+    "us-atlas/LICENSE": "us-atlas/LICENSE",
 }
 
 

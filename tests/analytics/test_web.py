@@ -53,6 +53,7 @@ def test_the_trends_page_follows_the_definition(site: Site) -> None:
     )
     assert "U.S. Census Bureau, Population Estimates Program" in text
     assert "Navistar" in text  # where the FBI's figures and its CSV disagree
+    assert "state-map-title" in text and "<title>Texas: " in text
     killed = browser.client.get("/analytics?definition=killed4&year_from=2017&year_to=2017").text
     assert '<th scope="row">2017</th><td>30</td>' not in killed
 
@@ -76,8 +77,10 @@ def test_csv_and_svg_downloads_are_audited(site: Site) -> None:
     assert any(row[:1] == ["# source"] and "Washington Post" in row[1] for row in rows if row)
     svg = browser.client.get("/analytics/trends.svg?definition=public_mass")
     assert svg.status_code == 200 and svg.text.startswith("<svg") and "<title" in svg.text
+    map_svg = browser.client.get("/analytics/map.svg?definition=school")
+    assert map_svg.status_code == 200 and "<title>Colorado: " in map_svg.text
     with site.db() as db:
         exports = db.scalars(
             select(AuditEvent).where(AuditEvent.action == "analytics.trend_exported")
         ).all()
-    assert [e.details["definition"] for e in exports] == ["school", "public_mass"]
+    assert [e.details["definition"] for e in exports] == ["school", "public_mass", "school"]

@@ -12,6 +12,7 @@ ANALYTICS_PAGES = [
     RouteCase("GET", "/analytics"),
     RouteCase("GET", "/analytics/trends.csv", query="definition=killed4&group=state"),
     RouteCase("GET", "/analytics/trends.svg", query="definition=school"),
+    RouteCase("GET", "/analytics/map.svg", query="definition=shot4&year_from=2014"),
 ]
 
 ANALYTICS_MATRIX = {case.label: EVERYONE for case in ANALYTICS_PAGES}

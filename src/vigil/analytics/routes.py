@@ -16,6 +16,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 from vigil.analytics import trends
 from vigil.analytics.charts import bar_chart
 from vigil.analytics.headlines import HEADLINES, NO_HEADLINE
+from vigil.analytics.maps import choropleth
 from vigil.analytics.places import STATES
 from vigil.analytics.sources import DATASETS
 from vigil.platform.errors import InvalidInput
@@ -82,6 +83,7 @@ def trends_page(request: Request, db: SessionDep, actor: ActorDep) -> HTMLRespon
         unit="incidents",
         chart_id="trend-chart",
     )
+    state_rows, state_map = _state_map(db, actor, filters)
     return _render(
         request,
         "analytics_trends.html",
@@ -103,8 +105,43 @@ def trends_page(request: Request, db: SessionDep, actor: ActorDep) -> HTMLRespon
             "headlines": [h for h in HEADLINES if h.explanation],
             "no_headline": NO_HEADLINE,
             "export_query": request.url.query,
+            "state_rows": state_rows,
+            "state_map": state_map,
         },
         status_code=400 if errors else 200,
+    )
+
+
+def _state_map(db: Any, actor: Any, filters: trends.TrendFilters) -> tuple[list[Any], str]:
+    """Per-state rows (every state, whatever the state filter) and their map."""
+    chosen = trends.TrendFilters(
+        filters.definition, "state", filters.year_from, filters.year_to, None, filters.school_level
+    )
+    rows = [row for row in trends.trend(db, actor=actor, filters=chosen) if row.label in STATES]
+    figures = {row.label: row.rate_per_million or 0.0 for row in rows}
+    definition = trends.DEFINITIONS[filters.definition]
+    svg = choropleth(
+        figures,
+        title=f"{definition.label}: incidents per million residents a year, by state",
+        unit="per million a year",
+        chart_id="state-map",
+    )
+    return rows, svg
+
+
+@router.get("/analytics/map.svg")
+def map_svg(request: Request, db: SessionDep, actor: ActorDep) -> Response:
+    """The state map as an SVG file."""
+    filters = trends.parse_filters(_query(request))
+    rows, svg = _state_map(db, actor, filters)
+    trends.record_export(db, actor=actor, filters=filters, rows=len(rows))
+    if not svg:
+        return Response("The map boundaries are not installed (make assets).", status_code=404)
+    name = f"vigil-map-{filters.definition}.svg"
+    return Response(
+        svg,
+        media_type="image/svg+xml",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 
