@@ -495,16 +495,22 @@ def export_document(
     ns = spec.namespace(EXPORT_VERSION)
     root = etree.Element(etree.QName(ns, "pfif"), nsmap={"pfif": ns})
     persons = notes = 0
+    elements: dict[int, etree._Element] = {}
     for person in session.execute(query.order_by(ReunificationPerson.id)).scalars():
         element = etree.SubElement(root, etree.QName(ns, "person"))
         _write_person(element, ns, person)
+        elements[person.id] = element
         persons += 1
-        for note in session.execute(
-            select(ReunificationNote)
-            .where(ReunificationNote.person_id == person.id)
-            .order_by(ReunificationNote.id)
-        ).scalars():
-            _write_note(etree.SubElement(element, etree.QName(ns, "note")), ns, note)
+    # The notes of all those persons in one query (not one per person).
+    exported = query.with_only_columns(ReunificationPerson.id).scalar_subquery()
+    for note in session.execute(
+        select(ReunificationNote)
+        .where(ReunificationNote.person_id.in_(exported))
+        .order_by(ReunificationNote.person_id, ReunificationNote.id)
+    ).scalars():
+        parent = elements.get(note.person_id)
+        if parent is not None:
+            _write_note(etree.SubElement(parent, etree.QName(ns, "note")), ns, note)
             notes += 1
     audit.record(
         session,
