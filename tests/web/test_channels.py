@@ -66,18 +66,21 @@ class Replay:
             else:
                 sending["data"] = body
         if case.api:
-            return self.site.api.request(
+            response: httpx.Response = self.site.api.request(
                 method, path, headers={**bearer(target.actor.token), **(headers or {})}, **sending
             )
+            return response
+        assert target.actor.role is not None
         browser = self.site.browsers[target.actor.role]
         browser.restore()
         if "data" in sending:
             sending["data"] = {"csrf_token": browser.csrf, **sending["data"]}
             if case.upload and fmt == case.body:
                 sending["files"] = uploads(case)
-        return browser.client.request(
+        answer: httpx.Response = browser.client.request(
             method, path, headers={"X-CSRF-Token": browser.csrf, **(headers or {})}, **sending
         )
+        return answer
 
 
 def refused_actor(case: RouteCase) -> tuple[Role, str] | None:
