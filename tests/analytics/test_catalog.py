@@ -129,3 +129,32 @@ def test_only_the_operator_loads_and_only_users_read(db: Session, schools_dir: P
         load_catalog(db, actor=analyst, directory=schools_dir)
     with pytest.raises(PermissionDenied):
         trends.trend(db, actor=anonymous(), filters=trends.TrendFilters())
+
+
+def test_export_as_csv_and_parquet(db: Session, schools_dir: Path) -> None:
+    import csv
+    import io
+
+    import pyarrow.parquet as pq
+
+    from vigil.analytics.export import export_catalog
+
+    summary = load_catalog(db, actor=command_line("operator"), directory=schools_dir)
+    reader = actor_for(make_user(db, agency=make_agency(db)))
+    rows = list(csv.DictReader(io.StringIO(export_catalog(db, actor=reader, fmt="csv").decode())))
+    assert len(rows) == summary.incidents
+    columbine = next(r for r in rows if r["occurred_on"] == "1999-04-20" and r["state"] == "CO")
+    assert columbine["sources"] == "motherjones_codeholics;stanford_msa;wapo_school_shootings"
+    assert '"wapo_school_shootings"' in columbine["provenance_json"]
+    table = pq.read_table(io.BytesIO(export_catalog(db, actor=reader, fmt="parquet")))
+    assert table.num_rows == summary.incidents and table.schema.field("killed").type == "int32"
+    assert (
+        db.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "analytics.catalog_exported")
+        )
+        == 2
+    )
+    with pytest.raises(PermissionDenied):
+        export_catalog(db, actor=anonymous(), fmt="csv")

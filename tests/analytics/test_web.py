@@ -84,3 +84,13 @@ def test_csv_and_svg_downloads_are_audited(site: Site) -> None:
             select(AuditEvent).where(AuditEvent.action == "analytics.trend_exported")
         ).all()
     assert [e.details["definition"] for e in exports] == ["school", "public_mass", "school"]
+
+
+def test_the_catalogue_downloads(site: Site) -> None:
+    browser = site.browsers[Role.TIPLINE_OPERATOR]
+    response = browser.client.get("/analytics/catalog.csv")
+    assert response.status_code == 200
+    header = response.text.splitlines()[0]
+    assert header.startswith("incident_id,occurred_on,state,city,county,killed,injured")
+    parquet = browser.client.get("/analytics/catalog.parquet")
+    assert parquet.status_code == 200 and parquet.content[:4] == b"PAR1"

@@ -13,6 +13,8 @@ ANALYTICS_PAGES = [
     RouteCase("GET", "/analytics/trends.csv", query="definition=killed4&group=state"),
     RouteCase("GET", "/analytics/trends.svg", query="definition=school"),
     RouteCase("GET", "/analytics/map.svg", query="definition=shot4&year_from=2014"),
+    RouteCase("GET", "/analytics/catalog.csv"),
+    RouteCase("GET", "/analytics/catalog.parquet"),
 ]
 
 ANALYTICS_MATRIX = {case.label: EVERYONE for case in ANALYTICS_PAGES}

@@ -193,3 +193,32 @@ def load_command(
         f"incidents ({summary.links} links, {summary.review} pairs to review, "
         f"{summary.problems} problems)"
     )
+
+
+@analytics_app.command("export")
+def export_command(
+    output: Annotated[
+        Path,
+        typer.Argument(help="File to write: OUT.csv or OUT.parquet (the suffix picks the format)."),
+    ],
+) -> None:
+    """Write the harmonised incident catalogue from the database as CSV or Parquet."""
+    from vigil.analytics.export import FORMATS, export_catalog
+    from vigil.cli import load_settings, open_database, operator_actor
+    from vigil.platform.database import transaction
+
+    fmt = output.suffix.lstrip(".").lower()
+    if fmt not in FORMATS:
+        raise _fail(f"{output.name}: the file must end in .csv or .parquet", 2)
+    if not output.parent.is_dir():
+        raise _fail(f"{output.parent} is not a directory", 2)
+    settings = load_settings()
+    _, factory = open_database(settings)
+    with transaction(factory) as db:
+        data = export_catalog(db, actor=operator_actor(), fmt=fmt)
+
+    handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
+    with os.fdopen(handle, "wb") as out:
+        out.write(data)
+    os.replace(temporary, output)
+    typer.echo(f"{output}: {len(data)} bytes")

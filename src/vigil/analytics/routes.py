@@ -200,3 +200,25 @@ def trends_svg(request: Request, db: SessionDep, actor: ActorDep) -> Response:
         media_type="image/svg+xml",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+def _catalog(db: SessionDep, actor: ActorDep, fmt: str, media: str) -> Response:
+    from vigil.analytics.export import export_catalog
+
+    return Response(
+        export_catalog(db, actor=actor, fmt=fmt),
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="vigil-incident-catalogue.{fmt}"'},
+    )
+
+
+@router.get("/analytics/catalog.csv")
+def catalog_csv(db: SessionDep, actor: ActorDep) -> Response:
+    """The whole harmonised catalogue as CSV, with who said what (JSON per incident)."""
+    return _catalog(db, actor, "csv", "text/csv; charset=utf-8")
+
+
+@router.get("/analytics/catalog.parquet")
+def catalog_parquet(db: SessionDep, actor: ActorDep) -> Response:
+    """The whole harmonised catalogue as Parquet."""
+    return _catalog(db, actor, "parquet", "application/vnd.apache.parquet")
