@@ -185,6 +185,7 @@ def upgrade() -> None:
         sa.Column("likely", sa.Boolean(), nullable=False),
         sa.Column("matched_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("confirmed_by", sa.String(length=150), nullable=True),
         sa.ForeignKeyConstraint(
             ["incident_id"],
             ["incidents.id"],
@@ -215,8 +216,44 @@ def upgrade() -> None:
         unique=False,
     )
 
+    op.create_table(
+        "death_notifications",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=False),
+        sa.Column("inquiry_id", sa.Integer(), nullable=False),
+        sa.Column("listed_person_id", sa.Integer(), nullable=False),
+        sa.Column("queued_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("queued_by", sa.String(length=150), nullable=False),
+        sa.Column("notified_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("notified_by", sa.String(length=150), nullable=True),
+        sa.Column("recorded_by", sa.String(length=150), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["incident_id"],
+            ["incidents.id"],
+            name=op.f("fk_death_notifications_incident_id_incidents"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["inquiry_id"],
+            ["inquiries.id"],
+            name=op.f("fk_death_notifications_inquiry_id_inquiries"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["listed_person_id"],
+            ["listed_persons.id"],
+            name=op.f("fk_death_notifications_listed_person_id_listed_persons"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_death_notifications")),
+        sa.UniqueConstraint(
+            "inquiry_id", "listed_person_id", name=op.f("uq_death_notifications_inquiry_id")
+        ),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("death_notifications")
     op.drop_index("ix_inquiry_candidates_incident", table_name="inquiry_candidates")
     op.drop_table("inquiry_candidates")
     op.drop_index("ix_listed_persons_list", table_name="listed_persons")

@@ -286,3 +286,117 @@ def test_only_response_staff_of_the_agencies_involved(db: Session) -> None:
             lead_agency_id=hospital_id,
             agencies={police_id: "spectator"},
         )
+
+
+def test_confirming_a_death_queues_an_in_person_notification_never_a_message(
+    db: Session,
+) -> None:
+    from vigil.platform.errors import Conflict, NotFound
+    from vigil.response.confirmation import (
+        confirm_match,
+        pending_notifications,
+        record_notification,
+    )
+
+    incident, _, hospital_id = open_incident(db)
+    rows = [
+        {
+            "id": "me1",
+            "list": "medical_examiner",
+            "full_name": "GARCIA, ANA",
+            "dob": "2009-04-02",
+            "age": "",
+            "sex": "F",
+            "description": "",
+        },
+        {
+            "id": "h1",
+            "list": "hospital",
+            "full_name": "Lee, Sam",
+            "dob": "",
+            "age": "16",
+            "sex": "M",
+            "description": "",
+        },
+    ]
+    upload_list(
+        db,
+        actor=SHELL,
+        incident_id=incident.id,
+        data=as_csv(LIST_COLUMNS, rows),
+        source_name="l.csv",
+        today=TODAY,
+    )
+    asked = [
+        {
+            "id": "q1",
+            "full_name": "Ana Garcia",
+            "dob": "04/02/2009",
+            "age": "",
+            "sex": "F",
+            "description": "",
+            "relationship": "mother",
+        },
+        {
+            "id": "q2",
+            "full_name": "Sammy Lee",
+            "dob": "",
+            "age": "16",
+            "sex": "M",
+            "description": "",
+            "relationship": "father",
+        },
+    ]
+    add_inquiries(
+        db,
+        actor=SHELL,
+        incident_id=incident.id,
+        data=as_csv(INQUIRY_COLUMNS, asked),
+        source_name="q.csv",
+        today=TODAY,
+    )
+    match_incident(db, actor=SHELL, incident_id=incident.id, today=TODAY)
+    assert status_counts(db, actor=SHELL, incident_id=incident.id) == {
+        "deceased_confirmed": 1,
+        "at_hospital": 1,
+    }
+    done = confirm_match(
+        db, actor=SHELL, incident_id=incident.id, inquiry_reference="q1", row_id="me1"
+    )
+    assert done.notification_queued
+    alive = confirm_match(
+        db, actor=SHELL, incident_id=incident.id, inquiry_reference="q2", row_id="h1"
+    )
+    assert not alive.notification_queued
+    with pytest.raises(Conflict):
+        confirm_match(db, actor=SHELL, incident_id=incident.id, inquiry_reference="q2", row_id="h1")
+    pending = pending_notifications(db, actor=SHELL, incident_id=incident.id)
+    assert [(p.inquiry_reference, p.row_id) for p in pending] == [("q1", "me1")]
+    nurse = actor_for(
+        make_user(db, agency=db.get_one(Agency, hospital_id), roles={Role.SUPERVISOR})
+    )
+    record_notification(
+        db,
+        actor=nurse,
+        incident_id=incident.id,
+        inquiry_reference="q1",
+        notified_by="Chaplain R. Diaz",
+    )
+    assert pending_notifications(db, actor=SHELL, incident_id=incident.id) == []
+    with pytest.raises(NotFound):
+        record_notification(
+            db, actor=SHELL, incident_id=incident.id, inquiry_reference="q1", notified_by="again"
+        )
+    analyst = actor_for(make_user(db, agency=db.get_one(Agency, hospital_id), roles={Role.ANALYST}))
+    with pytest.raises(PermissionDenied):
+        confirm_match(
+            db, actor=analyst, incident_id=incident.id, inquiry_reference="q2", row_id="me1"
+        )
+    events = db.execute(
+        select(AuditEvent.action, AuditEvent.details).where(
+            AuditEvent.action.like("reunification.%")
+        )
+    ).all()
+    actions = [a for a, _ in events]
+    assert "reunification.confirm" in actions and "reunification.notified_in_person" in actions
+    assert "Diaz" not in str(events) and "Garcia" not in str(events)

@@ -63,3 +63,83 @@ def test_an_incident_from_lists_to_the_queue(cli_env: dict[str, str], tmp_path: 
     assert output.count("already on a list of this incident") == len(data.list_rows)
     code, output = run(cli_env, "reunify", "upload", str(lists), "--incident", "7")
     assert code == 2 and "no incident 7" in output
+
+
+def test_confirm_and_record_an_in_person_notification(
+    cli_env: dict[str, str],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    assert run(cli_env, "agency", "create", "County EOC")[0] == 0
+    code, _ = run(
+        cli_env,
+        "incident",
+        "open",
+        "Mall shooting",
+        "--kind",
+        "mass_shooting",
+        "--place",
+        "Eastgate Mall",
+        "--lead-agency",
+        "County EOC",
+    )
+    assert code == 0
+    lists = write(
+        tmp_path / "me.csv",
+        LIST_COLUMNS,
+        [
+            {
+                "id": "me1",
+                "list": "medical_examiner",
+                "full_name": "ROE, DANA",
+                "dob": "1990-05-05",
+                "age": "",
+                "sex": "F",
+                "description": "",
+            }
+        ],
+    )
+    asked = write(
+        tmp_path / "q.csv",
+        INQUIRY_COLUMNS,
+        [
+            {
+                "id": "q1",
+                "full_name": "Dana Roe",
+                "dob": "1990-05-05",
+                "age": "",
+                "sex": "F",
+                "description": "",
+                "relationship": "sister",
+            }
+        ],
+    )
+    assert run(cli_env, "reunify", "upload", str(lists), "--incident", "1")[0] == 0
+    assert run(cli_env, "reunify", "inquiries", str(asked), "--incident", "1")[0] == 0
+    code, output = run(cli_env, "reunify", "queue", "--incident", "1")
+    assert code == 0 and "q1,me1,medical_examiner,1," in output
+    code, output = run(
+        cli_env, "reunify", "confirm", "--incident", "1", "--inquiry", "q1", "--person", "me1"
+    )
+    assert code == 0 and "queued for an in-person notification" in output
+    code, output = run(cli_env, "reunify", "queue", "--incident", "1")
+    assert "1 families to be told of a death in person" in output
+    code, output = run(
+        cli_env,
+        "reunify",
+        "notified",
+        "--incident",
+        "1",
+        "--inquiry",
+        "q1",
+        "--staff",
+        "Chaplain R. Diaz",
+    )
+    assert code == 0 and "recorded" in output
+    code, output = run(
+        cli_env, "reunify", "notified", "--incident", "1", "--inquiry", "q1", "--staff", "Again"
+    )
+    assert code == 2 and "pending in-person notification not found" in output
+    code, output = run(
+        cli_env, "reunify", "confirm", "--incident", "1", "--inquiry", "q9", "--person", "me1"
+    )
+    assert code == 2 and "inquiry not found" in output

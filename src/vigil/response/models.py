@@ -172,3 +172,25 @@ class InquiryCandidate(Base):
     likely: Mapped[bool] = mapped_column(Boolean, default=False)
     matched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Who confirmed it: the user's login, or the operating-system user at the shell.
+    confirmed_by: Mapped[str | None] = mapped_column(String(150), nullable=True)
+
+
+class DeathNotification(Base):
+    """A family to be told of a death in person by designated staff; Vigil never tells
+    them itself. Queued when staff confirm a match on the medical examiner's list."""
+
+    __tablename__ = "death_notifications"
+    __table_args__ = (UniqueConstraint("inquiry_id", "listed_person_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    inquiry_id: Mapped[int] = mapped_column(ForeignKey("inquiries.id", ondelete="CASCADE"))
+    listed_person_id: Mapped[int] = mapped_column(
+        ForeignKey("listed_persons.id", ondelete="CASCADE")
+    )
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    queued_by: Mapped[str] = mapped_column(String(150))
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    notified_by: Mapped[str | None] = mapped_column(String(150), nullable=True)
+    recorded_by: Mapped[str | None] = mapped_column(String(150), nullable=True)

@@ -187,6 +187,7 @@ def queue_command(
     from vigil.cli import load_settings, open_database, operator_actor
     from vigil.platform.database import transaction
     from vigil.platform.errors import NotFound
+    from vigil.response.confirmation import pending_notifications
     from vigil.response.reunification import match_incident, review_queue, status_counts
 
     if not 1 <= top <= 50:
@@ -199,6 +200,7 @@ def queue_command(
             match_incident(db, actor=actor, incident_id=incident, today=today, top=top)
             queue = review_queue(db, actor=actor, incident_id=incident)
             counts = status_counts(db, actor=actor, incident_id=incident)
+            pending = pending_notifications(db, actor=actor, incident_id=incident)
     except NotFound:
         raise _refuse(f"no incident {incident}") from None
     typer.echo("inquiry_id,person_id,list,rank,score,likely")
@@ -209,8 +211,76 @@ def queue_command(
         )
     summary = ", ".join(f"{count:,} {status}" for status, count in sorted(counts.items()))
     errors.print(
-        f"{len(queue):,} candidates to confirm; listed: {summary or 'nobody'}.",
+        f"{len(queue):,} candidates to confirm; listed: {summary or 'nobody'}; "
+        f"{len(pending):,} families to be told of a death in person by designated staff.",
         markup=False,
         highlight=False,
         soft_wrap=True,
     )
+
+
+@reunify_app.command("confirm")
+def confirm_command(
+    incident: Annotated[int, typer.Option("--incident", help="The incident's id.")],
+    inquiry: Annotated[str, typer.Option("--inquiry", help="The inquiry's id (from its file).")],
+    person: Annotated[str, typer.Option("--person", help="The listed person's id.")],
+) -> None:
+    """Record that you confirmed an inquiry is about a listed person. Nobody is told by
+    Vigil; a match on the medical examiner's list queues the family for an in-person
+    notification by designated staff."""
+    from vigil.cli import load_settings, open_database, operator_actor
+    from vigil.platform.database import transaction
+    from vigil.platform.errors import Conflict, NotFound
+    from vigil.response.confirmation import confirm_match
+
+    _, factory = open_database(load_settings())
+    try:
+        with transaction(factory) as db:
+            done = confirm_match(
+                db,
+                actor=operator_actor(),
+                incident_id=incident,
+                inquiry_reference=inquiry,
+                row_id=person,
+            )
+    except NotFound as missing:
+        raise _refuse(
+            f"{missing} (incident {incident}, inquiry {inquiry!r}, person {person!r})"
+        ) from None
+    except Conflict as clash:
+        raise _refuse(str(clash)) from None
+    typer.echo(f"Inquiry {done.inquiry_reference} confirmed as {done.row_id}.")
+    if done.notification_queued:
+        typer.echo(
+            "On the medical examiner's list: queued for an in-person notification by "
+            "designated staff; record it with `vigil reunify notified`."
+        )
+
+
+@reunify_app.command("notified")
+def notified_command(
+    incident: Annotated[int, typer.Option("--incident", help="The incident's id.")],
+    inquiry: Annotated[str, typer.Option("--inquiry", help="The inquiry's id.")],
+    staff: Annotated[str, typer.Option("--staff", help="Who told the family in person.")],
+) -> None:
+    """Record that designated staff told a family of a death in person."""
+    from vigil.cli import load_settings, open_database, operator_actor
+    from vigil.platform.database import transaction
+    from vigil.platform.errors import InvalidInput, NotFound
+    from vigil.response.confirmation import record_notification
+
+    _, factory = open_database(load_settings())
+    try:
+        with transaction(factory) as db:
+            record_notification(
+                db,
+                actor=operator_actor(),
+                incident_id=incident,
+                inquiry_reference=inquiry,
+                notified_by=staff,
+            )
+    except NotFound as missing:
+        raise _refuse(f"{missing} (incident {incident}, inquiry {inquiry!r})") from None
+    except InvalidInput as problem:
+        raise _refuse(str(problem)) from None
+    typer.echo(f"In-person notification for inquiry {inquiry} recorded ({staff}).")

@@ -36,9 +36,9 @@ RESPONSE_AGENCY_ROLES: Final = frozenset(
     {"command", "reunification", "hospital", "school", "medical_examiner"}
 )
 SHELL_ACTIONS: Final = frozenset(
-    {"import", "export", "read", "expire", "open_incident", "upload", "match"}
+    {"import", "export", "read", "expire", "open_incident", "upload", "match", "confirm"}
 )
-USER_ACTIONS: Final = frozenset({"read", "export", "upload", "match"})
+USER_ACTIONS: Final = frozenset({"read", "export", "upload", "match", "confirm"})
 
 
 @dataclass(frozen=True)
