@@ -400,3 +400,68 @@ def test_confirming_a_death_queues_an_in_person_notification_never_a_message(
     actions = [a for a, _ in events]
     assert "reunification.confirm" in actions and "reunification.notified_in_person" in actions
     assert "Diaz" not in str(events) and "Garcia" not in str(events)
+
+
+def test_reunification_data_is_deleted_after_the_incident_closes(db: Session) -> None:
+    from datetime import timedelta
+
+    from tests.response.pfif_documents import VALID_1_4
+    from vigil.platform.errors import Conflict
+    from vigil.response.models import Inquiry, ReunificationPerson
+    from vigil.response.pfif_exchange import import_document
+    from vigil.response.retention import close_incident, purge_closed_incidents
+
+    incident, police_id, hospital_id = open_incident(db)
+    other, _, _ = open_incident(db)
+    data = synthetic.generate(people=80, inquiries=20, seed=2, today=TODAY)
+    for target in (incident, other):
+        upload_list(
+            db,
+            actor=SHELL,
+            incident_id=target.id,
+            data=as_csv(LIST_COLUMNS, data.list_rows),
+            source_name="l.csv",
+            today=TODAY,
+        )
+        add_inquiries(
+            db,
+            actor=SHELL,
+            incident_id=target.id,
+            data=as_csv(INQUIRY_COLUMNS, data.inquiry_rows),
+            source_name="q.csv",
+            today=TODAY,
+        )
+        match_incident(db, actor=SHELL, incident_id=target.id, today=TODAY)
+    import_document(
+        db,
+        actor=SHELL,
+        data=VALID_1_4.encode(),
+        incident_id=incident.id,
+        now=datetime(2026, 11, 26, tzinfo=UTC),
+    )
+    closed_on = datetime(2026, 12, 1, tzinfo=UTC)
+    nurse = actor_for(
+        make_user(db, agency=db.get_one(Agency, hospital_id), roles={Role.SUPERVISOR})
+    )
+    with pytest.raises(PermissionDenied):  # only the agency in command closes it
+        close_incident(db, actor=nurse, incident_id=incident.id, now=closed_on)
+    chief = actor_for(make_user(db, agency=db.get_one(Agency, police_id), roles={Role.SUPERVISOR}))
+    close_incident(db, actor=chief, incident_id=incident.id, now=closed_on)
+    with pytest.raises(Conflict):
+        close_incident(db, actor=SHELL, incident_id=incident.id, now=closed_on)
+    assert purge_closed_incidents(db, actor=SHELL, now=closed_on + timedelta(days=29)) == []
+    (purged,) = purge_closed_incidents(db, actor=SHELL, now=closed_on + timedelta(days=31))
+    assert (purged.incident_id, purged.listed, purged.inquiries, purged.pfif_persons) == (
+        incident.id,
+        len(data.list_rows),
+        20,
+        1,
+    )
+    for model in (ListedPerson, Inquiry, InquiryCandidate):
+        ids = set(db.execute(select(model.incident_id)).scalars())
+        assert ids == {other.id}
+    assert db.execute(select(func.count()).select_from(ReunificationPerson)).scalar_one() == 0
+    assert db.get_one(Incident, incident.id).name == "Lincoln High"
+    assert purge_closed_incidents(db, actor=SHELL, now=closed_on + timedelta(days=40)) == []
+    with pytest.raises(PermissionDenied):
+        purge_closed_incidents(db, actor=chief, now=closed_on + timedelta(days=40))

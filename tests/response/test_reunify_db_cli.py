@@ -143,3 +143,38 @@ def test_confirm_and_record_an_in_person_notification(
         cli_env, "reunify", "confirm", "--incident", "1", "--inquiry", "q9", "--person", "me1"
     )
     assert code == 2 and "inquiry not found" in output
+
+
+def test_close_and_purge(
+    cli_env: dict[str, str],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    assert run(cli_env, "agency", "create", "County EOC")[0] == 0
+    assert (
+        run(
+            cli_env,
+            "incident",
+            "open",
+            "Fair shooting",
+            "--kind",
+            "mass_shooting",
+            "--place",
+            "County fair",
+            "--lead-agency",
+            "County EOC",
+        )[0]
+        == 0
+    )
+    data = synthetic.generate(people=50, inquiries=5, seed=3, today=TODAY)
+    lists = write(tmp_path / "l.csv", LIST_COLUMNS, data.list_rows)
+    assert run(cli_env, "reunify", "upload", str(lists), "--incident", "1")[0] == 0
+    code, output = run(cli_env, "reunify", "purge")
+    assert code == 0 and "0 incidents purged" in output
+    assert run(cli_env, "incident", "close", "1")[0] == 0
+    code, output = run(cli_env, "incident", "close", "1")
+    assert code == 2 and "already closed" in output
+    code, output = run(cli_env, "reunify", "purge", "--after-days", "0")
+    assert code == 0 and f"{len(data.list_rows)} listed people" in output
+    assert "1 incidents purged" in output
+    code, output = run(cli_env, "reunify", "purge", "--after-days", "-1")
+    assert code == 2

@@ -233,6 +233,8 @@ class World:
     assessments: dict[int, int] = field(default_factory=dict)
     interventions: dict[int, int] = field(default_factory=dict)
     case_shares: dict[int, int] = field(default_factory=dict)
+    # Preparedness: each agency's protected site ("site:<agency id>").
+    preparedness: dict[str, int] = field(default_factory=dict)
     instrument: int = 0
     # Sharing: each agency's sharing group, its collection, a member and a shared object.
     sharing: dict[str, Any] = field(default_factory=dict)
@@ -267,6 +269,9 @@ def seed_world(db: Session, settings: Settings) -> World:
     seed_intake(db, settings, world, (operator, home, other))
     seed_linkage(db, world, (operator, home, other))
     seed_assessment(db, world, (operator, home, other))
+    from tests.web.catalog_preparedness import seed_preparedness
+
+    seed_preparedness(db, world, (operator, home, other))
     from tests.web.catalog_sharing import seed_sharing
 
     seed_sharing(db, world, (operator, home, other))

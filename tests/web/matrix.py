@@ -9,6 +9,7 @@ derived from the policy code. "ok" is a 2xx/3xx answer; 403 and 404 are refusals
 from __future__ import annotations
 
 from tests.web.catalog import OTHER, OWN, SELF, RouteCase
+from tests.web.catalog_preparedness import PREPAREDNESS_MATRIX
 from tests.web.catalog_analytics import ANALYTICS_MATRIX
 from tests.web.catalog_sharing import SHARING_MATRIX
 from tests.web.conftest import ROLES
@@ -138,6 +139,7 @@ ASSESSMENT_MATRIX: dict[str, str | dict[str, str]] = {
 
 MATRIX: dict[str, str | dict[str, str]] = {
     **ASSESSMENT_MATRIX,
+    **PREPAREDNESS_MATRIX,
     **SHARING_MATRIX,
     **ANALYTICS_MATRIX,
     "GET /persons/{person_id}": READ_PERSON,

@@ -8,6 +8,7 @@ def import_all_models() -> None:
     import vigil.assessment.models
     import vigil.linkage.models
     import vigil.platform.models
+    import vigil.preparedness.models
     import vigil.recovery.models
     import vigil.reports.models
     import vigil.response.models

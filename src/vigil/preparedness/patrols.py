@@ -191,7 +191,8 @@ def solve(game: SecurityGame) -> Equilibrium:
         value = c * float(dc[place]) + (1.0 - c) * float(du[place])
         if best is None or value > best[0]:
             best = (value, place, c)
-    assert best is not None  # the place that sets the level is always in the attack set
+    if best is None:  # the place that sets the level is always in the attack set
+        raise RuntimeError("no place is at the attacker's level")
     value, attacked, chosen = best
     coverage[attacked] = chosen
     attacker_utility = float(au[attacked]) - chosen * float(spread[attacked])

@@ -77,3 +77,26 @@ def open_command(
             console.print(f"Incident {opened.id}: {opened.name}", highlight=False)
     except InvalidInput as problem:
         raise _refuse(str(problem)) from None
+
+
+@incident_app.command("close")
+def close_command(
+    incident_id: Annotated[int, typer.Argument(metavar="ID", help="The incident's id.")],
+) -> None:
+    """Close an incident; its reunification data is deleted by `vigil reunify purge` once
+    the retention period has passed."""
+    from vigil.cli import load_settings, open_database, operator_actor
+    from vigil.platform.database import transaction
+    from vigil.platform.errors import Conflict, NotFound
+    from vigil.platform.types import utcnow
+    from vigil.response.retention import close_incident
+
+    _, factory = open_database(load_settings())
+    try:
+        with transaction(factory) as db:
+            close_incident(db, actor=operator_actor(), incident_id=incident_id, now=utcnow())
+    except NotFound:
+        raise _refuse(f"no incident {incident_id}") from None
+    except Conflict as clash:
+        raise _refuse(str(clash)) from None
+    console.print(f"Incident {incident_id} closed.", highlight=False)

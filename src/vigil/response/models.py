@@ -44,6 +44,8 @@ class Incident(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(20), default="active")
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # When the reunification data of the closed incident was deleted on schedule.
+    reunification_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     lead_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

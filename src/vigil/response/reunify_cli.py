@@ -284,3 +284,44 @@ def notified_command(
     except InvalidInput as problem:
         raise _refuse(str(problem)) from None
     typer.echo(f"In-person notification for inquiry {inquiry} recorded ({staff}).")
+
+
+@reunify_app.command("purge")
+def purge_command(
+    after_days: Annotated[
+        int,
+        typer.Option(
+            "--after-days", help="Delete once an incident has been closed this many days."
+        ),
+    ] = 30,
+    now: Annotated[
+        str | None, typer.Option("--now", help="Judge at this ISO 8601 moment instead of now.")
+    ] = None,
+) -> None:
+    """Delete the reunification data (lists, inquiries, matches, notification records,
+    PFIF records) of incidents closed longer than the retention period; the incident
+    and the audit trail stay."""
+    from datetime import UTC, datetime
+
+    from vigil.cli import load_settings, open_database, operator_actor
+    from vigil.platform.database import transaction
+    from vigil.response.retention import purge_closed_incidents
+
+    if after_days < 0:
+        raise _refuse("--after-days must not be negative")
+    try:
+        moment = datetime.fromisoformat(now) if now else datetime.now(UTC)
+    except ValueError:
+        raise _refuse(f"--now {now!r} is not an ISO 8601 date or time") from None
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    _, factory = open_database(load_settings())
+    with transaction(factory) as db:
+        purged = purge_closed_incidents(
+            db, actor=operator_actor(), now=moment, retention_days=after_days
+        )
+    for done in purged:
+        typer.echo(
+            f"Incident {done.incident_id}: {done.listed:,} listed people, "
+            f"{done.inquiries:,} inquiries, {done.pfif_persons:,} PFIF persons deleted."
+        )
+    typer.echo(f"{len(purged)} incidents purged.")

@@ -94,6 +94,7 @@ def _load_rules() -> None:
         intake_rules,
         linkage_rules,
         platform_rules,
+        preparedness_rules,
         recovery_rules,
         report_rules,
         response_rules,
@@ -101,6 +102,7 @@ def _load_rules() -> None:
     )
 
     platform_rules.install()
+    preparedness_rules.install()
     report_rules.install()
     intake_rules.install()
     linkage_rules.install()

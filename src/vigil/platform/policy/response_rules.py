@@ -36,7 +36,17 @@ RESPONSE_AGENCY_ROLES: Final = frozenset(
     {"command", "reunification", "hospital", "school", "medical_examiner"}
 )
 SHELL_ACTIONS: Final = frozenset(
-    {"import", "export", "read", "expire", "open_incident", "upload", "match", "confirm"}
+    {
+        "import",
+        "export",
+        "read",
+        "expire",
+        "open_incident",
+        "close_incident",
+        "upload",
+        "match",
+        "confirm",
+    }
 )
 USER_ACTIONS: Final = frozenset({"read", "export", "upload", "match", "confirm"})
 
@@ -58,9 +68,12 @@ def _worker(actor: Actor) -> bool:
 def reunification_rule(actor: Actor, action: str, facts: Any) -> bool:
     if actor.kind == "cli":
         return action in SHELL_ACTIONS
-    if action not in USER_ACTIONS or not _worker(actor) or not isinstance(facts, IncidentFacts):
+    if not _worker(actor) or not isinstance(facts, IncidentFacts):
         return False
-    return facts.agency_roles.get(actor.agency_id or 0) in RESPONSE_AGENCY_ROLES
+    role = facts.agency_roles.get(actor.agency_id or 0)
+    if action == "close_incident":
+        return role == "command"
+    return action in USER_ACTIONS and role in RESPONSE_AGENCY_ROLES
 
 
 def reunification_scope(actor: Actor, action: str) -> ColumnElement[bool]:

@@ -1,0 +1,182 @@
+"""Preparedness JSON API: the risk register, registering, reading and changing a site.
+The same services and policy as the pages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field, StrictFloat, StrictInt
+
+from vigil.preparedness import sites
+from vigil.preparedness.models import ProtectedSite
+from vigil.preparedness.risk import SiteRisk
+from vigil.reports.schemas import Strict
+from vigil.web.deps import ActorDep, PathId, SessionDep
+
+PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Sign-in required", **PROBLEM},
+    403: {"description": "Not allowed", **PROBLEM},
+    404: {"description": "Not found, or not yours to see (the site's marking)", **PROBLEM},
+    422: {"description": "Invalid input", **PROBLEM},
+}
+
+router = APIRouter(prefix="/api/v1/preparedness", tags=["preparedness"], responses=RESPONSES)
+
+SiteKind = Literal[
+    "k12_school",
+    "college",
+    "house_of_worship",
+    "venue_or_mall",
+    "workplace",
+    "outdoor_event",
+    "government_facility",
+    "other",
+]
+SiteMarking = Literal["CLEAR", "GREEN", "AMBER", "AMBER+STRICT"]
+Finite = Annotated[StrictFloat, Field(allow_inf_nan=False)]
+
+
+class SiteIn(Strict):
+    """A site to register, or its new details (every field, as on the form)."""
+
+    name: str = Field(max_length=200)
+    kind: SiteKind
+    marking: SiteMarking = "AMBER"
+    address: str = Field(max_length=300)
+    latitude: Finite | None = Field(default=None, ge=-90, le=90)
+    longitude: Finite | None = Field(default=None, ge=-180, le=180)
+    capacity: StrictInt = Field(ge=0, le=sites.MAX_CAPACITY)
+    hours: str | None = Field(default=None, max_length=200)
+    contacts: str | None = Field(default=None, max_length=2000)
+    threat: Finite = Field(ge=0, le=1)
+    threat_reason: str | None = Field(default=None, max_length=2000)
+    vulnerability: Finite = Field(gt=0, le=1)
+    vulnerability_reason: str | None = Field(default=None, max_length=2000)
+
+    def as_input(self) -> sites.SiteInput:
+        return sites.SiteInput(**self.model_dump())
+
+
+class RiskPartOut(BaseModel):
+    value: float
+    source: str
+    reason: str | None
+
+
+class RiskOut(BaseModel):
+    value: float
+    threat: RiskPartOut
+    vulnerability: RiskPartOut
+    consequence: RiskPartOut
+
+
+class SiteSummaryOut(BaseModel):
+    id: int
+    owner_agency_id: int
+    name: str
+    kind: str
+    marking: str
+    capacity: int
+    risk: RiskOut
+
+
+class SiteOut(SiteSummaryOut):
+    address: str
+    latitude: float | None
+    longitude: float | None
+    hours: str | None
+    contacts: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class RegisterRowOut(BaseModel):
+    rank: int
+    site: SiteSummaryOut
+
+
+class RegisterOut(BaseModel):
+    total: int
+    page: int
+    pages: int
+    total_risk: float
+    sites: list[RegisterRowOut]
+
+
+def _risk(risk: SiteRisk) -> RiskOut:
+    def part(p: Any) -> RiskPartOut:
+        return RiskPartOut(value=p.value, source=p.source, reason=p.reason)
+
+    return RiskOut(
+        value=risk.value,
+        threat=part(risk.threat),
+        vulnerability=part(risk.vulnerability),
+        consequence=part(risk.consequence),
+    )
+
+
+def _summary(site: ProtectedSite, risk: SiteRisk) -> SiteSummaryOut:
+    return SiteSummaryOut(
+        id=site.id,
+        owner_agency_id=site.owner_agency_id,
+        name=site.name,
+        kind=site.kind,
+        marking=site.marking,
+        capacity=site.capacity,
+        risk=_risk(risk),
+    )
+
+
+def _site(site: ProtectedSite, risk: SiteRisk) -> SiteOut:
+    return SiteOut(
+        **_summary(site, risk).model_dump(),
+        address=site.address,
+        latitude=site.latitude,
+        longitude=site.longitude,
+        hours=site.hours,
+        contacts=site.contacts,
+        created_at=site.created_at,
+        updated_at=site.updated_at,
+    )
+
+
+@router.get("/sites")
+def risk_register(
+    actor: ActorDep,
+    db: SessionDep,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    kind: SiteKind | None = None,
+) -> RegisterOut:
+    """The regional risk register: every site the caller may see, highest risk first."""
+    register = sites.risk_register(db, actor=actor, page=page, kind=kind)
+    return RegisterOut(
+        total=register.total,
+        page=register.page,
+        pages=register.pages,
+        total_risk=register.total_risk,
+        sites=[RegisterRowOut(rank=r.rank, site=_summary(r.site, r.risk)) for r in register.rows],
+    )
+
+
+@router.post("/sites", status_code=201)
+def register_site(body: SiteIn, actor: ActorDep, db: SessionDep) -> SiteOut:
+    """Register a site owned by the caller's agency (TLP:AMBER unless the body says)."""
+    site = sites.register_site(db, actor=actor, data=body.as_input())
+    return _site(site, sites.risk_of(site))
+
+
+@router.get("/sites/{site_id}")
+def read_site(site_id: PathId, actor: ActorDep, db: SessionDep) -> SiteOut:
+    """A site with its risk and how it was reached (the read is audited)."""
+    site, risk = sites.read_site(db, actor=actor, site_id=site_id)
+    return _site(site, risk)
+
+
+@router.put("/sites/{site_id}")
+def update_site(site_id: PathId, body: SiteIn, actor: ActorDep, db: SessionDep) -> SiteOut:
+    """Replace a site's details (the owning agency's staff only)."""
+    site = sites.update_site(db, actor=actor, site_id=site_id, data=body.as_input())
+    return _site(site, sites.risk_of(site))

@@ -1,0 +1,113 @@
+"""Rendering the preparedness pages (the shared templates plus this package's own) and
+reading a site form's values."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from jinja2 import BaseLoader, ChoiceLoader, FileSystemLoader
+from starlette.datastructures import FormData
+
+from vigil.platform.routes.forms import text_from_form, whole_number
+from vigil.preparedness.sites import FIELDS, SiteInput
+from vigil.preparedness.vocabulary import SITE_KIND_LABELS, SITE_KINDS, SITE_MARKINGS
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+VOCABULARY: dict[str, Any] = {
+    "site_kinds": SITE_KIND_LABELS,
+    "site_sectors": {key: sector for key, (_, sector) in SITE_KINDS.items()},
+    "site_markings": SITE_MARKINGS,
+}
+
+
+def _templates(request: Request) -> Jinja2Templates:
+    """The app's template environment with this package's folder in front of its loader."""
+    cached: Jinja2Templates | None = getattr(request.app.state, "preparedness_templates", None)
+    if cached is None:
+        shared: Jinja2Templates = request.app.state.templates
+        loaders: list[BaseLoader] = [FileSystemLoader(str(TEMPLATES))]
+        if shared.env.loader is not None:
+            loaders.append(shared.env.loader)
+        cached = Jinja2Templates(env=shared.env.overlay(loader=ChoiceLoader(loaders)))
+        request.app.state.preparedness_templates = cached
+    return cached
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200
+) -> HTMLResponse:
+    state = request.state
+    base: dict[str, Any] = {
+        "request": request,
+        "actor": getattr(state, "actor", None),
+        "current_user": getattr(state, "user", None),
+        "csp_nonce": state.csp_nonce,
+        "csrf_token": state.csrf_token,
+        "settings": request.app.state.settings,
+        "flash": None,
+        "errors": {},
+        "values": {},
+        **VOCABULARY,
+    }
+    base.update(context or {})
+    return _templates(request).TemplateResponse(request, name, base, status_code=status_code)
+
+
+def _number(form: FormData, name: str, errors: dict[str, str]) -> float | None:
+    text = text_from_form(form, name, 40).strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        errors[name] = "Enter a number, such as 0.25."
+        return None
+    if not math.isfinite(value):
+        errors[name] = "Enter a number, such as 0.25."
+        return None
+    return value
+
+
+def site_from_form(form: FormData) -> SiteInput:
+    """The site a form describes; numbers that do not parse are errors, not zeros."""
+    errors: dict[str, str] = {}
+    capacity_text = text_from_form(form, "capacity", 40).strip().replace(",", "")
+    capacity = whole_number(capacity_text, maximum=10**12) if capacity_text else None
+    if capacity_text and capacity is None:
+        errors["capacity"] = "Enter a whole number of people, such as 850."
+    return SiteInput(
+        name=text_from_form(form, "name", 10_000),
+        kind=text_from_form(form, "kind", 40),
+        marking=text_from_form(form, "marking", 20),
+        address=text_from_form(form, "address", 10_000),
+        latitude=_number(form, "latitude", errors),
+        longitude=_number(form, "longitude", errors),
+        capacity=capacity,
+        hours=text_from_form(form, "hours", 10_000),
+        contacts=text_from_form(form, "contacts", 100_000),
+        threat=_number(form, "threat", errors),
+        threat_reason=text_from_form(form, "threat_reason", 100_000),
+        vulnerability=_number(form, "vulnerability", errors),
+        vulnerability_reason=text_from_form(form, "vulnerability_reason", 100_000),
+        errors=errors,
+    )
+
+
+def form_values(form: FormData) -> dict[str, str]:
+    return {name: value for name in FIELDS if isinstance(value := form.get(name), str)}
+
+
+def site_values(site: Any) -> dict[str, str]:
+    """A stored site as the edit form's values."""
+    values = {}
+    for name in FIELDS:
+        value = getattr(site, name)
+        values[name] = (
+            "" if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
+        )
+    return values
