@@ -62,6 +62,10 @@ def test_load_twice_then_export(
     assert len(rows) == incidents
     assert run(cli_env, "analytics", "export", str(tmp_path / "c.parquet"))[0] == 0
     assert (tmp_path / "c.parquet").read_bytes()[:4] == b"PAR1"
+    code, out, _ = run(cli_env, "analytics", "sql", "select count(*) as n from source_rows")
+    assert code == 0 and out == "n\n486\n"
+    code, _, stderr = run(cli_env, "analytics", "sql", "copy incidents to '/tmp/x.csv'")
+    assert code == 1 and "Only one SELECT" in stderr
 
 
 def test_bad_arguments(cli_env: dict[str, str], tmp_path: Path) -> None:

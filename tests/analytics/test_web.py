@@ -94,3 +94,16 @@ def test_the_catalogue_downloads(site: Site) -> None:
     assert header.startswith("incident_id,occurred_on,state,city,county,killed,injured")
     parquet = browser.client.get("/analytics/catalog.parquet")
     assert parquet.status_code == 200 and parquet.content[:4] == b"PAR1"
+
+
+def test_the_sql_page(site: Site) -> None:
+    browser = site.browsers[Role.ANALYST]
+    page = browser.client.get(
+        "/analytics/sql", params={"q": "select count(*) as n from incidents where active_shooter"}
+    )
+    assert page.status_code == 200 and '<th scope="col">n</th>' in page.text
+    refused = browser.client.get(
+        "/analytics/sql", params={"q": "select * from read_csv('/etc/passwd')"}
+    )
+    assert refused.status_code == 400 and 'id="error-summary"' in refused.text
+    assert "file system operations are disabled" in refused.text

@@ -15,6 +15,7 @@ ANALYTICS_PAGES = [
     RouteCase("GET", "/analytics/map.svg", query="definition=shot4&year_from=2014"),
     RouteCase("GET", "/analytics/catalog.csv"),
     RouteCase("GET", "/analytics/catalog.parquet"),
+    RouteCase("GET", "/analytics/sql", query="q=select+count(*)+from+incidents"),
 ]
 
 ANALYTICS_MATRIX = {case.label: EVERYONE for case in ANALYTICS_PAGES}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import os
+import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -222,3 +223,37 @@ def export_command(
         out.write(data)
     os.replace(temporary, output)
     typer.echo(f"{output}: {len(data)} bytes")
+
+
+@analytics_app.command("sql")
+def sql_command(
+    query: Annotated[
+        str, typer.Argument(help="One SELECT over the tables incidents and source_rows.")
+    ],
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, max=100_000, help="Most rows to print.")
+    ] = 1000,
+    seconds: Annotated[
+        float, typer.Option("--seconds", min=0.1, max=300, help="Stop the query after this long.")
+    ] = 10.0,
+) -> None:
+    """Run a read-only SQL query over the public catalogue (DuckDB, locked down) and print
+    CSV."""
+    from vigil.analytics.sql import QueryRefused, query_catalog
+    from vigil.cli import load_settings, open_database, operator_actor
+    from vigil.platform.database import transaction
+
+    settings = load_settings()
+    _, factory = open_database(settings)
+    try:
+        with transaction(factory) as db:
+            result = query_catalog(
+                db, actor=operator_actor(), query=query, row_limit=limit, seconds=seconds
+            )
+    except QueryRefused as problem:
+        raise _fail(str(problem)) from None
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(result.columns)
+    writer.writerows(result.rows)
+    if result.truncated:
+        typer.echo(f"(stopped at {limit} rows)", err=True)

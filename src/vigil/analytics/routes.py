@@ -222,3 +222,33 @@ def catalog_csv(db: SessionDep, actor: ActorDep) -> Response:
 def catalog_parquet(db: SessionDep, actor: ActorDep) -> Response:
     """The whole harmonised catalogue as Parquet."""
     return _catalog(db, actor, "parquet", "application/vnd.apache.parquet")
+
+
+@router.get("/analytics/sql", response_class=HTMLResponse)
+def sql_page(request: Request, db: SessionDep, actor: ActorDep) -> HTMLResponse:
+    """Read-only SQL over the public catalogue (DuckDB with no file, network or
+    extension access; time and row limits)."""
+    from vigil.analytics.sql import MAX_QUERY_CHARS, TABLES, QueryRefused, query_catalog
+    from vigil.platform import policy
+
+    policy.authorize(actor, "read", "analytics_catalog")
+    query = request.query_params.get("q", "")
+    errors: dict[str, str] = {}
+    result = None
+    if query.strip():
+        try:
+            result = query_catalog(db, actor=actor, query=query, row_limit=500, seconds=5)
+        except QueryRefused as refused:
+            errors["q"] = str(refused)
+    return _render(
+        request,
+        "analytics_sql.html",
+        {
+            "errors": errors,
+            "query": query[: MAX_QUERY_CHARS + 1],
+            "result": result,
+            "tables": TABLES,
+            "max_chars": MAX_QUERY_CHARS,
+        },
+        status_code=400 if errors else 200,
+    )
