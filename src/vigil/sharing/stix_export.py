@@ -3,13 +3,13 @@ each one recorded as a dissemination and audited."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import stix2  # type: ignore[import-untyped]
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -109,24 +109,21 @@ def load_values(db: Session, reports: Sequence[Report]) -> list[ReportValues]:
     ]
 
 
-def bundle_objects(values: Iterable[ReportValues]) -> list[Any]:
-    """Every object of the reports' bundle, each id once (stix2 objects)."""
-    objects: dict[str, Any] = {obj.id: obj for obj in common_objects()}
+def bundle_objects(values: Iterable[ReportValues]) -> list[dict[str, Any]]:
+    """Every object of the reports' bundle, each id once."""
+    objects: dict[str, dict[str, Any]] = {obj["id"]: obj for obj in common_objects()}
     for one in values:
-        tlp = Tlp(one.marking)
-        marking = marking_object(tlp)
-        objects.setdefault(marking.id, marking)
+        marking = marking_object(Tlp(one.marking))
+        objects.setdefault(marking["id"], marking)
         for obj in report_objects(one):
-            objects.setdefault(obj.id, obj)
+            objects.setdefault(obj["id"], obj)
     return list(objects.values())
 
 
 def make_bundle(values: Iterable[ReportValues]) -> str:
-    """The bundle as JSON text (validated by the stix2 library as it is built)."""
-    bundle = stix2.v21.Bundle(
-        id=f"bundle--{uuid.uuid4()}", objects=bundle_objects(values), allow_custom=False
-    )
-    return str(bundle.serialize())
+    """The bundle as JSON text."""
+    bundle = {"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": bundle_objects(values)}
+    return json.dumps(bundle, ensure_ascii=False)
 
 
 @dataclass(frozen=True)

@@ -144,10 +144,8 @@ def check_object(raw: Any) -> dict[str, Any]:
     except (stix2.exceptions.STIXError, ValueError, TypeError, KeyError) as error:
         first = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise ValueError(f"not valid STIX 2.1: {first[:300]}") from None
-    if isinstance(parsed, dict):
-        return parsed
-    plain: dict[str, Any] = json.loads(parsed.serialize())
-    return plain
+    del parsed  # valid: keep the partner's own text (timestamps exactly as written)
+    return raw
 
 
 def _short_errors(error: ValidationError) -> str:
@@ -188,6 +186,7 @@ class _Batch:
     by_id: dict[str, dict[str, Any]] = field(default_factory=dict)
     index_of: dict[str, int] = field(default_factory=dict)
     rejected: set[str] = field(default_factory=set)
+    notes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by report id
 
 
 def _validated(batch: _Batch, objects: list[Any]) -> None:
@@ -245,7 +244,7 @@ def _import_report(db: Session, batch: _Batch, report: dict[str, Any]) -> Object
         return result("rejected", f"it refers to a rejected object ({broken[0][:80]})")
     try:
         tlp = _report_marking(report, batch.by_id)
-        partner = read_partner_report(report, batch.by_id, tlp)
+        partner = read_partner_report(report, batch.by_id, tlp, batch.notes.get(stix_id, []))
         for note in partner.origin.notes:
             if note.get("object_marking_refs"):
                 tlp_of(list(note["object_marking_refs"]))
@@ -296,15 +295,8 @@ def _import_report(db: Session, batch: _Batch, report: dict[str, Any]) -> Object
     except IntegrityError:
         # Another import of the same STIX id won the race: that one stands.
         return result("unchanged", "already imported")
-    audit.record(
-        db,
-        actor=batch.actor,
-        action="report.import",
-        object_type="report",
-        object_id=stored.id,
-        agency_id=batch.actor.agency_id,
-        details={"channel": batch.channel, "marking": tlp.value},
-    )
+    # file_report audits the new report (report.create, its source import or
+    # federation); the bundle's audit event below counts what each import did.
     return result("imported", report_id=stored.id)
 
 
@@ -329,6 +321,10 @@ def import_bundle(
     batch = _Batch(actor=actor, settings=settings, channel=channel)
     batch.outcome.objects = len(objects)
     _validated(batch, objects)
+    for obj in batch.by_id.values():
+        if obj["type"] == "note":
+            for ref in obj.get("object_refs") or []:
+                batch.notes.setdefault(ref, []).append(obj)
     used: set[str] = set()
     for obj in list(batch.by_id.values()):
         if obj["type"] != "report":

@@ -16,12 +16,13 @@ back into the fields of ``ReportCreate``.
 
 from __future__ import annotations
 
+import json
+import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-
-import stix2  # type: ignore[import-untyped]
 
 from vigil.platform.policy.markings import Tlp
 from vigil.sharing.stix_markings import TLP2_IDS, marking_definition
@@ -30,6 +31,10 @@ VIGIL_NAMESPACE = uuid.UUID("ce1ba7f8-1587-4074-a539-e7f6b1152272")
 VIGIL_IDENTITY_ID = "identity--d9a1e2ab-8c50-4654-a823-00dde66b9b47"
 VIGIL_EXTENSION_ID = "extension-definition--" + str(uuid.uuid5(VIGIL_NAMESPACE, "extension:1"))
 EXTENSION_CREATED = "2026-11-26T00:00:00.000Z"
+# What stix2-validator accepts as an e-mail address (its own pattern).
+EMAIL_ADDRESS = re.compile(r"^[a-zA-Z0-9_.+-]+@[a-zA-Z0-9-]+\.[a-zA-Z0-9-.]+$")
+# STIX 2.1 section 2.9: the namespace of deterministic cyber-observable ids.
+SCO_NAMESPACE = uuid.UUID("00abedb4-aa42-466c-9c01-fed23315a9b7")
 KIND_NAMES = {"tip": "Tip", "sar": "Suspicious-activity report", "agency_report": "Agency report"}
 MENTION_FIELDS = (
     "role",
@@ -121,22 +126,33 @@ class ReportValues:
         return self.origin.stix_id if self.origin else local_report_id(self.receipt_number)
 
 
-def common_objects() -> list[Any]:
+def _sdo(kind: str, stix_id: str, **properties: Any) -> dict[str, Any]:
+    """A STIX object as JSON, without the properties that have no value."""
+    return {
+        "type": kind,
+        "spec_version": "2.1",
+        "id": stix_id,
+        **{name: value for name, value in properties.items() if value is not None},
+    }
+
+
+def sco_id(kind: str, contributing: dict[str, Any]) -> str:
+    """The deterministic id STIX 2.1 gives a cyber-observable (section 2.9): a UUIDv5 in
+    the STIX namespace of the canonical JSON of its id-contributing properties."""
+    canonical = json.dumps(contributing, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return f"{kind}--{uuid.uuid5(SCO_NAMESPACE, canonical)}"
+
+
+def common_objects() -> list[dict[str, Any]]:
     """The objects every bundle Vigil writes references: Vigil itself (the author of
     the extension) and the Vigil property extension's definition."""
+    stamps = {"created": EXTENSION_CREATED, "modified": EXTENSION_CREATED}
     return [
-        stix2.v21.Identity(
-            id=VIGIL_IDENTITY_ID,
-            name="Vigil",
-            identity_class="system",
-            created=EXTENSION_CREATED,
-            modified=EXTENSION_CREATED,
-        ),
-        stix2.v21.ExtensionDefinition(
-            id=VIGIL_EXTENSION_ID,
+        _sdo("identity", VIGIL_IDENTITY_ID, name="Vigil", identity_class="system", **stamps),
+        _sdo(
+            "extension-definition",
+            VIGIL_EXTENSION_ID,
             created_by_ref=VIGIL_IDENTITY_ID,
-            created=EXTENSION_CREATED,
-            modified=EXTENSION_CREATED,
             name="Vigil report fields",
             description="Fields of a Vigil report and of a person mentioned in it that "
             "STIX 2.1 has no property for: report kind, ISE-SAR behaviors, file class "
@@ -145,12 +161,13 @@ def common_objects() -> list[Any]:
             schema="Plain text: see src/vigil/sharing/MAPPING.md in Vigil's source.",
             version="1.0.0",
             extension_types=["property-extension"],
+            **stamps,
         ),
     ]
 
 
-def marking_object(tlp: Tlp) -> Any:
-    return stix2.v21.MarkingDefinition(**marking_definition(tlp))
+def marking_object(tlp: Tlp) -> dict[str, Any]:
+    return marking_definition(tlp)
 
 
 def _extension(values: dict[str, Any]) -> dict[str, Any]:
@@ -168,8 +185,10 @@ def _person_name(mention: dict[str, Any]) -> str:
     return f"Unnamed person ({mention.get('role', 'subject')})"
 
 
-def report_objects(values: ReportValues) -> list[Any]:
-    """The STIX objects of one report, report first (stix2 objects: validated)."""
+def report_objects(values: ReportValues) -> list[dict[str, Any]]:
+    """The STIX objects of one report as JSON, report first. Built as plain data for
+    speed; tests/sharing check with the stix2 library and stix2-validator that what
+    this writes is valid STIX 2.1 for any report Vigil can hold."""
     tlp = Tlp(values.marking)
     marking = [TLP2_IDS[tlp]]
     report_id = values.stix_id
@@ -190,70 +209,80 @@ def report_objects(values: ReportValues) -> list[Any]:
         name = f"{KIND_NAMES.get(values.kind, 'Report')} {values.receipt_number}"
         receipt = values.receipt_number
     stamps = {"created": created, "modified": modified, "created_by_ref": author_id}
-    objects: list[Any] = [
-        stix2.v21.Identity(
-            id=author_id,
-            name=author_name,
-            identity_class=author_class,
+    marked = {**stamps, "object_marking_refs": marking}
+    objects: list[dict[str, Any]] = [
+        _sdo(
+            "identity",
+            author_id,
             created=EXTENSION_CREATED,
             modified=EXTENSION_CREATED,
+            name=author_name,
+            identity_class=author_class,
         )
     ]
     refs: list[str] = []
     if values.latitude is not None and values.longitude is not None:
-        location = stix2.v21.Location(
-            id=_derived_id(report_id, "location", "location"),
+        location = _sdo(
+            "location",
+            _derived_id(report_id, "location", "location"),
             latitude=values.latitude,
             longitude=values.longitude,
-            description=values.location_text,
-            object_marking_refs=marking,
-            **stamps,
+            description=values.location_text or None,
+            **marked,
         )
         objects.append(location)
-        refs.append(location.id)
-    scos: list[Any] = []
+        refs.append(location["id"])
+    scos: dict[str, dict[str, Any]] = {}
     for index, mention in enumerate(values.mentions):
-        person = stix2.v21.Identity(
-            id=_derived_id(report_id, "identity", f"mention:{index}"),
+        person = _sdo(
+            "identity",
+            _derived_id(report_id, "identity", f"mention:{index}"),
             name=_person_name(mention),
             identity_class="individual",
             roles=[mention["role"]],
-            description=mention.get("description"),
+            description=mention.get("description") or None,
             extensions=_extension({k: mention.get(k) for k in MENTION_FIELDS}),
-            object_marking_refs=marking,
-            **stamps,
+            **marked,
         )
         objects.append(person)
-        refs.append(person.id)
+        refs.append(person["id"])
         for email in mention.get("emails") or ():
-            scos.append(stix2.v21.EmailAddress(value=email, object_marking_refs=marking))
+            if not EMAIL_ADDRESS.match(email):
+                continue  # not an address STIX tools accept: kept in the extension only
+            found = sco_id("email-addr", {"value": email})
+            scos[found] = _sdo("email-addr", found, value=email, object_marking_refs=marking)
         for handle in mention.get("handles") or ():
-            scos.append(stix2.v21.UserAccount(account_login=handle, object_marking_refs=marking))
+            found = sco_id("user-account", {"account_login": handle})
+            scos[found] = _sdo(
+                "user-account", found, account_login=handle, object_marking_refs=marking
+            )
     if scos:
-        unique = list({sco.id: sco for sco in scos}.values())
-        seen = values.occurred_at or values.reported_at
-        observed = stix2.v21.ObservedData(
-            id=_derived_id(report_id, "observed-data", "contacts"),
-            first_observed=stix_time(seen),
-            last_observed=stix_time(seen),
+        seen = stix_time(values.occurred_at or values.reported_at)
+        observed = _sdo(
+            "observed-data",
+            _derived_id(report_id, "observed-data", "contacts"),
+            first_observed=seen,
+            last_observed=seen,
             number_observed=1,
-            object_refs=[sco.id for sco in unique],
-            object_marking_refs=marking,
-            **stamps,
+            object_refs=list(scos),
+            **marked,
         )
-        objects.extend(unique)
+        objects.extend(scos.values())
         objects.append(observed)
-        refs.append(observed.id)
-    notes = _notes(values, report_id, stamps, marking)
+        refs.append(observed["id"])
+    notes = [
+        {"type": "note", "spec_version": "2.1", **note}
+        for note in _notes(values, report_id, stamps, marking)
+    ]
     refs.extend(note["id"] for note in notes)
-    report = stix2.v21.Report(
-        id=report_id,
+    report = _sdo(
+        "report",
+        report_id,
         name=name,
         description=values.narrative,
         published=published,
         report_types=["threat-report"],
         object_refs=refs or [author_id],
-        object_marking_refs=marking,
         extensions=_extension(
             {
                 "kind": values.kind,
@@ -268,9 +297,9 @@ def report_objects(values: ReportValues) -> list[Any]:
                 "protected_activity_only": values.protected_activity_only or None,
             }
         ),
-        **stamps,
+        **marked,
     )
-    return [report, *objects, *(stix2.v21.Note(**note) for note in notes)]
+    return [report, *objects, *notes]
 
 
 def _notes(
@@ -337,7 +366,10 @@ def _location_text(location: dict[str, Any]) -> str | None:
 
 
 def read_partner_report(
-    report: dict[str, Any], by_id: dict[str, dict[str, Any]], tlp: Tlp
+    report: dict[str, Any],
+    by_id: dict[str, dict[str, Any]],
+    tlp: Tlp,
+    notes: Sequence[dict[str, Any]] = (),
 ) -> PartnerReport:
     """The fields of a partner's report (already parsed by stix2) and of the objects it
     references. Raises ValueError for what cannot become a Vigil report."""
@@ -369,11 +401,7 @@ def read_partner_report(
             fields["location_text"] = _location_text(obj) or fields.get("location_text")
     author = by_id.get(report.get("created_by_ref") or "")
     author_ref = report.get("created_by_ref")
-    notes = tuple(
-        _kept_note(obj)
-        for obj in by_id.values()
-        if obj["type"] == "note" and report["id"] in (obj.get("object_refs") or [])
-    )
+    kept = tuple(_kept_note(note) for note in notes)
     origin = Origin(
         stix_id=report["id"],
         name=str(report.get("name") or "")[:300],
@@ -384,7 +412,7 @@ def read_partner_report(
         source_identity_id=author_ref,
         source_name=str((author or {}).get("name") or author_ref or "unknown source")[:300],
         source_identity_class=(author or {}).get("identity_class"),
-        notes=notes,
+        notes=kept,
     )
     return PartnerReport(fields=fields, origin=origin)
 

@@ -12,7 +12,6 @@ per page; a consumer may meet them again on a later page, unchanged.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -130,12 +129,11 @@ def share_objects(db: Session, shares: list[GroupShare]) -> dict[int, list[dict[
         ).scalars()
     }
     ordered = [reports[s.report_id] for s in shares]
-    common = [json.loads(obj.serialize()) for obj in common_objects()]
+    common = common_objects()
     lists: dict[int, list[dict[str, Any]]] = {}
     for share, values in zip(shares, load_values(db, ordered), strict=True):
-        marking = json.loads(marking_object(Tlp(values.marking)).serialize())
-        own = [json.loads(obj.serialize()) for obj in report_objects(values)]
-        lists[share.id] = [*own, marking, *common]
+        marking = marking_object(Tlp(values.marking))
+        lists[share.id] = [*report_objects(values), marking, *common]
     return lists
 
 
