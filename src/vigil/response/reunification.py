@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from vigil.platform import audit, policy
 from vigil.platform.actor import Actor
-from vigil.platform.errors import InvalidInput, NotFound
+from vigil.platform.errors import InvalidInput
 from vigil.platform.models import Agency
 from vigil.platform.policy.response_rules import RESPONSE_AGENCY_ROLES
 from vigil.response.inquiry_matching import match_inquiries
@@ -41,7 +41,7 @@ from vigil.response.models import (
     ListedPerson,
 )
 from vigil.response.pfif_exchange import incident_facts
-from vigil.response.profiles import Profile, build_profile, parse_sex
+from vigil.response.profiles import Profile, build_profile, parse_date, parse_sex
 
 # Where each kind of list puts a person in the Standard Reunification Method. A death
 # is recorded only from the medical examiner's list, never inferred.
@@ -225,8 +225,6 @@ def _merge(
 
 
 def _iso_date(raw: str, today: date) -> str | None:
-    from vigil.response.profiles import parse_date
-
     parsed = parse_date(raw, today=today)
     return None if parsed is None else f"{parsed[0]:04d}-{parsed[1]:02d}-{parsed[2]:02d}"
 
@@ -387,10 +385,3 @@ def status_counts(session: Session, *, actor: Actor, incident_id: int) -> dict[s
         .group_by(ListedPerson.status)
     ).all()
     return {status: int(count) for status, count in rows}
-
-
-def find_incident(session: Session, incident_id: int) -> Incident:
-    incident = session.get(Incident, incident_id)
-    if incident is None:
-        raise NotFound("incident")
-    return incident
