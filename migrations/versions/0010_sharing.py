@@ -53,6 +53,38 @@ def upgrade() -> None:
         unique=False,
     )
     op.create_table(
+        "sharing_subscriptions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("agency_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("collection_url", sa.String(length=500), nullable=False),
+        sa.Column("token_encrypted", sa.Text(), nullable=False),
+        sa.Column("created_by_user_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("added_after", sa.String(length=40), nullable=True),
+        sa.Column("last_pulled_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_outcome", sa.String(length=300), nullable=True),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["agency_id"], ["agencies.id"], name=op.f("fk_sharing_subscriptions_agency_id_agencies")
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_user_id"],
+            ["users.id"],
+            name=op.f("fk_sharing_subscriptions_created_by_user_id_users"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sharing_subscriptions")),
+        sa.UniqueConstraint(
+            "agency_id", "collection_url", name=op.f("uq_sharing_subscriptions_agency_id")
+        ),
+    )
+    op.create_index(
+        op.f("ix_sharing_subscriptions_agency_id"),
+        "sharing_subscriptions",
+        ["agency_id"],
+        unique=False,
+    )
+    op.create_table(
         "disseminations",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("report_id", sa.Integer(), nullable=True),
@@ -229,5 +261,7 @@ def downgrade() -> None:
     op.drop_index("ix_disseminations_report", table_name="disseminations")
     op.drop_index(op.f("ix_disseminations_recipient_agency_id"), table_name="disseminations")
     op.drop_table("disseminations")
+    op.drop_index(op.f("ix_sharing_subscriptions_agency_id"), table_name="sharing_subscriptions")
+    op.drop_table("sharing_subscriptions")
     op.drop_index(op.f("ix_sharing_groups_owner_agency_id"), table_name="sharing_groups")
     op.drop_table("sharing_groups")

@@ -136,3 +136,24 @@ class ImportedReport(Base):
     # The partner's notes on the report (STIX note objects, inert JSON, never rendered
     # as markup), sent on unchanged when the report is shared again.
     notes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+
+class Subscription(Base):
+    """A partner's TAXII collection this instance pulls into one of its agencies: where
+    it is, the token to read it (encrypted with the instance's secret key), and how far
+    the pulls have read (the partner's date_added of the last object received)."""
+
+    __tablename__ = "sharing_subscriptions"
+    __table_args__ = (UniqueConstraint("agency_id", "collection_url"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    collection_url: Mapped[str] = mapped_column(String(500))
+    token_encrypted: Mapped[str] = mapped_column(Text)
+    created_by_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    added_after: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    last_pulled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_outcome: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)

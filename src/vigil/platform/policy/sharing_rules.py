@@ -13,6 +13,9 @@ group and its members; its analysts and supervisors share reports with it. Membe
 in the group, unless the group hides its members (a bilateral arrangement), when only
 the owning agency sees them.
 
+Federation: an agency's analysts and supervisors subscribe it to a partner's TAXII
+collection and pull it; what arrives is imported as they would import it.
+
 A dissemination record is seen in full by the agency that disseminated (its readers
 and auditors); a recipient agency sees only the records addressed to it.
 """
@@ -126,8 +129,21 @@ def dissemination_scope(actor: Actor, action: str) -> ColumnElement[bool]:
     )
 
 
+def subscription_rule(actor: Actor, action: str, subscription: Any) -> bool:
+    """An agency's analysts and supervisors subscribe it to partners' collections and
+    pull them (what arrives is imported as they import)."""
+    if not _sharer(actor):
+        return False
+    if action in ("create", "list"):
+        return True
+    if action == "pull":
+        return getattr(subscription, "agency_id", None) == actor.agency_id
+    return False
+
+
 def install() -> None:
     policy.register("report_export", rule=report_export_rule)
     policy.register("stix_import", rule=stix_import_rule)
     policy.register("sharing_group", rule=group_rule, scope_rule=group_scope)
     policy.register("dissemination", rule=dissemination_rule, scope_rule=dissemination_scope)
+    policy.register("subscription", rule=subscription_rule)

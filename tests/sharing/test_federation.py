@@ -1,0 +1,184 @@
+"""Federation between two Vigil instances with separate databases: instance A serves a
+sharing group's collection over HTTP (uvicorn on loopback); instance B subscribes its
+agency and pulls with taxii2-client. Shared reports arrive with their markings,
+unshared and revoked ones never do, nothing arrives twice, later shares arrive on the
+next pull, and the outbound guard refuses a loopback partner nobody allowed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from tests.conftest import create_postgres_database, drop_postgres_database, make_settings
+from tests.e2e.live_server import serving
+from tests.factories import actor_for, make_agency, make_user
+from tests.sharing.factories import full_report
+from vigil.platform import migrate, sessions
+from vigil.platform.database import make_engine, make_sessionmaker, transaction
+from vigil.platform.errors import InvalidInput
+from vigil.platform.models import User
+from vigil.platform.roles import Role
+from vigil.platform.settings import Settings
+from vigil.reports.models import Report
+from vigil.sharing import federation, groups
+from vigil.sharing.models import ImportedReport, Subscription
+from vigil.sharing.stix_mapping import local_report_id
+
+REASON = "The county fusion center needs to know"
+
+
+@dataclass
+class Instance:
+    settings: Settings
+    factory: sessionmaker[Session]
+    ids: dict[str, Any] = field(default_factory=dict)
+
+
+@pytest.fixture()
+def instances(backend: str, tmp_path: Path) -> Iterator[tuple[Instance, Instance]]:
+    urls = (
+        [create_postgres_database() for _ in range(2)] if backend == "postgresql" else [None, None]
+    )
+    engines = []
+    try:
+        made = []
+        for name, url in zip(("a", "b"), urls, strict=True):
+            settings = make_settings(
+                tmp_path / name, url, outbound_allowed_hosts=["127.0.0.1"] if name == "b" else []
+            )
+            engine = make_engine(settings)
+            migrate.upgrade(engine)
+            engines.append(engine)
+            made.append(Instance(settings, make_sessionmaker(engine)))
+        yield made[0], made[1]
+    finally:
+        for engine in engines:
+            engine.dispose()
+        for url in urls:
+            if url:
+                drop_postgres_database(url)
+
+
+def _seed_a(a: Instance) -> None:
+    """Metro PD shares reports with the county (an agency of A with a feed account)."""
+    with transaction(a.factory) as db:
+        metro, county = make_agency(db, name="Metro PD"), make_agency(db, name="County FC")
+        supervisor = make_user(db, agency=metro, roles={Role.SUPERVISOR})
+        feed = make_user(db, agency=county, roles={Role.ANALYST}, username="county-feed")
+        a.ids["token"], _ = sessions.create_api_token(db, user=feed, name="feed", days=5)
+        actor = actor_for(supervisor)
+        group = groups.create_group(db, actor=actor, name="County feed", agency_ids=[county.id])
+        a.ids["group"], a.ids["collection"] = group.id, group.collection_id
+        a.ids["supervisor"], a.ids["metro"] = supervisor.id, metro.id
+        shared = {}
+        for label, marking in (("green", "GREEN"), ("amber", "AMBER"), ("revoked", "AMBER")):
+            report = full_report(db, metro, marking=marking)
+            groups.share_report(
+                db, actor=actor, group_id=group.id, report_id=report.id, reason=REASON
+            )
+            shared[label] = report
+        groups.revoke_share(db, actor=actor, group_id=group.id, report_id=shared["revoked"].id)
+        unshared = full_report(db, metro, marking="AMBER")
+        a.ids["stix"] = {
+            label: local_report_id(r.receipt_number)
+            for label, r in {**shared, "unshared": unshared}.items()
+        }
+
+
+def _share_later(a: Instance) -> str:
+    with transaction(a.factory) as db:
+        supervisor = db.get_one(User, a.ids["supervisor"])
+        metro = supervisor.agency
+        report = full_report(db, metro, marking="GREEN")
+        groups.share_report(
+            db,
+            actor=actor_for(supervisor),
+            group_id=a.ids["group"],
+            report_id=report.id,
+            reason=REASON,
+        )
+        return local_report_id(report.receipt_number)
+
+
+def _arrived(b: Instance) -> dict[str, str]:
+    with b.factory() as db:
+        rows = db.execute(
+            select(ImportedReport.stix_id, Report.marking).join(
+                Report, Report.id == ImportedReport.report_id
+            )
+        ).all()
+        return {stix_id: marking for stix_id, marking in rows}
+
+
+def test_two_instances_share_exactly_what_was_shared(instances: tuple[Instance, Instance]) -> None:
+    a, b = instances
+    _seed_a(a)
+    with transaction(b.factory) as db:
+        county = make_agency(db, name="County Fusion Center")
+        analyst = make_user(db, agency=county, roles={Role.ANALYST})
+        b.ids["analyst"] = analyst.id
+    with serving(a.settings) as url:
+        collection_url = f"{url}/api/taxii2/vigil/collections/{a.ids['collection']}/"
+        with transaction(b.factory) as db:
+            actor = actor_for(db.get_one(User, b.ids["analyst"]))
+            subscription = federation.subscribe(
+                db,
+                actor=actor,
+                settings=b.settings,
+                name="Metro PD feed",
+                collection_url=collection_url,
+                token=a.ids["token"],
+            )
+            subscription_id = subscription.id
+            first = federation.pull(
+                db, actor=actor, settings=b.settings, subscription_id=subscription_id
+            )
+        assert first.error is None and first.imported == 2 and first.rejected == 0
+        stix = a.ids["stix"]
+        assert _arrived(b) == {stix["green"]: "GREEN", stix["amber"]: "AMBER"}
+
+        with transaction(b.factory) as db:
+            again = federation.pull(
+                db, actor=actor, settings=b.settings, subscription_id=subscription_id
+            )
+        assert again.imported == 0 and again.error is None
+
+        later = _share_later(a)
+        (pulled,) = federation.pull_all(b.settings, b.factory)
+        assert pulled.imported == 1 and pulled.error is None
+        assert _arrived(b) == {stix["green"]: "GREEN", stix["amber"]: "AMBER", later: "GREEN"}
+        with b.factory() as db:
+            count = db.execute(select(func.count()).select_from(Report)).scalar_one()
+            assert count == 3  # nothing twice, nothing unshared or revoked
+            kept = db.execute(select(ImportedReport)).scalars().all()
+            assert {k.source_name for k in kept} == {"Metro PD"} and {k.channel for k in kept} == {
+                "taxii"
+            }
+            row = db.get_one(Subscription, subscription_id)
+            assert row.added_after and row.last_outcome and "imported" in row.last_outcome
+            assert a.ids["token"] not in row.token_encrypted
+
+
+def test_a_partner_on_a_private_address_must_be_allowed(
+    instances: tuple[Instance, Instance],
+) -> None:
+    a, _ = instances
+    with transaction(a.factory) as db:
+        agency = make_agency(db)
+        actor = actor_for(make_user(db, agency=agency, roles={Role.ANALYST}))
+        with pytest.raises(InvalidInput) as refused:
+            federation.subscribe(
+                db,
+                actor=actor,
+                settings=a.settings,
+                name="Loopback",
+                collection_url="http://127.0.0.1:9/api/taxii2/vigil/collections/x/",
+                token="vgl_0123456789abcdef",
+            )
+        assert "loopback" in refused.value.errors["collection_url"]
