@@ -252,8 +252,38 @@ def upgrade() -> None:
         ),
     )
 
+    op.create_table(
+        "reunification_accesses",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=False),
+        sa.Column("listed_person_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["incident_id"],
+            ["incidents.id"],
+            name=op.f("fk_reunification_accesses_incident_id_incidents"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["listed_person_id"],
+            ["listed_persons.id"],
+            name=op.f("fk_reunification_accesses_listed_person_id_listed_persons"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_reunification_accesses_user_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_reunification_accesses")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("reunification_accesses")
     op.drop_table("death_notifications")
     op.drop_index("ix_inquiry_candidates_incident", table_name="inquiry_candidates")
     op.drop_table("inquiry_candidates")

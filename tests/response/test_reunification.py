@@ -465,3 +465,60 @@ def test_reunification_data_is_deleted_after_the_incident_closes(db: Session) ->
     assert purge_closed_incidents(db, actor=SHELL, now=closed_on + timedelta(days=40)) == []
     with pytest.raises(PermissionDenied):
         purge_closed_incidents(db, actor=chief, now=closed_on + timedelta(days=40))
+
+
+def test_outside_the_regime_only_with_a_documented_reason_kept_and_audited(db: Session) -> None:
+    from vigil.response.confirmation import read_listed_person
+    from vigil.response.models import ReunificationAccess
+
+    incident, police_id, hospital_id = open_incident(db)
+    rows = [
+        {
+            "id": "h1",
+            "list": "hospital",
+            "full_name": "Lee, Sam",
+            "dob": "",
+            "age": "16",
+            "sex": "M",
+            "description": "gunshot wound, left leg",
+        }
+    ]
+    upload_list(
+        db,
+        actor=SHELL,
+        incident_id=incident.id,
+        data=as_csv(LIST_COLUMNS, rows),
+        source_name="h.csv",
+        today=TODAY,
+    )
+    nurse = actor_for(
+        make_user(db, agency=db.get_one(Agency, hospital_id), roles={Role.SUPERVISOR})
+    )
+    assert read_listed_person(db, actor=nurse, incident_id=incident.id, row_id="h1").status == (
+        "at_hospital"
+    )
+    analyst = actor_for(make_user(db, agency=db.get_one(Agency, police_id), roles={Role.ANALYST}))
+    with pytest.raises(PermissionDenied):
+        read_listed_person(db, actor=analyst, incident_id=incident.id, row_id="h1")
+    with pytest.raises(PermissionDenied):
+        read_listed_person(
+            db, actor=analyst, incident_id=incident.id, row_id="h1", reason="checking"
+        )  # too short to document anything
+    reason = "Victim identification for the homicide investigation, case 26-1182."
+    seen = read_listed_person(
+        db, actor=analyst, incident_id=incident.id, row_id="h1", reason=reason
+    )
+    assert seen.full_name == "Lee, Sam"
+    access = db.execute(select(ReunificationAccess)).scalar_one()
+    assert access.reason == reason and access.user_id == analyst.user_id
+    outsider = actor_for(make_user(db, agency=make_agency(db), roles={Role.ANALYST}))
+    with pytest.raises(PermissionDenied):
+        read_listed_person(db, actor=outsider, incident_id=incident.id, row_id="h1", reason=reason)
+    reads = db.execute(
+        select(AuditEvent.outcome, AuditEvent.details).where(
+            AuditEvent.action == "reunification.person_read"
+        )
+    ).all()
+    assert [outcome for outcome, _ in reads] == ["success", "denied", "denied", "success", "denied"]
+    assert reads[3][1]["documented_reason_id"] == access.id
+    assert "homicide" not in str(reads) and "Lee" not in str(reads)

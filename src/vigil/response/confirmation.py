@@ -1,4 +1,5 @@
-"""Staff confirming a candidate match, and the queue of deaths to be told in person.
+"""Staff confirming a candidate match, the queue of deaths to be told in person, and
+reading one listed person's record (with a documented reason from outside the regime).
 
 Matching only proposes. A person confirms; nobody is told anything by Vigil. When the
 confirmed person is on the medical examiner's list, the family is queued for an
@@ -16,7 +17,14 @@ from sqlalchemy.orm import Session
 from vigil.platform import audit, policy
 from vigil.platform.actor import Actor
 from vigil.platform.errors import Conflict, InvalidInput, NotFound
-from vigil.response.models import DeathNotification, Inquiry, InquiryCandidate, ListedPerson
+from vigil.platform.policy.response_rules import ReasonedRead
+from vigil.response.models import (
+    DeathNotification,
+    Inquiry,
+    InquiryCandidate,
+    ListedPerson,
+    ReunificationAccess,
+)
 from vigil.response.pfif_exchange import incident_facts
 
 DECEASED = "deceased_confirmed"
@@ -151,3 +159,83 @@ def pending_notifications(
         .order_by(DeathNotification.queued_at, DeathNotification.id)
     ).all()
     return [PendingNotification(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class ListedPersonView:
+    """One listed person's reunification record, as staff read it."""
+
+    row_id: str
+    list_kind: str
+    full_name: str | None
+    dob: str | None
+    age: str | None
+    sex: str | None
+    description: str | None
+    status: str
+
+
+def read_listed_person(
+    session: Session,
+    *,
+    actor: Actor,
+    incident_id: int,
+    row_id: str,
+    reason: str | None = None,
+) -> ListedPersonView:
+    """One listed person's record. Reunification staff read it; an intelligence or
+    threat-assessment user of an agency involved reads it only with a documented
+    reason, which is kept and audited (by its id). Every read is audited."""
+    facts = incident_facts(session, incident_id)
+    if policy.decide(actor, "read", "reunification", facts):
+        access_id = None
+    elif reason is not None and policy.decide(
+        actor, "read_with_reason", "reunification", ReasonedRead(facts, reason)
+    ):
+        access_id = 0
+    else:
+        audit.record(
+            session,
+            actor=actor,
+            action="reunification.person_read",
+            object_type="incident",
+            object_id=incident_id,
+            outcome="denied",
+        )
+        raise policy.PermissionDenied("read", "reunification", incident_id)
+    person = session.execute(
+        select(ListedPerson).where(
+            ListedPerson.incident_id == incident_id, ListedPerson.row_id == row_id
+        )
+    ).scalar_one_or_none()
+    if person is None:
+        raise NotFound("listed person")
+    details: dict[str, object] = {"listed_person_id": person.id}
+    if access_id is not None:
+        access = ReunificationAccess(
+            incident_id=incident_id,
+            listed_person_id=person.id,
+            user_id=actor.user_id,
+            reason=(reason or "").strip(),
+        )
+        session.add(access)
+        session.flush()
+        details["documented_reason_id"] = access.id
+    audit.record(
+        session,
+        actor=actor,
+        action="reunification.person_read",
+        object_type="incident",
+        object_id=incident_id,
+        details=details,
+    )
+    return ListedPersonView(
+        person.row_id,
+        person.list_kind,
+        person.full_name,
+        person.dob,
+        person.age,
+        person.sex,
+        person.description,
+        person.status,
+    )

@@ -196,3 +196,22 @@ class DeathNotification(Base):
     notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     notified_by: Mapped[str | None] = mapped_column(String(150), nullable=True)
     recorded_by: Mapped[str | None] = mapped_column(String(150), nullable=True)
+
+
+class ReunificationAccess(Base):
+    """The documented reason an intelligence or threat-assessment user gave to read one
+    person's reunification record (kept here, not in the audit trail, which holds
+    only this row's id)."""
+
+    __tablename__ = "reunification_accesses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    listed_person_id: Mapped[int] = mapped_column(
+        ForeignKey("listed_persons.id", ondelete="CASCADE")
+    )
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

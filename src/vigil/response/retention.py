@@ -26,6 +26,7 @@ from vigil.response.models import (
     Inquiry,
     InquiryCandidate,
     ListedPerson,
+    ReunificationAccess,
     ReunificationNote,
     ReunificationPerson,
 )
@@ -79,12 +80,12 @@ def purge_closed_incidents(
     purged = []
     for incident in due:
         ident = incident.id
-        for model in (DeathNotification, InquiryCandidate):
+        for model in (DeathNotification, InquiryCandidate, ReunificationAccess):
             _deleted(session, delete(model).where(model.incident_id == ident))
         listed = _deleted(session, delete(ListedPerson).where(ListedPerson.incident_id == ident))
         _deleted(session, delete(AccountabilityList).where(AccountabilityList.incident_id == ident))
         inquiries = _deleted(session, delete(Inquiry).where(Inquiry.incident_id == ident))
-        # Notes go with their persons (explicitly: SQLite enforces no ON DELETE here).
+        # Notes go with their persons (deleted explicitly, not left to ON DELETE).
         person_ids = select(ReunificationPerson.id).where(ReunificationPerson.incident_id == ident)
         _deleted(
             session, delete(ReunificationNote).where(ReunificationNote.person_id.in_(person_ids))

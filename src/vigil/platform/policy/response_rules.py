@@ -9,7 +9,8 @@ Reunification data is its own regime, scoped to one incident:
   so that the rule holds as soon as the platform defines them.
 * Intelligence and threat-assessment staff (analyst, threat-assessment) never see
   it through this rule, even at an involved agency, unless they also hold a
-  reunification role.
+  reunification role; those of an involved agency may read one person's record
+  at a time for a documented reason (`read_with_reason`), which is kept and audited.
 * Records not (yet) tied to an incident, opening an incident, and the PFIF import
   are the operator's at the server's shell (which already grants the database).
 """
@@ -51,12 +52,24 @@ SHELL_ACTIONS: Final = frozenset(
 USER_ACTIONS: Final = frozenset({"read", "export", "upload", "match", "confirm"})
 
 
+# A documented reason must say this much before anyone outside the regime reads.
+MIN_REASON_CHARS: Final = 20
+
+
 @dataclass(frozen=True)
 class IncidentFacts:
     """An incident and the agencies involved in it, with each one's incident role."""
 
     incident_id: int
     agency_roles: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ReasonedRead:
+    """A read asked for by someone outside the regime, with the reason they gave."""
+
+    incident: IncidentFacts
+    reason: str
 
 
 def _worker(actor: Actor) -> bool:
@@ -68,6 +81,16 @@ def _worker(actor: Actor) -> bool:
 def reunification_rule(actor: Actor, action: str, facts: Any) -> bool:
     if actor.kind == "cli":
         return action in SHELL_ACTIONS
+    if action == "read_with_reason":
+        # Intelligence or threat-assessment staff of an agency involved in the incident,
+        # one person at a time, for a documented reason that is kept and audited.
+        return (
+            actor.is_user
+            and bool(actor.roles & EXCLUDED_ROLES)
+            and isinstance(facts, ReasonedRead)
+            and len(facts.reason.strip()) >= MIN_REASON_CHARS
+            and (actor.agency_id or 0) in facts.incident.agency_roles
+        )
     if not _worker(actor) or not isinstance(facts, IncidentFacts):
         return False
     role = facts.agency_roles.get(actor.agency_id or 0)
