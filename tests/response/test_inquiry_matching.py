@@ -169,7 +169,8 @@ def test_ranks_are_ordered_and_capped() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["2026-02-30", "2031-01-01", "1850-01-01", "13/13/2001", "yesterday", "2001-1-"]
+    "text",
+    ["2026-02-30", "2031-01-01", "1850-01-01", "13/13/2001", "yesterday", "2001-1-", "2001/01-05"],
 )
 def test_impossible_dates_are_refused(text: str) -> None:
     with pytest.raises(InvalidValue):
@@ -180,6 +181,8 @@ def test_dates_are_read_in_the_forms_lists_use() -> None:
     assert parse_date("2010-03-04", today=TODAY) == (2010, 3, 4)
     assert parse_date("03/04/2010", today=TODAY) == (2010, 3, 4)
     assert parse_date("25/04/2010", today=TODAY) == (2010, 4, 25)
+    assert parse_date("2010/03/04", today=TODAY) == (2010, 3, 4)
+    assert parse_date("2010-03-04T00:00:00Z", today=TODAY) == (2010, 3, 4)
     assert parse_date(" ", today=TODAY) is None
 
 

@@ -65,7 +65,7 @@ _PLACEHOLDER_WORDS: Final[frozenset[str]] = frozenset(
 _PLACEHOLDER_MARKS: Final[frozenset[str]] = frozenset(
     {"unknown", "unidentified", "unk", "doe", "patient", "trauma", "nn"}
 )
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_ISO_DATE = re.compile(r"^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?:T[\d:.]+Z?)?$")
 _SLASH_DATE = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
 _AGE = re.compile(
     r"^(?:(~|about|approx\.?|approximately|around|ca\.?|c\.)\s*)?(\d{1,3})\s*(s|\+|ish|-ish)?$"
@@ -196,7 +196,7 @@ def parse_date(raw: str, *, today: date) -> tuple[int, int, int] | None:
     iso = _ISO_DATE.match(text)
     slash = _SLASH_DATE.match(text)
     if iso:
-        year, month, day = (int(p) for p in iso.groups())
+        year, month, day = int(iso.group(1)), int(iso.group(3)), int(iso.group(4))
     elif slash:
         first, second, year = (int(p) for p in slash.groups())
         month, day = (second, first) if first > 12 >= second else (first, second)
