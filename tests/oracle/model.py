@@ -1,0 +1,55 @@
+"""A reference model of who may read what, written from the rules as the README and
+DESIGN.md state them, without importing or reading vigil.platform.policy. The tests
+in this package compare every read path of the running app with it.
+
+Reports ("Sharing and markings" in the README): a report is visible to a reader of its
+owning agency and of the agency it is routed to; TLP:AMBER also to agencies it is
+explicitly shared with; TLP:AMBER+STRICT stays with the owning and routed agencies
+(shares do not extend it); TLP:RED only to named recipients; TLP:GREEN and CLEAR
+community-wide, except criminal intelligence, which is always need-to-know (its owner,
+its routed agency and explicit shares). Readers are the roles that work reports:
+analysts, supervisors, tip-line operators and threat-assessment team members; agency
+and system administrators and auditors administer or audit, they do not read reports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+REPORT_READING_ROLES = frozenset({"analyst", "supervisor", "tipline_operator", "threat_assessment"})
+COMMUNITY = frozenset({"CLEAR", "GREEN"})
+
+
+@dataclass(frozen=True)
+class ModelUser:
+    key: int
+    agency: int
+    roles: frozenset[str]
+
+
+@dataclass(frozen=True)
+class ModelReport:
+    key: int
+    owner: int
+    routed: int
+    marking: str
+    file_class: str
+    shared_with: frozenset[int]
+    recipients: frozenset[int]  # user keys
+
+
+def reads_report(user: ModelUser, report: ModelReport) -> bool:
+    if not user.roles & REPORT_READING_ROLES:
+        return False
+    if report.marking == "RED":
+        return user.key in report.recipients
+    responsible = user.agency in (report.owner, report.routed)
+    if report.marking == "AMBER+STRICT":
+        return responsible
+    if report.file_class == "intelligence":
+        # Need-to-know whatever the marking: owner, routed agency, explicit shares.
+        return responsible or user.agency in report.shared_with
+    if report.marking in COMMUNITY:
+        return True
+    # AMBER
+    return responsible or user.agency in report.shared_with

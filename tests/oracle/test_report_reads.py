@@ -1,0 +1,159 @@
+"""The report read paths against the reference model (tests/oracle/model.py).
+
+Hypothesis generates agencies, users with any mix of roles, and reports with every
+marking, file class, routing, share and named recipient; for every user the API's
+triage list (and its count), each report by id, and a full-text search that matches
+every report must return exactly the reports the model says that user may read.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy.orm import Session, sessionmaker
+
+from tests.factories import make_agency, make_user
+from tests.oracle.model import ModelReport, ModelUser, reads_report
+from tests.reports.factories import make_report
+from tests.web.conftest import bearer, make_client, rolled_back
+from vigil.platform import sessions
+from vigil.platform.roles import Role
+from vigil.platform.settings import Settings
+from vigil.web.app import create_app
+
+EXAMPLES = int(os.environ.get("VIGIL_ORACLE_EXAMPLES", "90"))  # ~5,000 cases a database
+MARKINGS = ("CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED")
+FILE_CLASSES = ("tip_lead", "sar", "intelligence")
+WORD = "oraclecanary"  # in every narrative, so one search should find every readable report
+
+
+@st.composite
+def worlds(draw: st.DrawFn) -> tuple[int, list[ModelUser], list[ModelReport]]:
+    agencies = draw(st.integers(min_value=2, max_value=4))
+    agency = st.integers(min_value=0, max_value=agencies - 1)
+    users = [
+        ModelUser(
+            key=i,
+            agency=draw(agency),
+            roles=frozenset(draw(st.sets(st.sampled_from([r.value for r in Role]), max_size=3))),
+        )
+        for i in range(draw(st.integers(min_value=2, max_value=6)))
+    ]
+    reports = []
+    for i in range(draw(st.integers(min_value=1, max_value=8))):
+        owner = draw(agency)
+        reports.append(
+            ModelReport(
+                key=i,
+                owner=owner,
+                routed=draw(st.one_of(st.just(owner), agency)),
+                marking=draw(st.sampled_from(MARKINGS)),
+                file_class=draw(st.sampled_from(FILE_CLASSES)),
+                shared_with=frozenset(draw(st.sets(agency, max_size=agencies))),
+                recipients=frozenset(
+                    draw(st.sets(st.sampled_from([u.key for u in users]), max_size=3))
+                ),
+            )
+        )
+    return agencies, users, reports
+
+
+@dataclass
+class Tally:
+    cases: int = 0
+
+
+@pytest.fixture
+def app_client(settings: Settings, session_factory: sessionmaker[Session]) -> Iterator[TestClient]:
+    app = create_app(settings, session_factory=session_factory)
+    with make_client(app, settings) as client:
+        yield client
+
+
+def build(
+    db: Session, world: tuple[int, list[ModelUser], list[ModelReport]]
+) -> tuple[dict[int, str], dict[int, int]]:
+    """Store the world; API tokens by user key and report ids by report key."""
+    count, users, reports = world
+    agencies = [make_agency(db) for _ in range(count)]
+    stored_users = {
+        u.key: make_user(db, agency=agencies[u.agency], roles={Role(r) for r in u.roles})
+        for u in users
+    }
+    tokens = {
+        key: sessions.create_api_token(db, user=user, name="oracle", days=1)[0]
+        for key, user in stored_users.items()
+    }
+    ids = {}
+    for r in reports:
+        stored = make_report(
+            db,
+            agency=agencies[r.owner],
+            routed_to=agencies[r.routed],
+            narrative=f"Report {r.key}: a man seen at the school gate, {WORD}.",
+            marking=r.marking,
+            file_class=r.file_class,
+            shared_with=[agencies[a] for a in sorted(r.shared_with)],
+            recipients=[stored_users[k] for k in sorted(r.recipients)],
+        )
+        ids[r.key] = stored.id
+    db.commit()
+    return tokens, ids
+
+
+def test_every_report_read_path_matches_the_model(
+    app_client: TestClient, session_factory: sessionmaker[Session], connection: Any
+) -> None:
+    tally = Tally()
+
+    @given(world=worlds())
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    def check(world: tuple[int, list[ModelUser], list[ModelReport]]) -> None:
+        _, users, reports = world
+        with rolled_back(connection):
+            with session_factory() as db:
+                tokens, ids = build(db, world)
+            for user in users:
+                auth = bearer(tokens[user.key])
+                want = {ids[r.key] for r in reports if reads_report(user, r)}
+                listed = app_client.get(
+                    "/api/v1/reports?include_disposed=true&limit=500", headers=auth
+                )
+                found = app_client.get(f"/api/v1/search?q={WORD}&limit=100", headers=auth)
+                if listed.status_code == 200:
+                    page = listed.json()
+                    got = {item["id"] for item in page["items"]}
+                    assert got == want, ("list", user, reports)
+                    assert page["total"] == len(want), ("count", user, reports)
+                    assert found.status_code == 200
+                    hits = found.json()
+                    assert {item["id"] for item in hits["items"]} == want, ("search", user)
+                    assert hits["total"] == len(want), ("search count", user)
+                else:
+                    assert listed.status_code == 403 and found.status_code == 403
+                    assert not want, ("refused a reader", user, reports)
+                for r in reports:
+                    one = app_client.get(f"/api/v1/reports/{ids[r.key]}", headers=auth)
+                    assert (one.status_code == 200) == reads_report(user, r), (
+                        "get",
+                        one.status_code,
+                        user,
+                        r,
+                    )
+                tally.cases += 3 * len(reports)
+
+    check()
+    print(f"report oracle: {tally.cases} (user, report, read path) cases")
+    assert tally.cases >= EXAMPLES * 2 * 3
