@@ -114,6 +114,9 @@ class RouteCase:
             "intervention_id": world.interventions[target.agency_id],
             "share_id": world.case_shares[target.agency_id],
             "instrument_id": world.instrument,
+            "survivor_case_id": world.recovery["cases"][target.agency_id],
+            "consent_id": world.recovery["consents"][target.agency_id],
+            "referral_id": world.recovery["referrals"][target.agency_id],
             **self.params,
         }
         path = self.template.format(**values)
@@ -545,6 +548,7 @@ API = [
 
 from tests.web.catalog_analytics import ANALYTICS_PAGES  # noqa: E402
 from tests.web.catalog_assessment import ASSESSMENT_API, ASSESSMENT_PAGES  # noqa: E402
+from tests.web.catalog_recovery import RECOVERY_API, RECOVERY_PAGES  # noqa: E402
 from tests.web.catalog_sharing import SHARING_API, SHARING_PAGES  # noqa: E402
 
 ROUTES = [
@@ -563,6 +567,9 @@ from tests.web.catalog_preparedness import PREPAREDNESS_API, PREPAREDNESS_PAGES 
 
 ROUTES += [*PREPAREDNESS_PAGES, *PREPAREDNESS_API]
 PROTECTED += [*PREPAREDNESS_PAGES, *PREPAREDNESS_API]
+
+ROUTES += [*RECOVERY_PAGES, *RECOVERY_API]
+PROTECTED += [*RECOVERY_PAGES, *RECOVERY_API]
 
 
 def call(

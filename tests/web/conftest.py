@@ -236,6 +236,8 @@ class World:
     # Preparedness: each agency's protected site ("site:<agency id>").
     preparedness: dict[str, int] = field(default_factory=dict)
     instrument: int = 0
+    # Victim services: for each agency, a case held by a provider with a consent naming it.
+    recovery: dict[str, dict[int, int]] = field(default_factory=dict)
     # Sharing: each agency's sharing group, its collection, a member and a shared object.
     sharing: dict[str, Any] = field(default_factory=dict)
 
@@ -269,6 +271,9 @@ def seed_world(db: Session, settings: Settings) -> World:
     seed_intake(db, settings, world, (operator, home, other))
     seed_linkage(db, world, (operator, home, other))
     seed_assessment(db, world, (operator, home, other))
+    from tests.recovery.web_world import seed_recovery
+
+    seed_recovery(db, world, (operator, home, other))
     from tests.web.catalog_preparedness import seed_preparedness
 
     seed_preparedness(db, world, (operator, home, other))

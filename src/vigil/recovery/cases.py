@@ -74,6 +74,24 @@ def _clean(value: str | None, *, field: str, limit: int, required: bool = False)
     return text or None
 
 
+def may_open_cases(db: Session, actor: Actor) -> bool:
+    return policy.decide(actor, "create", "survivor_case", provider_facts(db, actor.agency_id))
+
+
+def provider_staff(db: Session, *, actor: Actor) -> list[tuple[int, str]]:
+    """(user id, display name) of the enabled staff of the actor's provider who may be
+    advocates: for a supervisor's assignment form."""
+    case_provider = provider_facts(db, actor.agency_id)
+    if not policy.decide(actor, "list", "survivor_case", case_provider):
+        raise NotFound("survivor_case")
+    users = db.execute(
+        select(User)
+        .where(User.agency_id == case_provider.agency_id, User.disabled_at.is_(None))
+        .order_by(User.display_name, User.id)
+    ).scalars()
+    return [(u.id, u.display_name) for u in users if _is_provider_staff(db, u.id, case_provider)]
+
+
 def open_case(
     db: Session,
     *,
@@ -87,7 +105,9 @@ def open_case(
 ) -> SurvivorCase:
     """Open a case at the actor's own provider; the opener is the advocate unless named."""
     provider = provider_facts(db, actor.agency_id)
-    policy.authorize(actor, "create", "survivor_case", provider)
+    if not policy.decide(actor, "create", "survivor_case", provider):
+        # Outside a victim-services provider the whole area does not exist.
+        raise NotFound("survivor_case")
     errors: dict[str, str] = {}
     if kind not in CASE_KINDS:
         errors["kind"] = "Choose survivor or family."
@@ -239,7 +259,8 @@ def caseload(
 ) -> Caseload:
     """The cases the actor works (an advocate's own; a supervisor's whole provider),
     newest first, one page at a time. Audited as a list read (ids of the page only)."""
-    policy.authorize(actor, "list", "survivor_case")
+    if not policy.decide(actor, "list", "survivor_case", provider_facts(db, actor.agency_id)):
+        raise NotFound("survivor_case")
     if status is not None and status not in CASE_STATUSES:
         raise InvalidInput({"status": "Choose open or closed."})
     if page < 1 or page > 100_000:

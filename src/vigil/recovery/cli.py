@@ -1,4 +1,5 @@
-"""The `vigil recover` commands: distribute a donated fund under a published protocol."""
+"""The `vigil recover` commands: distribute a donated fund under a published protocol;
+remind advocates before survivors' dates; purge expired cases; print the statistics."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import io
 import os
 import sys
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -17,14 +19,15 @@ from vigil.recovery.distribution import PAYMENT_COLUMNS, Payment, ProtocolError,
 from vigil.recovery.distribution import parse_protocol as parse_protocol_text
 
 recover_app = typer.Typer(
-    help="Recovery: distribute donated funds under a published protocol.",
+    help="Recovery: distribute donated funds under a published protocol; survivors' "
+    "reminders, the retention purge and the de-identified statistics.",
     no_args_is_help=True,
 )
 
 
 @recover_app.callback()
 def recover() -> None:
-    """Recovery: distribute donated funds under a published protocol."""
+    """Recovery: fund distribution, survivors' reminders, retention purge, statistics."""
 
 
 class OutputError(Exception):
@@ -142,3 +145,78 @@ def distribute_command(
     )
     typer.echo(f"protocol sha256 {digest_in}")
     typer.echo(f"payments sha256 {digest_out}")
+
+
+def _now_option(value: str | None) -> datetime:
+    from vigil.platform.types import utcnow
+
+    if not value:
+        return utcnow()
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise _fail(f"--now {value!r} is not an ISO 8601 date or time") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@recover_app.command("reminders")
+def reminders_command(
+    now: Annotated[
+        str | None,
+        typer.Option("--now", help="Send what is due at this ISO 8601 moment instead of now."),
+    ] = None,
+) -> None:
+    """Remind advocates, once per occurrence, before the dates that matter to survivors."""
+    from vigil.cli import load_settings, open_database, operator_actor
+    from vigil.platform.database import transaction
+    from vigil.recovery.dates import send_due_reminders
+
+    moment = _now_option(now)
+    _, factory = open_database(load_settings())
+    with transaction(factory) as db:
+        sent = send_due_reminders(db, actor=operator_actor(), now=moment)
+    typer.echo(f"{sent} reminder{'s' if sent != 1 else ''} sent.")
+
+
+@recover_app.command("purge")
+def purge_command(
+    now: Annotated[
+        str | None,
+        typer.Option("--now", help="Purge as on this ISO 8601 date instead of today."),
+    ] = None,
+) -> None:
+    """Delete closed survivor cases past their retention date, with all they hold."""
+    from vigil.cli import load_settings, open_database, operator_actor
+    from vigil.platform.database import transaction
+    from vigil.recovery.export import purge_expired
+
+    moment = _now_option(now)
+    _, factory = open_database(load_settings())
+    with transaction(factory) as db:
+        purged = purge_expired(db, actor=operator_actor(), today=moment.date())
+    typer.echo(f"{len(purged)} case{'s' if len(purged) != 1 else ''} purged.")
+
+
+@recover_app.command("statistics")
+def statistics_command(
+    threshold: Annotated[
+        int,
+        typer.Option(help="Hide every count below this (and any count that would reveal one)."),
+    ] = 11,
+) -> None:
+    """Print the de-identified service statistics as JSON, small cells suppressed."""
+    import dataclasses
+    import json
+
+    from vigil.cli import load_settings, open_database, operator_actor
+    from vigil.platform.database import transaction
+    from vigil.platform.errors import InvalidInput
+    from vigil.recovery.statistics import service_statistics
+
+    _, factory = open_database(load_settings())
+    try:
+        with transaction(factory) as db:
+            figures = service_statistics(db, actor=operator_actor(), threshold=threshold)
+    except InvalidInput as problem:
+        raise _fail(str(problem)) from None
+    typer.echo(json.dumps(dataclasses.asdict(figures), indent=2))

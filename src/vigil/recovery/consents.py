@@ -258,7 +258,8 @@ def cases_disclosed_to(db: Session, *, actor: Actor) -> list[tuple[int, str, str
 
     Numbers only: a reader still opens each case through ``disclose_case``, for a purpose.
     """
-    if not actor.is_user or actor.agency_id is None:
+    policy.authorize(actor, "list_disclosed", "survivor_case")
+    if actor.agency_id is None:
         return []
     today = utcnow().date()
     statement = (

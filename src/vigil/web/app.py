@@ -96,6 +96,8 @@ def _include_routers(app: FastAPI, settings: Settings) -> None:
     from vigil.linkage import api as linkage_api
     from vigil.linkage import routes as linkage
     from vigil.platform.routes import account, admin, api, audit_pages, auth, sso
+    from vigil.recovery import api as recovery_api
+    from vigil.recovery import routes as recovery
     from vigil.preparedness import api as preparedness_api
     from vigil.preparedness import routes as preparedness
     from vigil.reports import api as reports_api
@@ -133,6 +135,8 @@ def _include_routers(app: FastAPI, settings: Settings) -> None:
         linkage_api,
         assessment,
         assessment_api,
+        recovery,
+        recovery_api,
         preparedness,
         preparedness_api,
         sharing,

@@ -73,9 +73,11 @@ def is_victim_services_staff(actor: Actor, provider: ProviderFacts) -> bool:
 
 
 def survivor_case_rule(actor: Actor, action: str, facts: Any) -> bool:
-    if action == "list":
-        return actor.is_user and not actor.roles & EXCLUDED_ROLES
-    if action == "create":
+    if action == "list_disclosed":
+        # Anyone signed in may ask what survivors consented to disclose to their agency.
+        return actor.is_user
+    if action in ("list", "create"):
+        # The caseload and the intake form exist only for the provider's own staff.
         return isinstance(facts, ProviderFacts) and _staff(actor, facts)
     if not isinstance(facts, SurvivorCaseFacts):
         return False

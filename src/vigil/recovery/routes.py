@@ -1,0 +1,322 @@
+"""Victim-services pages: the caseload of an advocate or a supervisor, opening a case,
+the case page (consents, referrals and their outcomes, dates that matter, assignment,
+closing), the survivor's export; the cases disclosed to one's agency and a disclosure
+under consent; the public service statistics."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from vigil.platform.actor import Actor
+from vigil.platform.errors import Conflict, InvalidInput
+from vigil.platform.routes.forms import int_from_form, text_from_form
+from vigil.recovery import cases, consents, dates, export, referrals, statistics
+from vigil.recovery.case_view import view_case
+from vigil.recovery.pages import form_date, form_text, form_values, render
+from vigil.web.deps import ActorDep, PathId, SessionDep
+
+router = APIRouter(include_in_schema=False)
+
+FLASH = {
+    "opened": "The case is open; you are its advocate.",
+    "consent": "The consent is on record. Services never depend on it.",
+    "revoked": "The consent is revoked: from now on nothing is disclosed under it.",
+    "referral": "The referral was recorded.",
+    "outcome": "The referral's outcome was recorded.",
+    "date": "The date was added; the advocate is reminded before it.",
+    "assigned": "The case has a new advocate.",
+    "closed": "The case is closed; it is kept until its retention date, then purged.",
+}
+
+
+def _case_page(
+    request: Request,
+    db: Session,
+    actor: Actor,
+    case_id: int,
+    *,
+    errors: dict[str, str] | None = None,
+    error_form: str | None = None,
+    values: dict[str, str] | None = None,
+    flash: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    view = view_case(db, actor=actor, case_id=case_id)
+    return render(
+        request,
+        "recovery_case.html",
+        {
+            "view": view,
+            "errors": errors or {},
+            "error_form": error_form,
+            "values": values or {},
+            "flash": flash,
+        },
+        status_code=status_code,
+    )
+
+
+def _refused(
+    request: Request,
+    db: Session,
+    actor: Actor,
+    case_id: int,
+    form_name: str,
+    problem: InvalidInput | Conflict,
+    form: FormData,
+) -> HTMLResponse:
+    db.rollback()
+    request.state.commit_on_error = True  # keep the audit record of the page view
+    raw = (
+        problem.errors
+        if isinstance(problem, InvalidInput)
+        else {problem.field or "form": str(problem)}
+    )
+    errors = {f"{form_name}-{key}": message for key, message in raw.items()}
+    return _case_page(
+        request,
+        db,
+        actor,
+        case_id,
+        errors=errors,
+        error_form=form_name,
+        values=form_values(form),
+        status_code=409 if isinstance(problem, Conflict) else 422,
+    )
+
+
+def _done(case_id: int, what: str, anchor: str = "") -> RedirectResponse:
+    return RedirectResponse(f"/recovery/cases/{case_id}?done={what}{anchor}", status_code=303)
+
+
+@router.get("/recovery/cases", response_class=HTMLResponse)
+def caseload_page(
+    request: Request,
+    db: SessionDep,
+    actor: ActorDep,
+    status: str = "open",
+    page: int = 1,
+) -> HTMLResponse:
+    chosen = status if status in ("open", "closed") else None
+    load = cases.caseload(db, actor=actor, status=chosen, page=min(max(page, 1), 100_000))
+    return render(
+        request,
+        "recovery_caseload.html",
+        {"load": load, "status": chosen or "", "may_open": cases.may_open_cases(db, actor)},
+    )
+
+
+@router.get("/recovery/cases/new", response_class=HTMLResponse)
+def new_case_page(request: Request, db: SessionDep, actor: ActorDep) -> HTMLResponse:
+    cases.caseload(db, actor=actor, page=1, page_size=1)  # the provider's staff only
+    return render(request, "recovery_case_new.html", {})
+
+
+@router.post("/recovery/cases")
+async def open_case(request: Request, db: SessionDep, actor: ActorDep) -> Response:
+    form = await request.form()
+    try:
+        case = cases.open_case(
+            db,
+            actor=actor,
+            kind=text_from_form(form, "kind", 40),
+            display_name=form_text(form, "display_name", 200),
+            preferred_language=form_text(form, "preferred_language", 60),
+            contact=form_text(form, "contact", 2000),
+            notes=form_text(form, "notes", 20000),
+        )
+    except InvalidInput as problem:
+        db.rollback()
+        # Only staff get this far with a problem worth showing; others met a 404 above.
+        cases.caseload(db, actor=actor, page=1, page_size=1)
+        request.state.commit_on_error = True
+        return render(
+            request,
+            "recovery_case_new.html",
+            {"errors": problem.errors, "values": form_values(form)},
+            status_code=422,
+        )
+    return RedirectResponse(f"/recovery/cases/{case.id}?done=opened", status_code=303)
+
+
+@router.get("/recovery/cases/{survivor_case_id}", response_class=HTMLResponse)
+def case_page(
+    request: Request, survivor_case_id: PathId, db: SessionDep, actor: ActorDep, done: str = ""
+) -> HTMLResponse:
+    return _case_page(request, db, actor, survivor_case_id, flash=FLASH.get(done))
+
+
+@router.post("/recovery/cases/{survivor_case_id}/consents")
+async def record_consent(
+    request: Request, survivor_case_id: PathId, db: SessionDep, actor: ActorDep
+) -> Response:
+    form = await request.form()
+    cases.get_case(db, actor=actor, case_id=survivor_case_id, action="manage_consent")
+    try:
+        recipient = int_from_form(form, "recipient_agency_id")
+        if recipient is None:
+            raise InvalidInput({"recipient_agency_id": "Choose the agency it names."})
+        signed_on = form_date(form, "signed_on")
+        expires_on = form_date(form, "expires_on")
+        assert signed_on is not None and expires_on is not None
+        consents.record_consent(
+            db,
+            actor=actor,
+            case_id=survivor_case_id,
+            recipient_agency_id=recipient,
+            purpose=text_from_form(form, "purpose", 60),
+            written_on_file=form.get("written_on_file") == "yes",
+            document_reference=form_text(form, "document_reference", 200),
+            signed_on=signed_on,
+            expires_on=expires_on,
+        )
+    except InvalidInput as problem:
+        return _refused(request, db, actor, survivor_case_id, "consent", problem, form)
+    return _done(survivor_case_id, "consent", "#consents")
+
+
+@router.post("/recovery/cases/{survivor_case_id}/consents/{consent_id}/revoke")
+async def revoke_consent(
+    request: Request, survivor_case_id: PathId, consent_id: PathId, db: SessionDep, actor: ActorDep
+) -> Response:
+    form = await request.form()
+    try:
+        consents.revoke_consent(db, actor=actor, case_id=survivor_case_id, consent_id=consent_id)
+    except Conflict as problem:
+        return _refused(request, db, actor, survivor_case_id, "revoke", problem, form)
+    return _done(survivor_case_id, "revoked", "#consents")
+
+
+@router.post("/recovery/cases/{survivor_case_id}/referrals")
+async def refer(
+    request: Request, survivor_case_id: PathId, db: SessionDep, actor: ActorDep
+) -> Response:
+    form = await request.form()
+    cases.get_case(db, actor=actor, case_id=survivor_case_id, action="work")
+    try:
+        referrals.refer(
+            db,
+            actor=actor,
+            case_id=survivor_case_id,
+            service_kind=text_from_form(form, "service_kind", 60),
+            provider_name=form_text(form, "provider_name", 200),
+            referred_on=form_date(form, "referred_on", required=False),
+            follow_up_on=form_date(form, "follow_up_on", required=False),
+        )
+    except InvalidInput as problem:
+        return _refused(request, db, actor, survivor_case_id, "referral", problem, form)
+    return _done(survivor_case_id, "referral", "#referrals")
+
+
+@router.post("/recovery/cases/{survivor_case_id}/referrals/{referral_id}")
+async def referral_outcome(
+    request: Request, survivor_case_id: PathId, referral_id: PathId, db: SessionDep, actor: ActorDep
+) -> Response:
+    form = await request.form()
+    cases.get_case(db, actor=actor, case_id=survivor_case_id, action="work")
+    try:
+        referrals.record_outcome(
+            db,
+            actor=actor,
+            case_id=survivor_case_id,
+            referral_id=referral_id,
+            status=text_from_form(form, "status", 40),
+            note=form_text(form, "note", 2000),
+        )
+    except InvalidInput as problem:
+        return _refused(request, db, actor, survivor_case_id, "outcome", problem, form)
+    return _done(survivor_case_id, "outcome", "#referrals")
+
+
+@router.post("/recovery/cases/{survivor_case_id}/dates")
+async def add_date(
+    request: Request, survivor_case_id: PathId, db: SessionDep, actor: ActorDep
+) -> Response:
+    form = await request.form()
+    cases.get_case(db, actor=actor, case_id=survivor_case_id, action="work")
+    try:
+        on_date = form_date(form, "on_date")
+        assert on_date is not None
+        days = int_from_form(form, "remind_days_before")
+        if days is None:
+            raise InvalidInput({"remind_days_before": "Give a whole number of days."})
+        dates.add_date(
+            db,
+            actor=actor,
+            case_id=survivor_case_id,
+            kind=text_from_form(form, "kind", 40),
+            label=form_text(form, "label", 200),
+            on_date=on_date,
+            yearly=form.get("yearly") == "yes",
+            remind_days_before=days,
+        )
+    except InvalidInput as problem:
+        return _refused(request, db, actor, survivor_case_id, "date", problem, form)
+    return _done(survivor_case_id, "date", "#dates")
+
+
+@router.post("/recovery/cases/{survivor_case_id}/assign")
+async def assign(
+    request: Request, survivor_case_id: PathId, db: SessionDep, actor: ActorDep
+) -> Response:
+    form = await request.form()
+    try:
+        advocate = int_from_form(form, "advocate_user_id")
+        if advocate is None:
+            cases.get_case(db, actor=actor, case_id=survivor_case_id)
+            raise InvalidInput({"advocate_user_id": "Choose a staff member of this provider."})
+        cases.assign_advocate(db, actor=actor, case_id=survivor_case_id, advocate_user_id=advocate)
+    except InvalidInput as problem:
+        return _refused(request, db, actor, survivor_case_id, "assign", problem, form)
+    return _done(survivor_case_id, "assigned")
+
+
+@router.post("/recovery/cases/{survivor_case_id}/close")
+async def close(
+    request: Request, survivor_case_id: PathId, db: SessionDep, actor: ActorDep
+) -> Response:
+    form = await request.form()
+    try:
+        cases.close_case(db, actor=actor, case_id=survivor_case_id)
+    except Conflict as problem:
+        return _refused(request, db, actor, survivor_case_id, "close", problem, form)
+    return _done(survivor_case_id, "closed")
+
+
+@router.get("/recovery/cases/{survivor_case_id}/export.json")
+def export_case(survivor_case_id: PathId, db: SessionDep, actor: ActorDep) -> Response:
+    """Everything held about the survivor or family, for them to keep."""
+    document = export.export_case(db, actor=actor, case_id=survivor_case_id)
+    return Response(
+        json.dumps(document, indent=2, ensure_ascii=False),
+        media_type="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="{document["case"]["number"]}.json"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@router.get("/recovery/disclosed", response_class=HTMLResponse)
+def disclosed_page(request: Request, db: SessionDep, actor: ActorDep) -> HTMLResponse:
+    rows = consents.cases_disclosed_to(db, actor=actor)
+    return render(request, "recovery_disclosed.html", {"rows": rows})
+
+
+@router.get("/recovery/cases/{survivor_case_id}/disclosure", response_class=HTMLResponse)
+def disclosure_page(
+    request: Request, survivor_case_id: PathId, db: SessionDep, actor: ActorDep, purpose: str = ""
+) -> HTMLResponse:
+    seen = consents.disclose_case(db, actor=actor, case_id=survivor_case_id, purpose=purpose[:60])
+    return render(request, "recovery_disclosure.html", {"seen": seen})
+
+
+@router.get("/recovery/statistics", response_class=HTMLResponse)
+def statistics_page(request: Request, db: SessionDep, actor: ActorDep) -> HTMLResponse:
+    figures = statistics.service_statistics(db, actor=actor)
+    return render(request, "recovery_statistics.html", {"figures": figures})
