@@ -42,6 +42,7 @@ def upgrade() -> None:
         sa.Column("provenance", sa.JSON(), nullable=False),
         sa.Column("disagreements", sa.JSON(), nullable=False),
         sa.Column("needs_review", sa.Boolean(), nullable=False),
+        sa.Column("factors", sa.JSON(), nullable=False),
         sa.Column("loaded_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_analytics_incidents")),
     )

@@ -158,3 +158,33 @@ def test_export_as_csv_and_parquet(db: Session, schools_dir: Path) -> None:
     )
     with pytest.raises(PermissionDenied):
         export_catalog(db, actor=anonymous(), fmt="csv")
+
+
+def test_underlying_factors_with_what_is_not_said(db: Session, schools_dir: Path) -> None:
+    load_catalog(db, actor=command_line("operator"), directory=schools_dir)
+    columbine = db.scalar(
+        select(CatalogIncident).where(
+            CatalogIncident.state == "CO", CatalogIncident.year == 1999, CatalogIncident.killed4
+        )
+    )
+    assert columbine is not None
+    # Mother Jones says prior signs were seen; the shooters were 18 and 17; several guns.
+    assert columbine.factors["mental_health"] == "yes"
+    assert columbine.factors["shooter_age"] == "under 18"
+    assert columbine.factors["weapon_kind"] == "several kinds"
+    reader = actor_for(make_user(db, agency=make_agency(db)))
+    tables = {
+        t.factor: t
+        for t in trends.factor_tables(
+            db, actor=reader, filters=trends.parse_filters({"definition": "public_mass"})
+        )
+    }
+    mental = tables["mental_health"]
+    public_mass = db.scalar(
+        select(func.count()).select_from(CatalogIncident).where(CatalogIncident.public_mass)
+    )
+    assert mental.incidents == public_mass
+    assert sum(total for _, _, total in mental.rows) == mental.incidents
+    assert mental.rows[-1][0] == "not said" and mental.rows[-1][2] > 0
+    assert {value for value, _, _ in mental.rows} <= {"yes", "no", "not said"}
+    assert mental.periods[0] == "1980s"

@@ -54,6 +54,7 @@ def test_the_trends_page_follows_the_definition(site: Site) -> None:
     assert "U.S. Census Bureau, Population Estimates Program" in text
     assert "Navistar" in text  # where the FBI's figures and its CSV disagree
     assert "state-map-title" in text and "<title>Texas: " in text
+    assert "Prior signs of a mental-health crisis" in text and "not said" in text
     killed = browser.client.get("/analytics?definition=killed4&year_from=2017&year_to=2017").text
     assert '<th scope="row">2017</th><td>30</td>' not in killed
 

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from vigil.analytics.factors import incident_factors
 from vigil.analytics.harmonize import Harmonized, harmonize
 from vigil.analytics.models import CatalogIncident, CatalogLink, SourceRow
 from vigil.analytics.sources import RowProblem, load_directory
@@ -67,6 +68,7 @@ class IncidentRecord:
     school_level: str | None
     active_shooter: bool
     needs_review: bool
+    factors: dict[str, str | None]
 
 
 def build_incidents(result: Harmonized) -> list[IncidentRecord]:
@@ -111,6 +113,7 @@ def build_incidents(result: Harmonized) -> list[IncidentRecord]:
                     for row in rows
                 ),
                 needs_review=incident in in_review,
+                factors=incident_factors(rows),
             )
         )
     records.sort(key=lambda r: r.id)
@@ -146,6 +149,7 @@ def incident_row(record: IncidentRecord) -> dict[str, Any]:
         "provenance": record.provenance,
         "disagreements": record.disagreements,
         "needs_review": record.needs_review,
+        "factors": record.factors,
     }
 
 

@@ -37,6 +37,7 @@ COLUMNS = (
     "sources",
     "disagreements",
     "needs_review",
+    "factors_json",
     "provenance_json",
 )
 
@@ -60,6 +61,7 @@ def _record(row: CatalogIncident) -> dict[str, Any]:
         "sources": ";".join(row.sources),
         "disagreements": ";".join(row.disagreements),
         "needs_review": row.needs_review,
+        "factors_json": json.dumps(row.factors or {}, sort_keys=True, separators=(",", ":")),
         "provenance_json": json.dumps(row.provenance, sort_keys=True, separators=(",", ":")),
     }
 

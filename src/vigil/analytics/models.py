@@ -47,6 +47,8 @@ class CatalogIncident(Base):
     provenance: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     disagreements: Mapped[list[str]] = mapped_column(JSON, default=list)
     needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Underlying factors (vigil.analytics.factors): factor -> value, None where unsaid.
+    factors: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -15,6 +15,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 
 from vigil.analytics import trends
 from vigil.analytics.charts import bar_chart
+from vigil.analytics.factors import NOT_RECORDED
 from vigil.analytics.headlines import HEADLINES, NO_HEADLINE
 from vigil.analytics.maps import choropleth
 from vigil.analytics.places import STATES
@@ -106,6 +107,8 @@ def trends_page(request: Request, db: SessionDep, actor: ActorDep) -> HTMLRespon
             "no_headline": NO_HEADLINE,
             "export_query": request.url.query,
             "state_rows": state_rows,
+            "factor_tables": trends.factor_tables(db, actor=actor, filters=filters),
+            "not_recorded": NOT_RECORDED,
             "state_map": state_map,
         },
         status_code=400 if errors else 200,

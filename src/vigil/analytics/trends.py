@@ -306,3 +306,54 @@ def largest_incidents(
         )
         for row in session.scalars(query)
     ]
+
+
+@dataclass(frozen=True)
+class FactorTable:
+    factor: str
+    label: str
+    periods: list[str]
+    # value -> counts per period, then the total; the last row is "not said".
+    rows: list[tuple[str, list[int], int]]
+    incidents: int
+
+    def share(self, count: int) -> str:
+        return f"{count / self.incidents:.0%}" if self.incidents else "–"
+
+
+def _period(year: int) -> str:
+    start = year - year % 10
+    return f"{start}s"
+
+
+def factor_tables(session: Session, *, actor: Actor, filters: TrendFilters) -> list[FactorTable]:
+    """Each factor's distribution under the filters, by decade and in all, with the
+    number of incidents whose sources do not say."""
+    from vigil.analytics.factors import FACTORS
+
+    policy.authorize(actor, "read", "analytics_catalog")
+    found = session.execute(
+        select(CatalogIncident.year, CatalogIncident.factors).where(*_conditions(filters))
+    ).all()
+    periods = sorted({_period(year) for year, _ in found if year is not None})
+    tables = []
+    for name, label in FACTORS.items():
+        counts: dict[str, dict[str, int]] = {}
+        unsaid: dict[str, int] = {}
+        for year, factors in found:
+            period = _period(year)
+            value = (factors or {}).get(name)
+            if value is None:
+                unsaid[period] = unsaid.get(period, 0) + 1
+            else:
+                bucket = counts.setdefault(value, {})
+                bucket[period] = bucket.get(period, 0) + 1
+        rows = [
+            (value, [by.get(p, 0) for p in periods], sum(by.values()))
+            for value, by in sorted(
+                counts.items(), key=lambda item: (-sum(item[1].values()), item[0])
+            )
+        ]
+        rows.append(("not said", [unsaid.get(p, 0) for p in periods], sum(unsaid.values())))
+        tables.append(FactorTable(name, label, periods, rows, len(found)))
+    return tables
