@@ -53,3 +53,33 @@ def reads_report(user: ModelUser, report: ModelReport) -> bool:
         return True
     # AMBER
     return responsible or user.agency in report.shared_with
+
+
+# Threat-assessment cases ("Need-to-know" in the README's threat-assessment section): a
+# case is seen by its team, by the owning agency's supervisors and by the case workers of
+# an agency it was shared with (until the share is revoked); nobody else learns it
+# exists. Case workers are threat-assessment staff, supervisors and analysts (who sit
+# on teams); a removed team member is no longer on the team.
+CASE_WORKING_ROLES = frozenset({"threat_assessment", "supervisor", "analyst"})
+ACTIVE_CASE_STATUSES = frozenset({"open", "assessing", "managing", "monitoring"})
+
+
+@dataclass(frozen=True)
+class ModelCase:
+    key: int
+    owner: int
+    status: str
+    team: frozenset[int]  # user keys still on the team
+    removed: frozenset[int]  # user keys taken off the team
+    shared_with: frozenset[int]  # agencies with a live share
+    revoked: frozenset[int]  # agencies whose share was revoked
+
+
+def reads_case(user: ModelUser, case: ModelCase) -> bool:
+    if not user.roles & CASE_WORKING_ROLES:
+        return False
+    if user.key in case.team:
+        return True
+    if "supervisor" in user.roles and user.agency == case.owner:
+        return True
+    return user.agency in case.shared_with

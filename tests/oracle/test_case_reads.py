@@ -1,0 +1,184 @@
+"""Threat-assessment case read paths against the reference model (tests/oracle/model.py).
+
+Hypothesis generates agencies, users with any roles, and cases with teams (members
+present and removed) and shares (live and revoked); for every user the API's case
+list and its count, each case by id, and the dashboard's count of active cases must
+agree with the model.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import count
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy.orm import Session, sessionmaker
+
+from tests.factories import make_agency, make_user
+from tests.oracle.model import ACTIVE_CASE_STATUSES, ModelCase, ModelUser, reads_case
+from tests.web.conftest import bearer, make_client, rolled_back
+from vigil.assessment.models import Case, CaseMember, CaseShare
+from vigil.platform import sessions
+from vigil.platform.roles import Role
+from vigil.platform.settings import Settings
+from vigil.platform.types import utcnow
+from vigil.web.app import create_app
+
+EXAMPLES = int(os.environ.get("VIGIL_ORACLE_EXAMPLES", "50"))  # ~1,500 cases a database
+STATUSES = ("open", "assessing", "managing", "monitoring", "closed")
+_numbers = count(1)
+World = tuple[int, list[ModelUser], list[ModelCase]]
+
+
+@st.composite
+def worlds(draw: st.DrawFn) -> World:
+    agencies = draw(st.integers(min_value=2, max_value=4))
+    agency = st.integers(min_value=0, max_value=agencies - 1)
+    users = [
+        ModelUser(
+            key=i,
+            agency=draw(agency),
+            roles=frozenset(draw(st.sets(st.sampled_from([r.value for r in Role]), max_size=3))),
+        )
+        for i in range(draw(st.integers(min_value=2, max_value=6)))
+    ]
+    keys = st.sampled_from([u.key for u in users])
+    cases = []
+    for i in range(draw(st.integers(min_value=1, max_value=6))):
+        team = draw(st.sets(keys, max_size=3))
+        shared = draw(st.sets(agency, max_size=agencies))
+        cases.append(
+            ModelCase(
+                key=i,
+                owner=draw(agency),
+                status=draw(st.sampled_from(STATUSES)),
+                team=frozenset(team),
+                removed=frozenset(draw(st.sets(keys, max_size=2)) - team),
+                shared_with=frozenset(shared),
+                revoked=frozenset(draw(st.sets(agency, max_size=agencies)) - shared),
+            )
+        )
+    return agencies, users, cases
+
+
+@dataclass
+class Tally:
+    cases: int = 0
+
+
+@pytest.fixture
+def app_client(settings: Settings, session_factory: sessionmaker[Session]) -> Iterator[TestClient]:
+    app = create_app(settings, session_factory=session_factory)
+    with make_client(app, settings) as client:
+        yield client
+
+
+def build(db: Session, world: World) -> tuple[dict[int, str], dict[int, int]]:
+    """Store the world; API tokens by user key and case ids by case key."""
+    count_, users, model_cases = world
+    agencies = [make_agency(db) for _ in range(count_)]
+    stored = {
+        u.key: make_user(db, agency=agencies[u.agency], roles={Role(r) for r in u.roles})
+        for u in users
+    }
+    tokens = {
+        key: sessions.create_api_token(db, user=user, name="oracle", days=1)[0]
+        for key, user in stored.items()
+    }
+    now = utcnow()
+    ids = {}
+    for c in model_cases:
+        case = Case(
+            number=f"TA-ORACLE-{next(_numbers):06d}",
+            title="Oracle case",
+            owner_agency_id=agencies[c.owner].id,
+            regime="threat_assessment",
+            status=c.status,
+            opened_at=now,
+            status_changed_at=now,
+            updated_at=now,
+            closed_at=now if c.status == "closed" else None,
+        )
+        db.add(case)
+        db.flush()
+        for key in sorted(c.team | c.removed):
+            db.add(
+                CaseMember(
+                    case_id=case.id,
+                    user_id=stored[key].id,
+                    agency_id=stored[key].agency_id,
+                    team_role="member",
+                    added_at=now,
+                    removed_at=now if key in c.removed else None,
+                )
+            )
+        for index in sorted(c.shared_with | c.revoked):
+            db.add(
+                CaseShare(
+                    case_id=case.id,
+                    agency_id=agencies[index].id,
+                    reason="Oracle share",
+                    shared_at=now,
+                    revoked_at=now if index in c.revoked else None,
+                )
+            )
+        ids[c.key] = case.id
+    db.commit()
+    return tokens, ids
+
+
+def test_every_case_read_path_matches_the_model(
+    app_client: TestClient, session_factory: sessionmaker[Session], connection: Any
+) -> None:
+    tally = Tally()
+
+    @given(world=worlds())
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    def check(world: World) -> None:
+        _, users, model_cases = world
+        with rolled_back(connection):
+            with session_factory() as db:
+                tokens, ids = build(db, world)
+            for user in users:
+                auth = bearer(tokens[user.key])
+                want = {ids[c.key] for c in model_cases if reads_case(user, c)}
+                active = {
+                    ids[c.key]
+                    for c in model_cases
+                    if reads_case(user, c) and c.status in ACTIVE_CASE_STATUSES
+                }
+                listed = app_client.get("/api/v1/cases", headers=auth)
+                board = app_client.get("/api/v1/assessment/dashboard", headers=auth)
+                if listed.status_code == 200:
+                    page = listed.json()
+                    assert {item["id"] for item in page["cases"]} == want, ("list", user)
+                    assert page["total"] == len(want), ("count", user)
+                    assert board.status_code == 200, ("dashboard", user)
+                    assert board.json()["active_cases"] == len(active), ("dashboard", user)
+                else:
+                    assert listed.status_code == 403, listed.status_code
+                    assert not want, ("refused a case worker", user, model_cases)
+                for c in model_cases:
+                    one = app_client.get(f"/api/v1/cases/{ids[c.key]}", headers=auth)
+                    assert (one.status_code == 200) == reads_case(user, c), (
+                        "get",
+                        one.status_code,
+                        user,
+                        c,
+                    )
+                tally.cases += 3 * len(model_cases)
+
+    check()
+    print(f"case oracle: {tally.cases} (user, case, read path) cases")
+    assert tally.cases >= EXAMPLES * 2 * 3
