@@ -83,3 +83,26 @@ def reads_case(user: ModelUser, case: ModelCase) -> bool:
     if "supervisor" in user.roles and user.agency == case.owner:
         return True
     return user.agency in case.shared_with
+
+
+# Persons ("A person is only as visible as the reports about them" in the README's
+# linkage section): the person page lists the reports about the person the viewer may
+# read; each other report appears only as a pointer if its marking lets its existence
+# be known (CLEAR, GREEN or AMBER) and it does not describe only protected activity.
+# A viewer who may read none of the reports about a person does not learn the person.
+POINTER_MARKINGS = frozenset({"CLEAR", "GREEN", "AMBER"})
+
+
+def person_view(
+    user: ModelUser, reports: list[ModelReport], protected_only: frozenset[int]
+) -> tuple[frozenset[int], frozenset[int]] | None:
+    """(readable report keys, pointer report keys), or None when the person stays hidden."""
+    readable = frozenset(r.key for r in reports if reads_report(user, r))
+    if not readable:
+        return None
+    pointers = frozenset(
+        r.key
+        for r in reports
+        if r.key not in readable and r.marking in POINTER_MARKINGS and r.key not in protected_only
+    )
+    return readable, pointers

@@ -1,0 +1,161 @@
+"""Person pages (the linkage read path) against the reference model: which reports a
+viewer sees about a person, which only as pointers, and when the person stays hidden."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy.orm import Session, sessionmaker
+
+from tests.factories import make_agency, make_user
+from tests.oracle.model import ModelReport, ModelUser, person_view
+from tests.oracle.test_report_reads import FILE_CLASSES, MARKINGS
+from tests.reports.factories import make_report
+from tests.web.conftest import bearer, make_client, rolled_back
+from vigil.linkage import membership
+from vigil.platform import sessions
+from vigil.platform.roles import Role
+from vigil.platform.settings import Settings
+from vigil.web.app import create_app
+
+EXAMPLES = int(os.environ.get("VIGIL_ORACLE_EXAMPLES", "40"))
+
+
+@dataclass(frozen=True)
+class PersonWorld:
+    agencies: int
+    users: list[ModelUser]
+    reports: list[ModelReport]
+    protected_only: frozenset[int]  # report keys describing only protected activity
+    person_of: dict[int, int]  # report key -> person index
+
+
+@st.composite
+def worlds(draw: st.DrawFn) -> PersonWorld:
+    agencies = draw(st.integers(min_value=2, max_value=4))
+    agency = st.integers(min_value=0, max_value=agencies - 1)
+    users = [
+        ModelUser(
+            key=i,
+            agency=draw(agency),
+            roles=frozenset(draw(st.sets(st.sampled_from([r.value for r in Role]), max_size=3))),
+        )
+        for i in range(draw(st.integers(min_value=1, max_value=4)))
+    ]
+    reports, protected, person_of = [], set(), {}
+    persons = draw(st.integers(min_value=1, max_value=3))
+    for i in range(draw(st.integers(min_value=1, max_value=7))):
+        owner = draw(agency)
+        file_class = draw(st.sampled_from(FILE_CLASSES))
+        reports.append(
+            ModelReport(
+                key=i,
+                owner=owner,
+                routed=draw(st.one_of(st.just(owner), agency)),
+                marking=draw(st.sampled_from(MARKINGS)),
+                file_class=file_class,
+                shared_with=frozenset(draw(st.sets(agency, max_size=agencies))),
+                recipients=frozenset(
+                    draw(st.sets(st.sampled_from([u.key for u in users]), max_size=2))
+                ),
+            )
+        )
+        if file_class != "intelligence" and draw(st.booleans()):
+            protected.add(i)  # protected activity can never be intelligence
+        person_of[i] = draw(st.integers(min_value=0, max_value=persons - 1))
+    return PersonWorld(agencies, users, reports, frozenset(protected), person_of)
+
+
+@pytest.fixture
+def app_client(settings: Settings, session_factory: sessionmaker[Session]) -> Iterator[TestClient]:
+    app = create_app(settings, session_factory=session_factory)
+    with make_client(app, settings) as client:
+        yield client
+
+
+def build(db: Session, world: PersonWorld) -> tuple[dict[int, str], dict[int, int], dict[int, int]]:
+    """Store the world; tokens by user key, report ids by report key, person ids."""
+    agencies = [make_agency(db) for _ in range(world.agencies)]
+    stored = {
+        u.key: make_user(db, agency=agencies[u.agency], roles={Role(r) for r in u.roles})
+        for u in world.users
+    }
+    tokens = {
+        key: sessions.create_api_token(db, user=user, name="oracle", days=1)[0]
+        for key, user in stored.items()
+    }
+    person_ids: dict[int, int] = {}
+    report_ids = {}
+    for r in world.reports:
+        report = make_report(
+            db,
+            agency=agencies[r.owner],
+            routed_to=agencies[r.routed],
+            marking=r.marking,
+            file_class=r.file_class,
+            shared_with=[agencies[a] for a in sorted(r.shared_with)],
+            recipients=[stored[k] for k in sorted(r.recipients)],
+            protected_activity_only=r.key in world.protected_only,
+            mentions=[{"given_name": "Jordan", "family_name": "Reyes"}],
+        )
+        index = world.person_of[r.key]
+        person_ids[index] = membership.place(
+            db, report.mentions[0].id, person_ids.get(index), linked_by="run", new=True
+        )
+        report_ids[r.key] = report.id
+    db.commit()
+    return tokens, report_ids, person_ids
+
+
+def test_person_pages_match_the_model(
+    app_client: TestClient, session_factory: sessionmaker[Session], connection: Any
+) -> None:
+    checked = 0
+
+    @given(world=worlds())
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    def check(world: PersonWorld) -> None:
+        nonlocal checked
+        with rolled_back(connection):
+            with session_factory() as db:
+                tokens, report_ids, person_ids = build(db, world)
+            for user in world.users:
+                auth = bearer(tokens[user.key])
+                for index, person_id in person_ids.items():
+                    about = [r for r in world.reports if world.person_of[r.key] == index]
+                    want = person_view(user, about, world.protected_only)
+                    got = app_client.get(f"/api/v1/persons/{person_id}", headers=auth)
+                    checked += 1
+                    if want is None:
+                        assert got.status_code in (403, 404), (
+                            "hidden",
+                            got.status_code,
+                            user,
+                            about,
+                        )
+                        continue
+                    assert got.status_code == 200, ("shown", got.status_code, user, about)
+                    body = got.json()
+                    readable, pointers = want
+                    assert {t["report_id"] for t in body["timeline"]} == {
+                        report_ids[k] for k in readable
+                    }, ("timeline", user, about)
+                    assert {p["report_id"] for p in body["pointers"]} == {
+                        report_ids[k] for k in pointers
+                    }, ("pointers", user, about, world.protected_only)
+
+    check()
+    print(f"person oracle: {checked} (user, person) pages")
+    assert checked >= EXAMPLES
