@@ -27,6 +27,7 @@ from vigil.platform import sessions
 from vigil.platform.roles import Role
 from vigil.platform.settings import Settings
 from vigil.web.app import create_app
+from vigil.web.deps import SESSION_COOKIE
 
 EXAMPLES = int(os.environ.get("VIGIL_ORACLE_EXAMPLES", "90"))  # ~5,000 cases a database
 MARKINGS = ("CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED")
@@ -79,8 +80,9 @@ def app_client(settings: Settings, session_factory: sessionmaker[Session]) -> It
 
 def build(
     db: Session, world: tuple[int, list[ModelUser], list[ModelReport]]
-) -> tuple[dict[int, str], dict[int, int]]:
-    """Store the world; API tokens by user key and report ids by report key."""
+) -> tuple[dict[int, str], dict[int, int], str]:
+    """Store the world; API tokens by user key, report ids by report key, and a web
+    session of the first user (the pages are checked as that user)."""
     count, users, reports = world
     agencies = [make_agency(db) for _ in range(count)]
     stored_users = {
@@ -104,8 +106,9 @@ def build(
             recipients=[stored_users[k] for k in sorted(r.recipients)],
         )
         ids[r.key] = stored.id
+    session_raw, _ = sessions.start_session(db, user=stored_users[0], mfa_verified=True)
     db.commit()
-    return tokens, ids
+    return tokens, ids, session_raw
 
 
 def test_every_report_read_path_matches_the_model(
@@ -124,7 +127,7 @@ def test_every_report_read_path_matches_the_model(
         _, users, reports = world
         with rolled_back(connection):
             with session_factory() as db:
-                tokens, ids = build(db, world)
+                tokens, ids, session_raw = build(db, world)
             for user in users:
                 auth = bearer(tokens[user.key])
                 want = {ids[r.key] for r in reports if reads_report(user, r)}
@@ -153,6 +156,21 @@ def test_every_report_read_path_matches_the_model(
                         r,
                     )
                 tally.cases += 3 * len(reports)
+            # The report pages, as the first user in a signed-in browser.
+            first = users[0]
+            app_client.cookies.set(SESSION_COOKIE, session_raw)
+            try:
+                for r in reports:
+                    page = app_client.get(f"/reports/{ids[r.key]}")
+                    assert (page.status_code == 200) == reads_report(first, r), (
+                        "page",
+                        page.status_code,
+                        first,
+                        r,
+                    )
+                    tally.cases += 1
+            finally:
+                app_client.cookies.clear()
 
     check()
     print(f"report oracle: {tally.cases} (user, report, read path) cases")
