@@ -106,3 +106,12 @@ def person_view(
         if r.key not in readable and r.marking in POINTER_MARKINGS and r.key not in protected_only
     )
     return readable, pointers
+
+
+# The audit trail (README, "Running Vigil for real"): only auditors read it; the
+# operator agency's auditors read the whole trail, other agencies' auditors their own
+# agency's events.
+def reads_audit_event(user: ModelUser, user_is_operator: bool, event_agency: int) -> bool:
+    if "auditor" not in user.roles:
+        return False
+    return user_is_operator or event_agency == user.agency

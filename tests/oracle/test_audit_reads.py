@@ -1,0 +1,109 @@
+"""The audit viewer's API against the reference model: which events each user reads."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy.orm import Session, sessionmaker
+
+from tests.factories import make_agency, make_user
+from tests.oracle.model import ModelUser, reads_audit_event
+from tests.web.conftest import bearer, make_client, rolled_back
+from vigil.platform import audit, sessions
+from vigil.platform.actor import command_line
+from vigil.platform.roles import OPERATOR_ONLY_ROLES, Role
+from vigil.platform.settings import Settings
+from vigil.web.app import create_app
+
+EXAMPLES = int(os.environ.get("VIGIL_ORACLE_EXAMPLES", "60"))
+OBJECT_TYPE = "oracle_probe"  # the generated events; reading them adds events of other types
+World = tuple[int, list[ModelUser], list[int]]  # agencies (0 is the operator), users, events
+
+
+@st.composite
+def worlds(draw: st.DrawFn) -> World:
+    agencies = draw(st.integers(min_value=2, max_value=4))
+    agency = st.integers(min_value=0, max_value=agencies - 1)
+    users = []
+    for i in range(draw(st.integers(min_value=1, max_value=5))):
+        home = draw(agency)
+        roles = draw(st.sets(st.sampled_from([r.value for r in Role]), max_size=3))
+        if home != 0:  # system administrators exist only in the operator agency
+            roles -= {r.value for r in OPERATOR_ONLY_ROLES}
+        users.append(ModelUser(key=i, agency=home, roles=frozenset(roles)))
+    events = draw(st.lists(agency, min_size=1, max_size=8))
+    return agencies, users, events
+
+
+@pytest.fixture
+def app_client(settings: Settings, session_factory: sessionmaker[Session]) -> Iterator[TestClient]:
+    app = create_app(settings, session_factory=session_factory)
+    with make_client(app, settings) as client:
+        yield client
+
+
+def test_the_audit_viewer_matches_the_model(
+    app_client: TestClient, session_factory: sessionmaker[Session], connection: Any
+) -> None:
+    checked = 0
+
+    @given(world=worlds())
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    def check(world: World) -> None:
+        nonlocal checked
+        count, users, events = world
+        with rolled_back(connection):
+            with session_factory() as db:
+                agencies = [make_agency(db, is_operator=(i == 0)) for i in range(count)]
+                stored = {
+                    u.key: make_user(
+                        db, agency=agencies[u.agency], roles={Role(r) for r in u.roles}
+                    )
+                    for u in users
+                }
+                tokens = {
+                    key: sessions.create_api_token(db, user=user, name="oracle", days=1)[0]
+                    for key, user in stored.items()
+                }
+                for index, event_agency in enumerate(events):
+                    audit.record(
+                        db,
+                        actor=command_line("oracle"),
+                        action="oracle.probe",
+                        object_type=OBJECT_TYPE,
+                        object_id=index,
+                        agency_id=agencies[event_agency].id,
+                    )
+                db.commit()
+            for user in users:
+                want = {
+                    str(index)
+                    for index, event_agency in enumerate(events)
+                    if reads_audit_event(user, user.agency == 0, event_agency)
+                }
+                got = app_client.get(
+                    f"/api/v1/audit/events?object_type={OBJECT_TYPE}&limit=500",
+                    headers=bearer(tokens[user.key]),
+                )
+                checked += len(events)
+                if got.status_code != 200:
+                    assert got.status_code == 403 and "auditor" not in user.roles, got.status_code
+                    continue
+                page = got.json()
+                assert {e["object_id"] for e in page["items"]} == want, (user, events)
+                assert page["total"] == len(want), (user, events)
+
+    check()
+    print(f"audit oracle: {checked} (user, event) cases")
+    assert checked >= EXAMPLES
