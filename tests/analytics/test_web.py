@@ -108,3 +108,11 @@ def test_the_sql_page(site: Site) -> None:
     )
     assert refused.status_code == 400 and 'id="error-summary"' in refused.text
     assert "file system operations are disabled" in refused.text
+
+
+def test_the_review_queue_page(site: Site) -> None:
+    browser = site.browsers[Role.AUDITOR]
+    page = browser.client.get("/analytics/review")
+    assert page.status_code == 200 and "Linkage review queue" in page.text
+    assert "date: " in page.text and "days apart" in page.text
+    assert browser.client.get("/analytics/review?page=999").status_code == 200

@@ -16,6 +16,7 @@ ANALYTICS_PAGES = [
     RouteCase("GET", "/analytics/catalog.csv"),
     RouteCase("GET", "/analytics/catalog.parquet"),
     RouteCase("GET", "/analytics/sql", query="q=select+count(*)+from+incidents"),
+    RouteCase("GET", "/analytics/review"),
 ]
 
 ANALYTICS_MATRIX = {case.label: EVERYONE for case in ANALYTICS_PAGES}

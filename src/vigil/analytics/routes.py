@@ -255,3 +255,17 @@ def sql_page(request: Request, db: SessionDep, actor: ActorDep) -> HTMLResponse:
         },
         status_code=400 if errors else 200,
     )
+
+
+@router.get("/analytics/review", response_class=HTMLResponse)
+def review_page(request: Request, db: SessionDep, actor: ActorDep, page: int = 1) -> HTMLResponse:
+    """Pairs of rows the linkage was unsure about, with the evidence, most likely first."""
+    from vigil.analytics.review import PAGE_SIZE, review_queue
+
+    page = min(max(page, 1), 10_000)
+    pairs, total = review_queue(db, actor=actor, page=page)
+    return _render(
+        request,
+        "analytics_review.html",
+        {"pairs": pairs, "total": total, "page": page, "pages": max(1, -(-total // PAGE_SIZE))},
+    )
