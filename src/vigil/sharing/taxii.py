@@ -12,6 +12,7 @@ nor any JSON is answered 406. The collections are read-only to TAXII clients
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -135,8 +136,12 @@ def collections(db: SessionDep, actor: TaxiiActor) -> JSONResponse:
     return taxii({"collections": [_collection(g) for g in found]} if found else {})
 
 
+COLLECTION_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+OBJECT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,60}--[0-9a-fA-F-]{36}$")
+
+
 def _group(db: Session, actor: Actor, collection_id: str) -> SharingGroup:
-    if len(collection_id) > 36:
+    if not COLLECTION_ID.match(collection_id):
         raise NotFound("sharing_group")
     return groups.load_by_collection(db, actor=actor, collection_id=collection_id)
 
@@ -261,7 +266,7 @@ def one_object(
     limit: Limit = None,
     next_page: Next = None,
 ) -> JSONResponse:
-    if len(object_id) > 100:
+    if not OBJECT_ID.match(object_id):
         raise NotFound("stix_object")
     page, headers = _page(
         request,
