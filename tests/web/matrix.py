@@ -9,6 +9,7 @@ derived from the policy code. "ok" is a 2xx/3xx answer; 403 and 404 are refusals
 from __future__ import annotations
 
 from tests.web.catalog import OTHER, OWN, SELF, RouteCase
+from tests.web.catalog_alerts import ALERTS_MATRIX
 from tests.web.catalog_recovery import RECOVERY_MATRIX, STAFF_ONLY
 from tests.web.catalog_preparedness import PREPAREDNESS_MATRIX
 from tests.web.catalog_analytics import ANALYTICS_MATRIX
@@ -144,6 +145,7 @@ MATRIX: dict[str, str | dict[str, str]] = {
     **PREPAREDNESS_MATRIX,
     **SHARING_MATRIX,
     **ANALYTICS_MATRIX,
+    **ALERTS_MATRIX,
     "GET /persons/{person_id}": READ_PERSON,
     "POST /persons/{person_id}/merge": SUPERVISE_PERSON,
     "POST /persons/{person_id}/split": SUPERVISE_PERSON,

@@ -12,4 +12,5 @@ def import_all_models() -> None:
     import vigil.recovery.models
     import vigil.reports.models
     import vigil.response.models
+    import vigil.sharing.bulletin_models
     import vigil.sharing.models  # noqa: F401

@@ -110,6 +110,7 @@ def _include_routers(app: FastAPI, settings: Settings) -> None:
         tipline_routes,
     )
     from vigil.reports import routes as reports
+    from vigil.sharing import alert_api, alert_routes
     from vigil.sharing import api as sharing_api
     from vigil.sharing import routes as sharing
     from vigil.sharing import taxii
@@ -142,6 +143,8 @@ def _include_routers(app: FastAPI, settings: Settings) -> None:
         sharing,
         sharing_api,
         taxii,
+        alert_routes,
+        alert_api,
         analytics,
     ):
         router: Any = module.router

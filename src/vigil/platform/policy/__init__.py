@@ -89,6 +89,7 @@ def scope(actor: Actor, action: str, object_type: str) -> ColumnElement[bool]:
 
 def _load_rules() -> None:
     from vigil.platform.policy import (
+        alert_rules,
         analytics_rules,
         assessment_rules,
         intake_rules,
@@ -111,6 +112,7 @@ def _load_rules() -> None:
     recovery_rules.install()
     sharing_rules.install()
     response_rules.install()
+    alert_rules.install()
 
 
 _load_rules()
