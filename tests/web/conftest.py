@@ -240,6 +240,8 @@ class World:
     recovery: dict[str, dict[int, int]] = field(default_factory=dict)
     # Sharing: each agency's sharing group, its collection, a member and a shared object.
     sharing: dict[str, Any] = field(default_factory=dict)
+    # Reunification: the incident each agency commands ("incident:<agency id>").
+    response: dict[str, int] = field(default_factory=dict)
     # Bulletins and public alerts: each agency's draft bulletin ("bulletin:<agency id>").
     alerts: dict[str, Any] = field(default_factory=dict)
 
@@ -282,6 +284,9 @@ def seed_world(db: Session, settings: Settings) -> World:
     from tests.web.catalog_sharing import seed_sharing
 
     seed_sharing(db, world, (operator, home, other))
+    from tests.web.catalog_response import seed_response
+
+    seed_response(db, world, (operator, home, other))
     from tests.web.catalog_alerts import seed_alerts
 
     seed_alerts(db, world, (operator, home, other))

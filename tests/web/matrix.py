@@ -11,6 +11,7 @@ from __future__ import annotations
 from tests.web.catalog import OTHER, OWN, SELF, RouteCase
 from tests.web.catalog_alerts import ALERTS_MATRIX
 from tests.web.catalog_recovery import RECOVERY_MATRIX, STAFF_ONLY
+from tests.web.catalog_response import RESPONSE_MATRIX
 from tests.web.catalog_preparedness import PREPAREDNESS_MATRIX
 from tests.web.catalog_analytics import ANALYTICS_MATRIX
 from tests.web.catalog_sharing import SHARING_MATRIX
@@ -142,6 +143,7 @@ ASSESSMENT_MATRIX: dict[str, str | dict[str, str]] = {
 MATRIX: dict[str, str | dict[str, str]] = {
     **ASSESSMENT_MATRIX,
     **RECOVERY_MATRIX,
+    **RESPONSE_MATRIX,
     **PREPAREDNESS_MATRIX,
     **SHARING_MATRIX,
     **ANALYTICS_MATRIX,

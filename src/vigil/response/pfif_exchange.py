@@ -563,3 +563,11 @@ def _write_note(element: etree._Element, ns: str, note: ReunificationNote) -> No
                 _add(element, ns, name, note.status)
         elif values.get(name):
             _add(element, ns, name, str(values[name]))
+
+
+def incident_name(session: Session, incident_id: int) -> str:
+    """An incident's name (its existence and access are checked by the caller)."""
+    incident = session.get(Incident, incident_id)
+    if incident is None:
+        raise NotFound("incident")
+    return incident.name

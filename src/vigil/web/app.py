@@ -110,6 +110,7 @@ def _include_routers(app: FastAPI, settings: Settings) -> None:
         tipline_routes,
     )
     from vigil.reports import routes as reports
+    from vigil.response import routes as response
     from vigil.sharing import alert_api, alert_routes
     from vigil.sharing import api as sharing_api
     from vigil.sharing import routes as sharing
@@ -138,6 +139,7 @@ def _include_routers(app: FastAPI, settings: Settings) -> None:
         assessment_api,
         recovery,
         recovery_api,
+        response,
         preparedness,
         preparedness_api,
         sharing,
