@@ -273,9 +273,65 @@ def upgrade() -> None:
         ["referral_id"],
         unique=False,
     )
+    op.create_table(
+        "survivor_needs_assessments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("instrument_key", sa.String(length=40), nullable=False),
+        sa.Column("instrument_version", sa.Integer(), nullable=False),
+        sa.Column("scores", sa.JSON(), nullable=False),
+        sa.Column("assessed_on", sa.Date(), nullable=False),
+        sa.Column("assessed_by_user_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["assessed_by_user_id"],
+            ["users.id"],
+            name=op.f("fk_survivor_needs_assessments_assessed_by_user_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["survivor_cases.id"],
+            name=op.f("fk_survivor_needs_assessments_case_id_survivor_cases"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_survivor_needs_assessments")),
+    )
+    op.create_index(
+        "ix_survivor_needs_assessments_case",
+        "survivor_needs_assessments",
+        ["case_id", "assessed_on"],
+        unique=False,
+    )
+    op.create_table(
+        "survivor_plan_items",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("need", sa.String(length=40), nullable=False),
+        sa.Column("goal", sa.String(length=500), nullable=False),
+        sa.Column("service_kind", sa.String(length=40), nullable=True),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("target_on", sa.Date(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["survivor_cases.id"],
+            name=op.f("fk_survivor_plan_items_case_id_survivor_cases"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_survivor_plan_items")),
+    )
+    op.create_index(
+        op.f("ix_survivor_plan_items_case_id"), "survivor_plan_items", ["case_id"], unique=False
+    )
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_survivor_plan_items_case_id"), table_name="survivor_plan_items")
+    op.drop_table("survivor_plan_items")
+    op.drop_index("ix_survivor_needs_assessments_case", table_name="survivor_needs_assessments")
+    op.drop_table("survivor_needs_assessments")
     op.drop_index(
         op.f("ix_survivor_referral_events_referral_id"), table_name="survivor_referral_events"
     )

@@ -319,3 +319,53 @@ def test_closed_cases_are_purged_after_their_retention_with_everything_on_them(
         select(AuditEvent).where(AuditEvent.action == "survivor_case.purge")
     ).scalar_one()
     assert purge.object_id == str(gone.id) and purge.details == {"reason": "retention period ended"}
+
+
+def test_needs_are_assessed_over_time_and_planned_for(db: Session, people: People) -> None:
+    from vigil.recovery import needs
+
+    case = open_case(db, people)
+    advocate = people.actor(people.advocate)
+    first = needs.record_assessment(
+        db,
+        actor=advocate,
+        case_id=case.id,
+        scores={"safety": 2, "housing": 1, "legal": None},
+        assessed_on=date(2026, 1, 10),
+    )
+    again = needs.record_assessment(
+        db, actor=advocate, case_id=case.id, scores={"safety": 4, "housing": 1}
+    )
+    assert first.scores == {"safety": 2, "housing": 1} and first.instrument_version == 1
+    assert [a.id for a in needs.list_assessments(db, actor=advocate, case_id=case.id)] == [
+        again.id,
+        first.id,
+    ]
+    assert needs.changes(again.scores, first.scores) == {"safety": 2, "housing": 0}
+    with pytest.raises(InvalidInput) as problem:
+        needs.record_assessment(
+            db, actor=advocate, case_id=case.id, scores={"safety": 9, "horoscope": 3}
+        )
+    assert set(problem.value.errors) == {"safety", "horoscope"}
+    with pytest.raises(InvalidInput, match="at least one"):
+        needs.record_assessment(db, actor=advocate, case_id=case.id, scores={"safety": None})
+    item = needs.add_plan_item(
+        db, actor=advocate, case_id=case.id, need="housing", goal="A lease", service_kind="housing"
+    )
+    needs.set_plan_status(db, actor=advocate, case_id=case.id, plan_item_id=item.id, status="met")
+    assert [(i.need, i.status) for i in needs.list_plan(db, actor=advocate, case_id=case.id)] == [
+        ("housing", "met")
+    ]
+    with pytest.raises(InvalidInput):
+        needs.add_plan_item(
+            db, actor=advocate, case_id=case.id, need="x", goal="", service_kind="y"
+        )
+    police = people.actor(people.outsiders["police:supervisor"])
+    with pytest.raises(NotFound):
+        needs.list_assessments(db, actor=police, case_id=case.id)
+    exported = export.export_case(db, actor=advocate, case_id=case.id)
+    assert [a["scores"] for a in exported["needs_assessments"]] == [
+        {"safety": 2, "housing": 1},
+        {"safety": 4, "housing": 1},
+    ]
+    assert exported["service_plan"][0]["status"] == "met"

@@ -63,7 +63,17 @@ def _open(browser: Browser, **form: str) -> int:
 def test_an_advocate_works_a_case_through_the_pages(site: Site, people: People) -> None:
     advocate = site.sign_in(people.advocate.id)
     case_id = _open(advocate, preferred_language="Igbo", notes="Needs a counsellor")
+    assessed = advocate.post(
+        f"/recovery/cases/{case_id}/needs", {"safety": "2", "housing": "1", "legal": ""}
+    )
+    assert assessed.status_code == 303, assessed.text
+    assert advocate.post(f"/recovery/cases/{case_id}/needs", {"safety": "9"}).status_code == 422
+    planned = advocate.post(
+        f"/recovery/cases/{case_id}/plan", {"need": "housing", "goal": "A safe lease"}
+    )
+    assert planned.status_code == 303, planned.text
     page = advocate.get(f"/recovery/cases/{case_id}?done=opened")
+    assert "A safe lease" in page.text and "In crisis" in page.text
     assert (
         page.status_code == 200
         and "Okafor family" in page.text

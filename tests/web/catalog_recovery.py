@@ -76,6 +76,31 @@ STAFF_PAGES = [
     ),
     RouteCase(
         "POST",
+        "/recovery/cases/{survivor_case_id}/needs",
+        target=CASE,
+        body="form",
+        build=lambda t: {"safety": "3", "housing": "2", "assessed_on": TODAY},
+    ),
+    RouteCase(
+        "POST",
+        "/recovery/cases/{survivor_case_id}/plan",
+        target=CASE,
+        body="form",
+        build=lambda t: {
+            "need": "housing",
+            "goal": "A lease in a safe building",
+            "target_on": LATER,
+        },
+    ),
+    RouteCase(
+        "POST",
+        "/recovery/cases/{survivor_case_id}/plan/status",
+        target=CASE,
+        body="form",
+        build=lambda t: {"plan_item_id": "1", "status": "in_progress"},
+    ),
+    RouteCase(
+        "POST",
         "/recovery/cases/{survivor_case_id}/assign",
         target=CASE,
         body="form",

@@ -19,6 +19,8 @@ from vigil.recovery.models import (
     DateReminder,
     Disclosure,
     ImportantDate,
+    NeedsAssessment,
+    PlanItem,
     Referral,
     ReferralEvent,
     SurvivorCase,
@@ -137,6 +139,20 @@ def export_case(db: Session, *, actor: Actor, case_id: int) -> dict[str, Any]:
             _row(d, ("kind", "label", "on_date", "yearly", "remind_days_before")) for d in dates
         ],
         "reminders_sent": [_row(r, ("occurs_on", "sent_at")) for r in reminders],
+        "needs_assessments": [
+            _row(a, ("instrument_key", "instrument_version", "scores", "assessed_on"))
+            for a in db.execute(
+                select(NeedsAssessment)
+                .where(NeedsAssessment.case_id == case.id)
+                .order_by(NeedsAssessment.assessed_on, NeedsAssessment.id)
+            ).scalars()
+        ],
+        "service_plan": [
+            _row(i, ("need", "goal", "service_kind", "status", "target_on"))
+            for i in db.execute(
+                select(PlanItem).where(PlanItem.case_id == case.id).order_by(PlanItem.id)
+            ).scalars()
+        ],
         "access_log": [
             {
                 "at": occurred_at,
@@ -175,6 +191,8 @@ def purge_expired(db: Session, *, actor: Actor, today: date | None = None) -> li
         db.execute(delete(Disclosure).where(Disclosure.case_id.in_(chunk)))
         db.execute(delete(Consent).where(Consent.case_id.in_(chunk)))
         db.execute(delete(ImportantDate).where(ImportantDate.case_id.in_(chunk)))
+        db.execute(delete(NeedsAssessment).where(NeedsAssessment.case_id.in_(chunk)))
+        db.execute(delete(PlanItem).where(PlanItem.case_id.in_(chunk)))
         db.execute(delete(Referral).where(Referral.case_id.in_(chunk)))
         db.execute(delete(SurvivorCase).where(SurvivorCase.id.in_(chunk)))
     for case_id, agency_id in due:

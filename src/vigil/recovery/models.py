@@ -1,7 +1,8 @@
 """Victim-services tables: survivor cases (one per survivor or family), the consents
 that alone allow a disclosure outside the provider holding the record, the
 disclosures made under them, referrals to providers with their closed-loop outcome
-history, the dates that matter to the survivor and the reminders sent before them.
+history, the dates that matter to the survivor and the reminders sent before them,
+needs assessments (re-assessed over time) and the service plan's goals.
 
 These records live under their own regime: the survivor's consent. The provider
 agency that holds a case (a victim-services agency) works it; nobody else reads it
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vigil.platform.database import Base
@@ -175,3 +176,40 @@ class DateReminder(Base):
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class NeedsAssessment(Base):
+    """One assessment of the survivor's needs against a versioned instrument (held as
+    data); re-assessed over time, each kept."""
+
+    __tablename__ = "survivor_needs_assessments"
+    __table_args__ = (Index("ix_survivor_needs_assessments_case", "case_id", "assessed_on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("survivor_cases.id", ondelete="CASCADE"))
+    instrument_key: Mapped[str] = mapped_column(String(40))
+    instrument_version: Mapped[int] = mapped_column(Integer)
+    scores: Mapped[dict[str, int]] = mapped_column(JSON)
+    assessed_on: Mapped[date] = mapped_column(Date)
+    assessed_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PlanItem(Base):
+    """One goal of the survivor's service plan, for a need, with its state."""
+
+    __tablename__ = "survivor_plan_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("survivor_cases.id", ondelete="CASCADE"), index=True
+    )
+    need: Mapped[str] = mapped_column(String(40))
+    goal: Mapped[str] = mapped_column(String(500))
+    service_kind: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    status: Mapped[str] = mapped_column(String(20))
+    target_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

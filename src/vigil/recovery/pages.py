@@ -26,6 +26,7 @@ VOCABULARY: dict[str, Any] = {
     "referral_statuses": vocabulary.REFERRAL_STATUSES,
     "referral_steps": vocabulary.REFERRAL_STEPS,
     "date_kinds": vocabulary.DATE_KINDS,
+    "plan_statuses": vocabulary.PLAN_STATUSES,
 }
 
 

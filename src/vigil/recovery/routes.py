@@ -15,7 +15,7 @@ from starlette.datastructures import FormData
 from vigil.platform.actor import Actor
 from vigil.platform.errors import Conflict, InvalidInput
 from vigil.platform.routes.forms import int_from_form, text_from_form
-from vigil.recovery import cases, consents, dates, export, referrals, statistics
+from vigil.recovery import cases, consents, dates, export, needs, referrals, statistics
 from vigil.recovery.case_view import view_case
 from vigil.recovery.pages import form_date, form_text, form_values, render
 from vigil.web.deps import ActorDep, PathId, SessionDep
@@ -31,6 +31,9 @@ FLASH = {
     "date": "The date was added; the advocate is reminded before it.",
     "assigned": "The case has a new advocate.",
     "closed": "The case is closed; it is kept until its retention date, then purged.",
+    "assessed": "The needs assessment was recorded.",
+    "plan": "The goal was added to the service plan.",
+    "plan_status": "The goal's state was saved.",
 }
 
 
@@ -258,6 +261,76 @@ async def add_date(
     except InvalidInput as problem:
         return _refused(request, db, actor, survivor_case_id, "date", problem, form)
     return _done(survivor_case_id, "date", "#dates")
+
+
+@router.post("/recovery/cases/{survivor_case_id}/needs")
+async def assess_needs(
+    request: Request, survivor_case_id: PathId, db: SessionDep, actor: ActorDep
+) -> Response:
+    form = await request.form()
+    cases.get_case(db, actor=actor, case_id=survivor_case_id, action="work")
+    try:
+        scores: dict[str, int | None] = {}
+        for key in needs.instrument().domains:
+            raw = text_from_form(form, key, 5).strip()
+            value = int_from_form(form, key)
+            if raw and value is None:
+                raise InvalidInput({key: "Choose a step of the scale."})
+            scores[key] = value
+        needs.record_assessment(
+            db,
+            actor=actor,
+            case_id=survivor_case_id,
+            scores=scores,
+            assessed_on=form_date(form, "assessed_on", required=False),
+        )
+    except InvalidInput as problem:
+        return _refused(request, db, actor, survivor_case_id, "needs", problem, form)
+    return _done(survivor_case_id, "assessed", "#needs")
+
+
+@router.post("/recovery/cases/{survivor_case_id}/plan")
+async def add_plan_item(
+    request: Request, survivor_case_id: PathId, db: SessionDep, actor: ActorDep
+) -> Response:
+    form = await request.form()
+    cases.get_case(db, actor=actor, case_id=survivor_case_id, action="work")
+    try:
+        service_kind = text_from_form(form, "service_kind", 60).strip()
+        needs.add_plan_item(
+            db,
+            actor=actor,
+            case_id=survivor_case_id,
+            need=text_from_form(form, "need", 60),
+            goal=form_text(form, "goal", 500),
+            service_kind=service_kind or None,
+            target_on=form_date(form, "target_on", required=False),
+        )
+    except InvalidInput as problem:
+        return _refused(request, db, actor, survivor_case_id, "plan", problem, form)
+    return _done(survivor_case_id, "plan", "#plan")
+
+
+@router.post("/recovery/cases/{survivor_case_id}/plan/status")
+async def plan_status(
+    request: Request, survivor_case_id: PathId, db: SessionDep, actor: ActorDep
+) -> Response:
+    form = await request.form()
+    cases.get_case(db, actor=actor, case_id=survivor_case_id, action="work")
+    try:
+        item_id = int_from_form(form, "plan_item_id")
+        if item_id is None:
+            raise InvalidInput({"plan_item_id": "Choose a goal of the plan."})
+        needs.set_plan_status(
+            db,
+            actor=actor,
+            case_id=survivor_case_id,
+            plan_item_id=item_id,
+            status=text_from_form(form, "status", 40),
+        )
+    except InvalidInput as problem:
+        return _refused(request, db, actor, survivor_case_id, "plan_status", problem, form)
+    return _done(survivor_case_id, "plan_status", "#plan")
 
 
 @router.post("/recovery/cases/{survivor_case_id}/assign")

@@ -1,5 +1,5 @@
 """The words of victim services: case kinds, consent purposes, services, referral
-outcomes and the steps between them, and the kinds of dates that matter."""
+outcomes and the steps between them, the kinds of dates that matter, plan states."""
 
 from __future__ import annotations
 
@@ -58,4 +58,12 @@ DATE_KINDS = {
     "trial_milestone": "Trial milestone",
     "follow_up": "Follow-up",
     "other": "Other date that matters",
+}
+
+# The state of a goal of the service plan.
+PLAN_STATUSES = {
+    "planned": "Planned",
+    "in_progress": "In progress",
+    "met": "Met",
+    "no_longer_needed": "No longer needed",
 }
