@@ -164,3 +164,65 @@ def test_the_api_registers_reads_and_refuses_bad_bodies(web: Web) -> None:
     other, other_headers = web.api(web.outsider)
     hidden = other.get(f"/api/v1/preparedness/sites/{site['id']}", headers=other_headers)
     assert hidden.status_code == 404
+
+
+def test_measures_and_the_mitigation_page(web: Web) -> None:
+    officer = web.browser(web.officer)
+    site_path = officer.post("/preparedness/sites", FORM).headers["location"].split("?")[0]
+    for name, cost, factor, group in (
+        ("Door locks", "4,000", "0.7", "entry"),
+        ("Vestibule", "9000", "0.5", "entry"),
+        ("Cameras", "6000", "0.85", ""),
+    ):
+        added = officer.post(
+            f"{site_path}/measures",
+            {
+                "measure_name": name,
+                "cost": cost,
+                "vulnerability_factor": factor,
+                "exclusive_group": group,
+            },
+        )
+        assert added.status_code == 303, added.text
+    refused = officer.post(
+        f"{site_path}/measures",
+        {"measure_name": "Fence", "cost": "lots", "vulnerability_factor": "0"},
+    )
+    assert refused.status_code == 422 and 'href="#cost"' in refused.text
+    assert 'value="Fence"' in refused.text
+    page = officer.get(site_path)
+    assert "Vestibule" in page.text and "Fence" not in page.text
+    blank = officer.get("/preparedness/mitigation")
+    assert blank.status_code == 200 and "Find the best plan" in blank.text
+    # 72 at risk; 15,000 buys the vestibule and the cameras: 72 x 0.5 x 0.85 = 30.60.
+    plan = officer.get("/preparedness/mitigation?budget=15000")
+    assert plan.status_code == 200
+    assert "This plan is optimal" in plan.text and "<strong>30.60</strong>" in plan.text
+    assert "Risk against budget" in plan.text
+    bad = officer.get("/preparedness/mitigation?budget=-5")
+    assert bad.status_code == 422 and 'href="#budget"' in bad.text
+    client, headers = web.api(web.officer)
+    answer = client.get("/api/v1/preparedness/mitigation?budget=15000", headers=headers)
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["optimal"] and body["risk_after"] == pytest.approx(30.6)
+    assert sorted(m["name"] for m in body["selected"]) == ["Cameras", "Vestibule"]
+    for query in ("budget=nan", "budget=-1", "budget=x", "", "budget=1&force_in=abc"):
+        refused_api = client.get(f"/api/v1/preparedness/mitigation?{query}", headers=headers)
+        assert refused_api.status_code == 422, query
+    site_id = int(site_path.rsplit("/", 1)[1])
+    measures_path = f"/api/v1/preparedness/sites/{site_id}/measures"
+    made = client.post(
+        measures_path,
+        json={"name": "Guard", "cost": 3000, "vulnerability_factor": 0.6},
+        headers=headers,
+    )
+    assert made.status_code == 201, made.text
+    for bad in ({"cost": 1.5}, {"cost": -1}, {"vulnerability_factor": 0}, {"cost": "3000"}):
+        body = {"name": "Guard", "cost": 3000, "vulnerability_factor": 0.6, **bad}
+        assert client.post(measures_path, json=body, headers=headers).status_code == 422, bad
+    listed = client.get(measures_path, headers=headers).json()
+    assert [m["name"] for m in listed] == ["Door locks", "Vestibule", "Cameras", "Guard"]
+    gone = client.delete(f"{measures_path}/{made.json()['id']}", headers=headers)
+    assert gone.status_code == 204
+    assert len(client.get(measures_path, headers=headers).json()) == 3

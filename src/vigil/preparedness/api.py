@@ -1,5 +1,6 @@
-"""Preparedness JSON API: the risk register, registering, reading and changing a site.
-The same services and policy as the pages."""
+"""Preparedness JSON API: the risk register, registering, reading and changing a site, its
+candidate mitigation measures, and the best mitigation plan for a budget. The same
+services and policy as the pages."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, StrictFloat, StrictInt
 
-from vigil.preparedness import sites
-from vigil.preparedness.models import ProtectedSite
+from vigil.preparedness import measures, sites
+from vigil.preparedness.models import MitigationMeasure, ProtectedSite
 from vigil.preparedness.risk import SiteRisk
 from vigil.reports.schemas import Strict
 from vigil.web.deps import ActorDep, PathId, SessionDep
@@ -180,3 +181,134 @@ def update_site(site_id: PathId, body: SiteIn, actor: ActorDep, db: SessionDep) 
     """Replace a site's details (the owning agency's staff only)."""
     site = sites.update_site(db, actor=actor, site_id=site_id, data=body.as_input())
     return _site(site, sites.risk_of(site))
+
+
+class MeasureIn(Strict):
+    """A candidate measure: its cost in whole currency units (a planning estimate) and the
+    share of the site's vulnerability it leaves."""
+
+    name: str = Field(max_length=200)
+    cost: StrictInt = Field(ge=0, le=10**12)
+    vulnerability_factor: Finite = Field(gt=0, le=1)
+    exclusive_group: str | None = Field(default=None, max_length=60)
+
+
+class MeasureOut(BaseModel):
+    id: int
+    site_id: int
+    name: str
+    cost: float
+    vulnerability_factor: float
+    exclusive_group: str | None
+
+
+def _measure(m: MitigationMeasure) -> MeasureOut:
+    return MeasureOut(
+        id=m.id,
+        site_id=m.site_id,
+        name=m.name,
+        cost=m.cost,
+        vulnerability_factor=m.vulnerability_factor,
+        exclusive_group=m.exclusive_group,
+    )
+
+
+@router.get("/sites/{site_id}/measures")
+def list_measures(site_id: PathId, actor: ActorDep, db: SessionDep) -> list[MeasureOut]:
+    """The candidate mitigation measures at a site."""
+    return [_measure(m) for m in measures.measures_of(db, actor=actor, site_id=site_id)]
+
+
+@router.post("/sites/{site_id}/measures", status_code=201)
+def add_measure(site_id: PathId, body: MeasureIn, actor: ActorDep, db: SessionDep) -> MeasureOut:
+    """Add a candidate measure to a site of the caller's agency."""
+    measure = measures.add_measure(
+        db,
+        actor=actor,
+        site_id=site_id,
+        name=body.name,
+        cost=float(body.cost),
+        vulnerability_factor=body.vulnerability_factor,
+        exclusive_group=body.exclusive_group,
+    )
+    return _measure(measure)
+
+
+@router.delete("/sites/{site_id}/measures/{measure_id}", status_code=204)
+def remove_measure(site_id: PathId, measure_id: PathId, actor: ActorDep, db: SessionDep) -> None:
+    """Remove a candidate measure from a site of the caller's agency."""
+    measures.remove_measure(db, actor=actor, site_id=site_id, measure_id=measure_id)
+
+
+class PlannedOut(BaseModel):
+    measure_id: int
+    site_id: int
+    name: str
+    cost: float
+    vulnerability_factor: float
+
+
+class CurvePointOut(BaseModel):
+    budget: float
+    risk_after: float
+    measures: int
+    optimal: bool
+
+
+class MitigationOut(BaseModel):
+    budget: float
+    selected: list[PlannedOut]
+    cost: float
+    risk_before: float
+    risk_after: float
+    optimal: bool
+    gap: float
+    risk_lower_bound: float
+    curve: list[CurvePointOut]
+
+
+@router.get("/mitigation")
+def plan_mitigation(
+    actor: ActorDep,
+    db: SessionDep,
+    budget: Annotated[float, Query(ge=0, le=1e12, allow_inf_nan=False)],
+    force_in: Annotated[list[int] | None, Query(max_length=1000)] = None,
+    force_out: Annotated[list[int] | None, Query(max_length=1000)] = None,
+    curve: bool = True,
+) -> MitigationOut:
+    """The exact best plan for a budget over every site the caller may see (HiGHS), with
+    the risk left at 0, 10, 25, 50, 75 and 100% of the candidates' total cost."""
+    view = measures.plan_mitigation(
+        db,
+        actor=actor,
+        budget=budget,
+        forced_in=frozenset(force_in or []),
+        forced_out=frozenset(force_out or []),
+        curve=curve,
+    )
+    plan = view.plan
+    return MitigationOut(
+        budget=view.budget,
+        selected=[
+            PlannedOut(
+                measure_id=c.measure.id,
+                site_id=c.site.id,
+                name=c.measure.name,
+                cost=c.measure.cost,
+                vulnerability_factor=c.measure.vulnerability_factor,
+            )
+            for c in view.chosen
+        ],
+        cost=plan.cost,
+        risk_before=plan.risk_before,
+        risk_after=plan.risk_after,
+        optimal=plan.optimal,
+        gap=plan.gap,
+        risk_lower_bound=plan.risk_lower_bound,
+        curve=[
+            CurvePointOut(
+                budget=p.budget, risk_after=p.risk_after, measures=p.measures, optimal=p.optimal
+            )
+            for p in view.curve
+        ],
+    )

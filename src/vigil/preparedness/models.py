@@ -47,3 +47,23 @@ class ProtectedSite(Base):
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MitigationMeasure(Base):
+    """A candidate measure at a site: what it costs and how much of the site's
+    vulnerability it leaves (the factor). Measures of one site that share a non-empty
+    ``exclusive_group`` exclude each other (two ways of controlling one entrance)."""
+
+    __tablename__ = "mitigation_measures"
+    __table_args__ = (Index("ix_mitigation_measures_site", "site_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("protected_sites.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    cost: Mapped[float] = mapped_column(Float)
+    vulnerability_factor: Mapped[float] = mapped_column(Float)
+    exclusive_group: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )

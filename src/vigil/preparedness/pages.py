@@ -58,8 +58,16 @@ def render(
     return _templates(request).TemplateResponse(request, name, base, status_code=status_code)
 
 
-def _number(form: FormData, name: str, errors: dict[str, str]) -> float | None:
-    text = text_from_form(form, name, 40).strip()
+MEASURE_FIELDS = ("measure_name", "cost", "vulnerability_factor", "exclusive_group")
+
+
+def form_number(form: FormData, name: str, errors: dict[str, str]) -> float | None:
+    """A number typed in a form field (None when empty); an error when it is not one."""
+    return parse_number(text_from_form(form, name, 40), name, errors)
+
+
+def parse_number(text: str, name: str, errors: dict[str, str]) -> float | None:
+    text = text.strip()
     if not text:
         return None
     try:
@@ -85,21 +93,21 @@ def site_from_form(form: FormData) -> SiteInput:
         kind=text_from_form(form, "kind", 40),
         marking=text_from_form(form, "marking", 20),
         address=text_from_form(form, "address", 10_000),
-        latitude=_number(form, "latitude", errors),
-        longitude=_number(form, "longitude", errors),
+        latitude=form_number(form, "latitude", errors),
+        longitude=form_number(form, "longitude", errors),
         capacity=capacity,
         hours=text_from_form(form, "hours", 10_000),
         contacts=text_from_form(form, "contacts", 100_000),
-        threat=_number(form, "threat", errors),
+        threat=form_number(form, "threat", errors),
         threat_reason=text_from_form(form, "threat_reason", 100_000),
-        vulnerability=_number(form, "vulnerability", errors),
+        vulnerability=form_number(form, "vulnerability", errors),
         vulnerability_reason=text_from_form(form, "vulnerability_reason", 100_000),
         errors=errors,
     )
 
 
-def form_values(form: FormData) -> dict[str, str]:
-    return {name: value for name in FIELDS if isinstance(value := form.get(name), str)}
+def form_values(form: FormData, names: tuple[str, ...] = FIELDS) -> dict[str, str]:
+    return {name: value for name in names if isinstance(value := form.get(name), str)}
 
 
 def site_values(site: Any) -> dict[str, str]:

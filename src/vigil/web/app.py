@@ -99,6 +99,7 @@ def _include_routers(app: FastAPI, settings: Settings) -> None:
     from vigil.recovery import api as recovery_api
     from vigil.recovery import routes as recovery
     from vigil.preparedness import api as preparedness_api
+    from vigil.preparedness import patrol_routes
     from vigil.preparedness import routes as preparedness
     from vigil.reports import api as reports_api
     from vigil.reports import (
@@ -142,6 +143,7 @@ def _include_routers(app: FastAPI, settings: Settings) -> None:
         response,
         preparedness,
         preparedness_api,
+        patrol_routes,
         sharing,
         sharing_api,
         taxii,
