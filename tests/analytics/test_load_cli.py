@@ -62,8 +62,8 @@ def test_load_twice_then_export(
     assert len(rows) == incidents
     assert run(cli_env, "analytics", "export", str(tmp_path / "c.parquet"))[0] == 0
     assert (tmp_path / "c.parquet").read_bytes()[:4] == b"PAR1"
-    code, out, _ = run(cli_env, "analytics", "sql", "select count(*) as n from source_rows")
-    assert code == 0 and out == "n\n486\n"
+    code, printed, _ = run(cli_env, "analytics", "sql", "select count(*) as n from source_rows")
+    assert code == 0 and printed == "n\n486\n"
     code, _, stderr = run(cli_env, "analytics", "sql", "copy incidents to '/tmp/x.csv'")
     assert code == 1 and "Only one SELECT" in stderr
 
