@@ -122,7 +122,12 @@ def _reports(db: Session, agency: Agency, count: int, batch: int = 1000) -> list
 
 
 def run(
-    backend: str, reports: int, chunk: int, pages: int, import_limit: int | None
+    backend: str,
+    reports: int,
+    chunk: int,
+    pages: int,
+    import_limit: int | None,
+    stages: frozenset[str] = frozenset({"export", "import", "taxii"}),
 ) -> dict[str, Any]:
     with throwaway_settings(backend) as settings:
         engine = migrated_engine(settings)
@@ -138,117 +143,162 @@ def run(
             partner_actor = actors.for_user(partner_analyst, request_id="bench")
             ids = _reports(db, home, reports)
 
-        say(f"[{backend}] export of {reports:,} reports in chunks of {chunk:,}")
-        bundles: list[str] = []
-        objects = 0
-        started = time.perf_counter()
-        progress = Progress("exported")
-        for start in range(0, len(ids), chunk):
-            with factory() as db:
-                exported = stix_export.export_reports(
-                    db,
-                    actor=home_actor,
-                    report_ids=ids[start : start + chunk],
-                    recipient="Partner Fusion Center",
-                    reason="Benchmark of the STIX export",
-                )
-                db.commit()
-            bundles.append(exported.bundle)
-            objects += len(json.loads(exported.bundle)["objects"])
-            progress(start + chunk, len(ids))
-        seconds = time.perf_counter() - started
-        result["export"] = {
-            "reports": reports,
-            "objects": objects,
-            "seconds": round(seconds, 1),
-            "objects_per_s": round(objects / seconds),
-            "reports_per_s": round(reports / seconds),
-            "load": load_average(),
-        }
-        say(f"  {result['export']}")
-
-        to_import = bundles[: -(-import_limit // chunk)] if import_limit else bundles
-        objects = sum(len(json.loads(bundle)["objects"]) for bundle in to_import)
-        say(f"[{backend}] import of {len(to_import)} bundles by the partner")
-        started = time.perf_counter()
-        imported = 0
-        progress = Progress("imported bundles")
-        for number, bundle in enumerate(to_import, 1):
-            with factory() as db:
-                outcome = stix_import.import_bundle(
-                    db, actor=partner_actor, settings=settings, text=bundle
-                )
-                db.commit()
-            imported += outcome.count("imported")
-            assert outcome.count("rejected") == 0, outcome.results[:3]
-            progress(number, len(to_import))
-        seconds = time.perf_counter() - started
-        result["import"] = {
-            "reports": imported,
-            "objects": objects,
-            "seconds": round(seconds, 1),
-            "objects_per_s": round(objects / seconds),
-            "reports_per_s": round(imported / seconds),
-            "load": load_average(),
-        }
-        say(f"  {result['import']}")
-
-        say(f"[{backend}] TAXII objects pages over {reports:,} shared reports")
-        with factory() as db:
-            group = groups.create_group(
-                db, actor=home_actor, name="Bench partners", agency_ids=[partner.id]
+        if "export" in stages:
+            _export_and_import(
+                result,
+                backend,
+                factory,
+                settings,
+                ids,
+                chunk,
+                import_limit,
+                stages,
+                home_actor,
+                partner_actor,
             )
-            group_id, collection = group.id, group.collection_id
-            db.commit()
-        with factory() as db:
-            for start in range(0, len(ids), 5000):
-                db.execute(
-                    insert(GroupShare),
-                    [
-                        {
-                            "group_id": group_id,
-                            "report_id": report_id,
-                            "reason": "bench",
-                            "shared_at": START + timedelta(seconds=i + start),
-                        }
-                        for i, report_id in enumerate(ids[start : start + 5000])
-                    ],
-                )
-            db.commit()
-            assert db.execute(select(GroupShare.id).limit(1)).first()
-        app = create_app(settings, session_factory=factory)
-        client = TestClient(app, base_url="http://127.0.0.1")
-        url = f"/api/taxii2/vigil/collections/{collection}/objects/"
-        headers = {
-            "Authorization": f"Bearer {token}",
-            "Accept": "application/taxii+json;version=2.1",
-        }
-        samples: list[float] = []
-        cursor: str | None = None
-        rng = random.Random(7)
-        for number in range(pages + 5):
-            params: dict[str, str] = {"limit": "100"}
-            if number % 2 == 0 and cursor:
-                params["next"] = cursor
-            elif number % 2 == 1:
-                moment = START + timedelta(seconds=rng.randrange(reports))
-                params["added_after"] = moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
-            began = time.perf_counter()
-            response = client.get(url, params=params, headers=headers)
-            elapsed = time.perf_counter() - began
-            assert response.status_code == 200, response.text[:300]
-            body = response.json()
-            if number % 2 == 0:
-                cursor = body.get("next")
-            if number >= 5:  # warm-up
-                samples.append(elapsed)
-        summary = latency_summary(samples)
-        samples.sort()
-        summary["p95_ms"] = round(samples[max(0, int(0.95 * len(samples)) - 1)] * 1000, 3)
-        result["taxii_objects_page"] = {**summary, "limit": 100, "load": load_average()}
-        say(f"  {result['taxii_objects_page']}")
+        if "taxii" in stages:
+            _taxii(result, backend, factory, settings, ids, pages, home_actor, partner.id, token)
         engine.dispose()
         return result
+
+
+def _export_and_import(
+    result: dict[str, Any],
+    backend: str,
+    factory: Any,
+    settings: Any,
+    ids: list[int],
+    chunk: int,
+    import_limit: int | None,
+    stages: frozenset[str],
+    home_actor: Any,
+    partner_actor: Any,
+) -> None:
+    reports = len(ids)
+    say(f"[{backend}] export of {reports:,} reports in chunks of {chunk:,}")
+    bundles: list[str] = []
+    objects = 0
+    started = time.perf_counter()
+    progress = Progress("exported")
+    for start in range(0, len(ids), chunk):
+        with factory() as db:
+            exported = stix_export.export_reports(
+                db,
+                actor=home_actor,
+                report_ids=ids[start : start + chunk],
+                recipient="Partner Fusion Center",
+                reason="Benchmark of the STIX export",
+            )
+            db.commit()
+        bundles.append(exported.bundle)
+        objects += len(json.loads(exported.bundle)["objects"])
+        progress(start + chunk, len(ids))
+    seconds = time.perf_counter() - started
+    result["export"] = {
+        "reports": reports,
+        "objects": objects,
+        "seconds": round(seconds, 1),
+        "objects_per_s": round(objects / seconds),
+        "reports_per_s": round(reports / seconds),
+        "load": load_average(),
+    }
+    say(f"  {result['export']}")
+    if "import" not in stages:
+        return
+
+    to_import = bundles[: -(-import_limit // chunk)] if import_limit else bundles
+    objects = sum(len(json.loads(bundle)["objects"]) for bundle in to_import)
+    say(f"[{backend}] import of {len(to_import)} bundles by the partner")
+    started = time.perf_counter()
+    imported = 0
+    progress = Progress("imported bundles")
+    for number, bundle in enumerate(to_import, 1):
+        with factory() as db:
+            outcome = stix_import.import_bundle(
+                db, actor=partner_actor, settings=settings, text=bundle
+            )
+            db.commit()
+        imported += outcome.count("imported")
+        assert outcome.count("rejected") == 0, outcome.results[:3]
+        progress(number, len(to_import))
+    seconds = time.perf_counter() - started
+    result["import"] = {
+        "reports": imported,
+        "objects": objects,
+        "seconds": round(seconds, 1),
+        "objects_per_s": round(objects / seconds),
+        "reports_per_s": round(imported / seconds),
+        "load": load_average(),
+    }
+    say(f"  {result['import']}")
+
+
+def _taxii(
+    result: dict[str, Any],
+    backend: str,
+    factory: Any,
+    settings: Any,
+    ids: list[int],
+    pages: int,
+    home_actor: Any,
+    partner_id: int,
+    token: str,
+) -> None:
+    reports = len(ids)
+    say(f"[{backend}] TAXII objects pages over {reports:,} shared reports")
+    with factory() as db:
+        group = groups.create_group(
+            db, actor=home_actor, name="Bench partners", agency_ids=[partner_id]
+        )
+        group_id, collection = group.id, group.collection_id
+        db.commit()
+    with factory() as db:
+        for start in range(0, len(ids), 5000):
+            db.execute(
+                insert(GroupShare),
+                [
+                    {
+                        "group_id": group_id,
+                        "report_id": report_id,
+                        "reason": "bench",
+                        "shared_at": START + timedelta(seconds=i + start),
+                    }
+                    for i, report_id in enumerate(ids[start : start + 5000])
+                ],
+            )
+        db.commit()
+        assert db.execute(select(GroupShare.id).limit(1)).first()
+    app = create_app(settings, session_factory=factory)
+    client = TestClient(app, base_url="http://127.0.0.1")
+    url = f"/api/taxii2/vigil/collections/{collection}/objects/"
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Accept": "application/taxii+json;version=2.1",
+    }
+    samples: list[float] = []
+    cursor: str | None = None
+    rng = random.Random(7)
+    for number in range(pages + 5):
+        params: dict[str, str] = {"limit": "100"}
+        if number % 2 == 0 and cursor:
+            params["next"] = cursor
+        elif number % 2 == 1:
+            moment = START + timedelta(seconds=rng.randrange(reports))
+            params["added_after"] = moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        began = time.perf_counter()
+        response = client.get(url, params=params, headers=headers)
+        elapsed = time.perf_counter() - began
+        assert response.status_code == 200, response.text[:300]
+        body = response.json()
+        if number % 2 == 0:
+            cursor = body.get("next")
+        if number >= 5:  # warm-up
+            samples.append(elapsed)
+    summary = latency_summary(samples)
+    samples.sort()
+    summary["p95_ms"] = round(samples[max(0, int(0.95 * len(samples)) - 1)] * 1000, 3)
+    result["taxii_objects_page"] = {**summary, "limit": 100, "load": load_average()}
+    say(f"  {result['taxii_objects_page']}")
 
 
 def main() -> None:
@@ -261,9 +311,19 @@ def main() -> None:
     )
     parser.add_argument("--backend", default="both", choices=["sqlite", "postgresql", "both"])
     parser.add_argument("--json", dest="json_path", default=None)
+    parser.add_argument(
+        "--stages", default="export,import,taxii", help="any of export, import, taxii"
+    )
     args = parser.parse_args()
     results = [
-        run(b, args.reports, args.chunk, args.pages, args.import_limit)
+        run(
+            b,
+            args.reports,
+            args.chunk,
+            args.pages,
+            args.import_limit,
+            frozenset(args.stages.split(",")),
+        )
         for b in backends(args.backend)
     ]
     text = json.dumps({"run": str(uuid.uuid4()), "results": results}, indent=2)
