@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("contact", sa.Text(), nullable=True),
         sa.Column("notes", sa.Text(), nullable=True),
         sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=True),
         sa.Column("advocate_user_id", sa.Integer(), nullable=True),
         sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("opened_by_user_id", sa.Integer(), nullable=True),
@@ -42,6 +43,12 @@ def upgrade() -> None:
             ["advocate_user_id"],
             ["users.id"],
             name=op.f("fk_survivor_cases_advocate_user_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["incident_id"],
+            ["incidents.id"],
+            name=op.f("fk_survivor_cases_incident_id_incidents"),
             ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
@@ -72,6 +79,9 @@ def upgrade() -> None:
     )
     op.create_index(
         "ix_survivor_cases_retain_until", "survivor_cases", ["retain_until"], unique=False
+    )
+    op.create_index(
+        op.f("ix_survivor_cases_incident_id"), "survivor_cases", ["incident_id"], unique=False
     )
     op.create_table(
         "survivor_consents",
@@ -349,6 +359,7 @@ def downgrade() -> None:
     op.drop_index("ix_survivor_consents_recipient", table_name="survivor_consents")
     op.drop_index("ix_survivor_consents_lookup", table_name="survivor_consents")
     op.drop_table("survivor_consents")
+    op.drop_index(op.f("ix_survivor_cases_incident_id"), table_name="survivor_cases")
     op.drop_index("ix_survivor_cases_retain_until", table_name="survivor_cases")
     op.drop_index("ix_survivor_cases_provider", table_name="survivor_cases")
     op.drop_index("ix_survivor_cases_advocate", table_name="survivor_cases")

@@ -369,3 +369,32 @@ def test_needs_are_assessed_over_time_and_planned_for(db: Session, people: Peopl
         {"safety": 4, "housing": 1},
     ]
     assert exported["service_plan"][0]["status"] == "met"
+
+
+def test_a_case_links_the_incident_the_survivor_was_harmed_in(db: Session, people: People) -> None:
+    from vigil.response.models import Incident
+
+    incident = Incident(
+        name="Riverton High School shooting",
+        kind="school",
+        place="Riverton",
+        started_at=utcnow(),
+        lead_agency_id=people.police.id,
+    )
+    db.add(incident)
+    db.flush()
+    case = open_case(db, people, incident_id=incident.id)
+    assert case.incident_id == incident.id
+    with pytest.raises(InvalidInput) as problem:
+        open_case(db, people, incident_id=incident.id + 1000)
+    assert set(problem.value.errors) == {"incident_id"}
+    # The refused insert was rolled back to its savepoint; the session goes on.
+    assert [row.id for row in cases.caseload(db, actor=people.actor(people.advocate)).rows] == [
+        case.id
+    ]
+    assert (
+        export.export_case(db, actor=people.actor(people.advocate), case_id=case.id)["case"][
+            "incident_id"
+        ]
+        == incident.id
+    )

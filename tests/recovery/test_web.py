@@ -139,6 +139,11 @@ def test_bad_forms_get_the_page_back_with_the_errors(site: Site, people: People)
     refused = advocate.post("/recovery/cases", {"kind": "x", "display_name": " "})
     assert refused.status_code == 422 and 'role="alert"' in refused.text
     assert "Choose survivor or family." in refused.text
+    for odd, says in (("abc", "Give the incident"), ("99999", "No incident has this")):
+        refused = advocate.post(
+            "/recovery/cases", {"kind": "survivor", "display_name": "A", "incident_id": odd}
+        )
+        assert refused.status_code == 422 and says in refused.text
     case_id = _open(advocate)
     cases = [
         ("consents", {"recipient_agency_id": "abc", "purpose": "x"}, "Choose the agency it names"),

@@ -155,6 +155,7 @@ def _date(moment: ImportantDate) -> DateOut:
 
 class CaseOut(CaseSummaryOut):
     provider_agency_id: int
+    incident_id: int | None
     preferred_language: str | None
     contact: str | None
     notes: str | None
@@ -174,6 +175,7 @@ def read_case(survivor_case_id: PathId, actor: ActorDep, db: SessionDep) -> Case
     return CaseOut(
         **_summary(case).model_dump(),
         provider_agency_id=case.provider_agency_id,
+        incident_id=case.incident_id,
         preferred_language=case.preferred_language,
         contact=case.contact,
         notes=case.notes,

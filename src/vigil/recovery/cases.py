@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from vigil.platform import audit, policy
@@ -102,8 +103,10 @@ def open_case(
     contact: str | None = None,
     notes: str | None = None,
     advocate_user_id: int | None = None,
+    incident_id: int | None = None,
 ) -> SurvivorCase:
-    """Open a case at the actor's own provider; the opener is the advocate unless named."""
+    """Open a case at the actor's own provider; the opener is the advocate unless named.
+    ``incident_id`` links the incident the survivor was harmed in (the response domain's)."""
     provider = provider_facts(db, actor.agency_id)
     if not policy.decide(actor, "create", "survivor_case", provider):
         # Outside a victim-services provider the whole area does not exist.
@@ -136,13 +139,20 @@ def open_case(
         contact=(contact or "").strip() or None,
         notes=(notes or "").strip() or None,
         status="open",
+        incident_id=incident_id,
         advocate_user_id=advocate,
         opened_at=now,
         opened_by_user_id=actor.user_id,
         updated_at=now,
     )
-    db.add(case)
-    db.flush()
+    try:
+        # The foreign key is the check that the incident exists: this domain does not
+        # read the response domain's tables.
+        with db.begin_nested():
+            db.add(case)
+            db.flush()
+    except IntegrityError:
+        raise InvalidInput({"incident_id": "No incident has this number."}) from None
     case.number = f"VS-{now.year}-{case.id:06d}"
     audit_case(db, actor=actor, action="open", case=case, details={"kind": kind})
     return case

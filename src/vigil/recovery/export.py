@@ -93,6 +93,7 @@ def export_case(db: Session, *, actor: Actor, case_id: int) -> dict[str, Any]:
                 "contact",
                 "notes",
                 "status",
+                "incident_id",
                 "opened_at",
                 "first_service_at",
                 "closed_at",

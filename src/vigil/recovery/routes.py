@@ -97,6 +97,15 @@ def _done(case_id: int, what: str, anchor: str = "") -> RedirectResponse:
     return RedirectResponse(f"/recovery/cases/{case_id}?done={what}{anchor}", status_code=303)
 
 
+def _optional_id(form: FormData, name: str) -> int | None:
+    if not text_from_form(form, name, 30).strip():
+        return None
+    number = int_from_form(form, name)
+    if number is None:
+        raise InvalidInput({name: "Give the incident's number, or leave it empty."})
+    return number
+
+
 @router.get("/recovery/cases", response_class=HTMLResponse)
 def caseload_page(
     request: Request,
@@ -132,6 +141,7 @@ async def open_case(request: Request, db: SessionDep, actor: ActorDep) -> Respon
             preferred_language=form_text(form, "preferred_language", 60),
             contact=form_text(form, "contact", 2000),
             notes=form_text(form, "notes", 20000),
+            incident_id=_optional_id(form, "incident_id"),
         )
     except InvalidInput as problem:
         db.rollback()
