@@ -195,10 +195,11 @@ def test_measures_and_the_mitigation_page(web: Web) -> None:
     blank = officer.get("/preparedness/mitigation")
     assert blank.status_code == 200 and "Find the best plan" in blank.text
     # 72 at risk; 15,000 buys the vestibule and the cameras: 72 x 0.5 x 0.85 = 30.60.
-    plan = officer.get("/preparedness/mitigation?budget=15000")
+    plan = officer.get("/preparedness/mitigation?budget=15000&curve=1")
     assert plan.status_code == 200
     assert "This plan is optimal" in plan.text and "<strong>30.60</strong>" in plan.text
     assert "Risk against budget" in plan.text
+    assert "Risk against budget" not in officer.get("/preparedness/mitigation?budget=1").text
     bad = officer.get("/preparedness/mitigation?budget=-5")
     assert bad.status_code == 422 and 'href="#budget"' in bad.text
     client, headers = web.api(web.officer)
@@ -218,9 +219,9 @@ def test_measures_and_the_mitigation_page(web: Web) -> None:
         headers=headers,
     )
     assert made.status_code == 201, made.text
-    for bad in ({"cost": 1.5}, {"cost": -1}, {"vulnerability_factor": 0}, {"cost": "3000"}):
-        body = {"name": "Guard", "cost": 3000, "vulnerability_factor": 0.6, **bad}
-        assert client.post(measures_path, json=body, headers=headers).status_code == 422, bad
+    for wrong in ({"cost": 1.5}, {"cost": -1}, {"vulnerability_factor": 0}, {"cost": "3000"}):
+        sent = {"name": "Guard", "cost": 3000, "vulnerability_factor": 0.6, **wrong}
+        assert client.post(measures_path, json=sent, headers=headers).status_code == 422, wrong
     listed = client.get(measures_path, headers=headers).json()
     assert [m["name"] for m in listed] == ["Door locks", "Vestibule", "Cameras", "Guard"]
     gone = client.delete(f"{measures_path}/{made.json()['id']}", headers=headers)
