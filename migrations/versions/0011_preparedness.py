@@ -5,7 +5,8 @@ Revises: 0010
 Create Date: 2026-11-26 04:00:00.000000
 
 The preparedness domain's tables. Numbered ahead so that domains built side by side keep
-one straight chain of revisions. First: the registry of protected sites and their candidate mitigation measures.
+one straight chain of revisions. First: the registry of protected sites and their
+candidate mitigation measures.
 """
 
 from collections.abc import Sequence
