@@ -143,3 +143,22 @@ def test_a_file_without_its_id_column_cannot_be_loaded(copy_datasets: Callable[.
 def test_every_data_set_says_its_terms() -> None:
     for dataset in DATASETS.values():
         assert dataset.licence and dataset.attribution and dataset.definition
+
+
+def test_a_compressed_file_cut_short_keeps_its_rows(copy_datasets: Callable[..., Path]) -> None:
+    import gzip
+
+    root = copy_datasets("gva_mass_shootings_dxzys")
+    folder = root / "gva_incidents_2013_2018"
+    folder.mkdir()
+    # A GVA-shaped file: the incidents header and a few rows, gzip'd, then cut.
+    header = ",".join(gva.INCIDENT_COLUMNS).encode()
+    body = b"\n".join(
+        b"%d,2014-01-0%d,Illinois,Chicago,x,0,%d" % (i, i % 9 + 1, i % 5) + b"," * 22
+        for i in range(1, 3000)
+    )
+    packed = gzip.compress(header + b"\n" + body + b"\n")
+    (folder / "gva_incidents_2013_2018.csv.gz").write_bytes(packed[: len(packed) // 2])
+    source = gva.load_incidents(folder)
+    assert 0 < len(source.rows) < 2999
+    assert any("the file ends early" in p.message for p in source.problems)

@@ -84,6 +84,7 @@ class CsvTable:
     header: list[str]
     rows: list[dict[str, str]]
     lengths: list[int]
+    ended: str | None = None
 
 
 def open_text(path: Path, encoding: str) -> io.TextIOBase:
@@ -113,15 +114,20 @@ def read_csv(
                 names.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
             rows = []
             lengths = []
-            for cells in reader:
-                if not cells or (len(cells) == 1 and not cells[0].strip()):
-                    continue
-                lengths.append(len(cells))
-                padded = cells + [""] * (len(names) - len(cells))
-                rows.append(dict(zip(names, padded, strict=False)))
+            ended: str | None = None
+            try:
+                for cells in reader:
+                    if not cells or (len(cells) == 1 and not cells[0].strip()):
+                        continue
+                    lengths.append(len(cells))
+                    padded = cells + [""] * (len(names) - len(cells))
+                    rows.append(dict(zip(names, padded, strict=False)))
+            except (EOFError, OSError, csv.Error, UnicodeDecodeError) as problem:
+                # A file cut short (a truncated download): keep the rows before the cut.
+                ended = f"the file ends early after {len(rows)} rows: {problem}"
     except (UnicodeDecodeError, csv.Error, OSError, EOFError) as problem:
         raise SourceFileError(f"{path.name} cannot be read as CSV: {problem}") from None
-    return CsvTable(path=path, header=names, rows=rows, lengths=lengths)
+    return CsvTable(path=path, header=names, rows=rows, lengths=lengths, ended=ended)
 
 
 def row_keys(values: Sequence[str]) -> list[str]:
@@ -171,6 +177,8 @@ class ProblemLog:
     ) -> None:
         """Report unknown and missing columns once for the file."""
         self.at(None, None)
+        if table.ended:
+            self.report(None, table.ended)
         known = set(expected)
         for name in table.header:
             if name not in known:
