@@ -162,3 +162,15 @@ def test_a_compressed_file_cut_short_keeps_its_rows(copy_datasets: Callable[...,
     source = gva.load_incidents(folder)
     assert 0 < len(source.rows) < 2999
     assert any("the file ends early" in p.message for p in source.problems)
+
+
+def test_bytes_that_are_not_utf8_are_reported_on_their_row(
+    copy_datasets: Callable[..., Path],
+) -> None:
+    root = copy_datasets("stanford_msa")
+    path = root / "stanford_msa" / stanford.FILE
+    data = path.read_bytes().replace(b"Charles S. Whitman", b"Charles S. Wh\xffitman", 1)
+    path.write_bytes(data)
+    source = stanford.load(path.parent)
+    assert len(source.rows) == 335
+    assert [p.row_index for p in source.problems if "not valid utf-8" in p.message] == [0]

@@ -85,12 +85,18 @@ class CsvTable:
     rows: list[dict[str, str]]
     lengths: list[int]
     ended: str | None = None
+    undecodable: frozenset[int] = frozenset()
+    encoding: str = "utf-8"
 
 
 def open_text(path: Path, encoding: str) -> io.TextIOBase:
+    # Undecodable bytes become U+FFFD and their row is reported, rather than losing the
+    # rest of the file.
     if path.name.endswith(".gz"):
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding=encoding, newline="")
-    return open(path, encoding=encoding, newline="")
+        return io.TextIOWrapper(
+            gzip.open(path, "rb"), encoding=encoding, errors="replace", newline=""
+        )
+    return open(path, encoding=encoding, errors="replace", newline="")
 
 
 def read_csv(
@@ -112,14 +118,17 @@ def read_csv(
             for name in header:
                 seen[name] += 1
                 names.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
-            rows = []
-            lengths = []
+            rows: list[dict[str, str]] = []
+            lengths: list[int] = []
             ended: str | None = None
+            undecodable: set[int] = set()
             try:
                 for cells in reader:
                     if not cells or (len(cells) == 1 and not cells[0].strip()):
                         continue
                     lengths.append(len(cells))
+                    if any("\ufffd" in cell for cell in cells):
+                        undecodable.add(len(rows))
                     padded = cells + [""] * (len(names) - len(cells))
                     rows.append(dict(zip(names, padded, strict=False)))
             except (EOFError, OSError, csv.Error, UnicodeDecodeError) as problem:
@@ -127,7 +136,15 @@ def read_csv(
                 ended = f"the file ends early after {len(rows)} rows: {problem}"
     except (UnicodeDecodeError, csv.Error, OSError, EOFError) as problem:
         raise SourceFileError(f"{path.name} cannot be read as CSV: {problem}") from None
-    return CsvTable(path=path, header=names, rows=rows, lengths=lengths, ended=ended)
+    return CsvTable(
+        path=path,
+        header=names,
+        rows=rows,
+        lengths=lengths,
+        ended=ended,
+        undecodable=frozenset(undecodable),
+        encoding=encoding,
+    )
 
 
 def row_keys(values: Sequence[str]) -> list[str]:
@@ -193,6 +210,8 @@ class ProblemLog:
             )
 
     def check_length(self, table: CsvTable, index: int) -> None:
+        if index in table.undecodable:
+            self.report(None, f"bytes that are not valid {table.encoding} (shown as \ufffd)")
         length = table.lengths[index]
         if length < len(table.header):
             self.report(None, f"truncated row: {length} of {len(table.header)} cells")
