@@ -261,3 +261,60 @@ def test_who_may_write_edit_and_publish(db, staff):
     assert bulletins.read_bulletin(db, actor=staff.actor(tipline), bulletin_id=draft.id)
     with pytest.raises(PermissionDenied):
         bulletins.list_bulletins(db, actor=staff.actor(staff.admin))
+
+
+HOSTILE_TITLE = "Stadium <script>alert('x')</script> threats"
+
+
+def test_pages_and_api_keep_script_inert_and_mail_after_commit(
+    settings, session_factory, db, staff, tmp_path
+):
+    from fastapi.testclient import TestClient
+
+    from vigil.platform import sessions
+    from vigil.web.app import create_app
+    from vigil.web.deps import SESSION_COOKIE
+
+    raw, _ = sessions.start_session(db, user=staff.partner_analyst, mfa_verified=True)
+    token, _ = sessions.create_api_token(db, user=staff.analyst, name="t", days=1)
+    db.commit()
+    app = create_app(
+        settings.model_copy(
+            update={"mail_backend": "file", "mail_file_dir": tmp_path / "mail", "public_url": BASE}
+        ),
+        session_factory=session_factory,
+    )
+    auth = {"Authorization": f"Bearer {token}"}
+    with TestClient(app, raise_server_exceptions=False, follow_redirects=False) as client:
+        body = {
+            "title": HOSTILE_TITLE,
+            "summary": "Several <b>reports</b> describe threats against games.",
+            "body": SECRET_BODY,
+            "marking": "AMBER",
+            "agency_ids": [staff.partner.id],
+        }
+        refused = client.post("/api/v1/bulletins", json={**body, "marking": "BLUE"}, headers=auth)
+        assert refused.status_code == 422
+        short = client.post("/api/v1/bulletins", json={**body, "title": "abc"}, headers=auth)
+        assert short.status_code == 422 and "title" in short.text
+        created = client.post("/api/v1/bulletins", json=body, headers=auth)
+        assert created.status_code == 201, created.text
+        bulletin_id = created.json()["id"]
+        published = client.post(
+            f"/api/v1/bulletins/{bulletin_id}/publish", json={"reason": ""}, headers=auth
+        )
+        assert published.status_code == 200 and published.json()["status"] == "published"
+        again = client.post(
+            f"/api/v1/bulletins/{bulletin_id}/publish", json={"reason": ""}, headers=auth
+        )
+        assert again.status_code == 409
+        mails = _mails(tmp_path)
+        assert {m["To"] for m in mails} == {staff.partner_analyst.email, staff.supervisor.email}
+        assert all("rifle" not in m.get_payload(decode=True).decode() for m in mails)
+        client.cookies.set(SESSION_COOKIE, raw)
+        page = client.get(f"/bulletins/{bulletin_id}")
+        assert page.status_code == 200
+        assert "<script>alert(" not in page.text and "&lt;script&gt;" in page.text
+        assert "<b>reports</b>" not in page.text
+        listing = client.get("/bulletins")
+        assert listing.status_code == 200 and "<script>alert(" not in listing.text

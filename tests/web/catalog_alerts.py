@@ -5,6 +5,7 @@ and their rows of the authorization matrix (tests/web/matrix.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -13,7 +14,8 @@ from tests.factories import actor_for, make_user
 from tests.web.catalog import OTHER, OWN, RouteCase, Target
 from vigil.platform.models import Agency, User
 from vigil.platform.roles import Role
-from vigil.sharing import bulletins
+from vigil.platform.types import utcnow
+from vigil.sharing import bulletins, cap
 
 BULLETIN = "bulletin"  # a draft bulletin of the actor's agency, or of another agency
 
@@ -31,6 +33,25 @@ def bulletin_form(t: Target) -> dict[str, str]:
 def bulletin_json(t: Target) -> dict[str, Any]:
     form = bulletin_form(t)
     return {**form, "agency_ids": [t.world.other]}
+
+
+def alert_body(t: Target) -> dict[str, str]:
+    expires = (utcnow() + timedelta(hours=4)).replace(microsecond=0).isoformat()
+    return {
+        "status": "Exercise",
+        "msg_type": "Alert",
+        "category": "Security",
+        "event": "Active shooter drill",
+        "urgency": "Immediate",
+        "severity": "Extreme",
+        "certainty": "Observed",
+        "headline": "Drill: shelter in place near Central High School",
+        "description": "This is a drill of the public warning for an armed person.",
+        "instruction": "Take no action; this is an exercise.",
+        "area_desc": "Central High School",
+        "circle": "38.905,-77.035 1.6",
+        "expires": expires,
+    }
 
 
 def seed_alerts(db: Session, world: Any, agencies: tuple[Agency, ...]) -> None:
@@ -55,6 +76,14 @@ def seed_alerts(db: Session, world: Any, agencies: tuple[Agency, ...]) -> None:
             ),
         )
         world.alerts[f"bulletin:{agency.id}"] = draft.id
+    supervisor = db.get_one(User, world.member(Role.SUPERVISOR).user_id)
+    alert = cap.issue(
+        db,
+        actor=actor_for(supervisor),
+        data=cap.AlertInput(**alert_body(None)),  # type: ignore[arg-type]
+        base_url="http://testserver",
+    )
+    world.alerts["identifier"] = alert.identifier
 
 
 @dataclass(frozen=True)
@@ -116,11 +145,24 @@ BULLETIN_API = [
     ),
 ]
 
+ALERT_PAGES = [
+    RouteCase("GET", "/alerts/feed.atom", public=True),
+    AlertRoute("GET", "/alerts/{identifier}.xml", public=True),
+    RouteCase("GET", "/alerts"),
+    RouteCase("GET", "/alerts/new"),
+    RouteCase("POST", "/alerts", body="form", build=alert_body),
+]
+ALERT_API = [
+    RouteCase("GET", "/api/v1/alerts"),
+    RouteCase("POST", "/api/v1/alerts", body="json", build=alert_body),
+]
+
 # Columns: an su tl ta aa sa au. Bulletins: OWN is a draft of the actor's agency (the
 # operator agency's for the system administrator), OTHER a draft of another agency.
 READERS = "ok  ok  ok  ok  403 403 403"
 WRITERS = "ok  ok  403 403 403 403 403"
 HIDDEN = "404 " * 7
+ISSUERS = "403 ok  403 403 403 403 403"
 DRAFT = {OWN: "ok  ok  404 404 404 404 404", OTHER: HIDDEN}
 
 ALERTS_MATRIX: dict[str, str | dict[str, str]] = {
@@ -136,4 +178,9 @@ ALERTS_MATRIX: dict[str, str | dict[str, str]] = {
     "GET /api/v1/bulletins/{bulletin_id}": DRAFT,
     "PUT /api/v1/bulletins/{bulletin_id}": DRAFT,
     "POST /api/v1/bulletins/{bulletin_id}/publish": DRAFT,
+    "GET /alerts": WRITERS,
+    "GET /alerts/new": ISSUERS,
+    "POST /alerts": ISSUERS,
+    "GET /api/v1/alerts": WRITERS,
+    "POST /api/v1/alerts": ISSUERS,
 }

@@ -10,9 +10,10 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from vigil.reports.schemas import RowId, Strict
-from vigil.sharing import bulletins
+from vigil.sharing import bulletins, cap
 from vigil.sharing.alert_routes import deliver_mail
-from vigil.sharing.bulletin_models import Bulletin
+from vigil.sharing.bulletin_models import Bulletin, PublicAlert
+from vigil.sharing.cap_feed import document_url
 from vigil.web.deps import ActorDep, PathId, SessionDep, SettingsDep
 
 PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
@@ -52,7 +53,7 @@ class BulletinIn(Strict):
 
 
 class PublishIn(Strict):
-    reason: str = Field(default="", max_length=2000)
+    reason: str = Field(max_length=2000, description="Why the recipients need it (may be empty).")
 
 
 class BulletinOut(BaseModel):
@@ -147,3 +148,72 @@ def publish_bulletin(
     bulletin = bulletins.publish(db, actor=actor, bulletin_id=bulletin_id, reason=body.reason)
     deliver_mail(db, settings, bulletin.id)
     return _out(bulletin)
+
+
+class AlertIn(Strict):
+    """A public CAP 1.2 message. Times are ISO 8601; without an offset they are UTC."""
+
+    status: Literal["Actual", "Exercise", "Test"] = "Actual"
+    msg_type: Literal["Alert", "Update", "Cancel"] = "Alert"
+    references: str = Field(default="", max_length=120)
+    category: Literal["Security", "Safety"] = "Safety"
+    event: str = Field(max_length=400)
+    urgency: str = Field(max_length=20)
+    severity: str = Field(max_length=20)
+    certainty: str = Field(max_length=20)
+    headline: str = Field(max_length=400)
+    description: str = Field(max_length=8000)
+    instruction: str = Field(max_length=8000)
+    area_desc: str = Field(max_length=600)
+    polygon: str = Field(default="", max_length=20_000)
+    circle: str = Field(default="", max_length=100)
+    effective: str = Field(default="", max_length=40)
+    expires: str = Field(max_length=40)
+
+
+class AlertOut(BaseModel):
+    identifier: str
+    status: str
+    msg_type: str
+    event: str
+    headline: str
+    area_desc: str
+    sent_at: datetime
+    expires_at: datetime
+    url: str
+
+
+def _alert_out(alert: PublicAlert, base_url: str) -> AlertOut:
+    return AlertOut(
+        identifier=alert.identifier,
+        status=alert.status,
+        msg_type=alert.msg_type,
+        event=alert.event,
+        headline=alert.headline,
+        area_desc=alert.area_desc,
+        sent_at=alert.sent_at,
+        expires_at=alert.expires_at,
+        url=document_url(base_url, alert.identifier),
+    )
+
+
+@router.get("/alerts", response_model=list[AlertOut])
+def list_alerts(db: SessionDep, actor: ActorDep, settings: SettingsDep) -> list[AlertOut]:
+    """The public alerts your agency issued, newest first."""
+    return [
+        _alert_out(alert, settings.resolved_public_url)
+        for alert in cap.agency_alerts(db, actor=actor)
+    ]
+
+
+@router.post("/alerts", response_model=AlertOut, status_code=201)
+def issue_alert(body: AlertIn, db: SessionDep, actor: ActorDep, settings: SettingsDep) -> AlertOut:
+    """Issue a public alert (supervisors). The CAP document is validated against the
+    OASIS CAP 1.2 schema before it is stored and enters the public feed."""
+    alert = cap.issue(
+        db,
+        actor=actor,
+        data=cap.AlertInput(**body.model_dump()),
+        base_url=settings.resolved_public_url,
+    )
+    return _alert_out(alert, settings.resolved_public_url)

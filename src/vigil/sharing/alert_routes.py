@@ -3,6 +3,8 @@ alerts (issuing, the agency's list), and the public Atom feed and CAP documents.
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
@@ -14,9 +16,10 @@ from vigil.platform.errors import Conflict, InvalidInput
 from vigil.platform.mail import mailer_from_settings
 from vigil.platform.routes.forms import text_from_form, whole_number
 from vigil.platform.settings import Settings
-from vigil.sharing import bulletins
+from vigil.platform.types import utcnow
+from vigil.sharing import bulletins, cap, cap_feed
 from vigil.sharing.bulletin_models import Bulletin
-from vigil.web.deps import ActorDep, PathId, SessionDep, SettingsDep
+from vigil.web.deps import ActorDep, AnonymousDep, PathId, SessionDep, SettingsDep
 from vigil.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -217,3 +220,100 @@ async def publish_bulletin(
         return RedirectResponse(f"/bulletins/{bulletin_id}", status_code=303)
     deliver_mail(db, settings, bulletin_id)
     return RedirectResponse(f"/bulletins/{bulletin_id}?done=published", status_code=303)
+
+
+# --- public CAP alerts -----------------------------------------------------------------
+
+
+def alert_input_from_form(form: FormData) -> cap.AlertInput:
+    names = [f.name for f in fields(cap.AlertInput)]
+    return cap.AlertInput(**{name: text_from_form(form, name, 8000) for name in names})
+
+
+def _alert_form(
+    request: Request,
+    *,
+    values: dict[str, str],
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    return render(
+        request,
+        "alert_form.html",
+        {
+            "values": values,
+            "errors": errors or {},
+            "choices": {
+                "status": cap.STATUSES,
+                "msg_type": cap.MSG_TYPES,
+                "category": cap.CATEGORIES,
+                "urgency": cap.URGENCIES,
+                "severity": cap.SEVERITIES,
+                "certainty": cap.CERTAINTIES,
+            },
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/alerts", response_class=HTMLResponse)
+def alert_list(
+    request: Request, db: SessionDep, actor: ActorDep, done: str | None = None
+) -> HTMLResponse:
+    return render(
+        request,
+        "alert_list.html",
+        {
+            "alerts": cap.agency_alerts(db, actor=actor),
+            "may_issue": policy.decide(actor, "issue", "public_alert"),
+            "now": utcnow(),
+            "flash": "The alert was issued and is in the public feed."
+            if done == "issued"
+            else None,
+        },
+    )
+
+
+@router.get("/alerts/new", response_class=HTMLResponse)
+def new_alert(
+    request: Request, actor: ActorDep, references: str | None = None, msg_type: str = "Alert"
+) -> HTMLResponse:
+    policy.authorize(actor, "issue", "public_alert")
+    values = {"msg_type": msg_type if msg_type in cap.MSG_TYPES else "Alert", "status": "Actual"}
+    if references:
+        values["references"] = references[:120]
+    return _alert_form(request, values=values)
+
+
+@router.post("/alerts")
+async def issue_alert(
+    request: Request, db: SessionDep, actor: ActorDep, settings: SettingsDep
+) -> Response:
+    data = alert_input_from_form(await request.form())
+    try:
+        cap.issue(db, actor=actor, data=data, base_url=settings.resolved_public_url)
+    except InvalidInput as problem:
+        errors = _invalid(request, db, problem)
+        values = {f.name: getattr(data, f.name) for f in fields(cap.AlertInput)}
+        return _alert_form(request, values=values, errors=errors, status_code=422)
+    return RedirectResponse("/alerts?done=issued", status_code=303)
+
+
+@router.get("/alerts/feed.atom")
+def alert_feed(db: SessionDep, actor: AnonymousDep, settings: SettingsDep) -> Response:
+    """The public Atom feed of current alerts (no sign-in: alerting systems poll it)."""
+    now = utcnow()
+    alerts = cap.current(db, actor=actor, now=now)
+    body = cap_feed.build_feed(alerts, base_url=settings.resolved_public_url, now=now)
+    return Response(body, media_type=cap_feed.MEDIA, headers={"Cache-Control": "max-age=60"})
+
+
+@router.get("/alerts/{identifier}.xml")
+def alert_document(identifier: str, db: SessionDep, actor: AnonymousDep) -> Response:
+    """One public alert as CAP 1.2 XML."""
+    alert = cap.public_document(db, actor=actor, identifier=identifier)
+    return Response(
+        alert.xml.encode("utf-8"),
+        media_type=cap.MEDIA_TYPE,
+        headers={"Cache-Control": "max-age=60"},
+    )

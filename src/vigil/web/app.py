@@ -34,6 +34,8 @@ PUBLIC_ROUTES = frozenset(
         "/tip",
         "/tip/follow-up",
         "/api/v1/tips",
+        "/alerts/feed.atom",
+        "/alerts/{identifier}.xml",
     }
 )
 # Routes that take file uploads: their bodies may be as large as max_upload_request_bytes.
