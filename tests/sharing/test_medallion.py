@@ -52,8 +52,10 @@ def _data() -> dict[str, Any]:
     }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def medallion(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One medallion for the whole session: its Flask app is a module-level singleton
+    whose blueprints can be registered only once."""
     import medallion  # type: ignore[import-untyped]
 
     folder: Path = tmp_path_factory.mktemp("medallion")
