@@ -82,6 +82,15 @@ class Staff:
         db.flush()
 
 
+@pytest.fixture(autouse=True)
+def every_alert_made_is_valid(db: Session) -> Iterator[None]:
+    """Whatever a test issued, each stored message validates against the schema."""
+    yield
+    db.expire_all()
+    for document in db.execute(select(PublicAlert.xml)).scalars():
+        valid(document)
+
+
 @pytest.fixture()
 def staff(db: Session) -> Staff:
     return Staff(db)

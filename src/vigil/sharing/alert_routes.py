@@ -3,6 +3,7 @@ alerts (issuing, the agency's list), and the public Atom feed and CAP documents.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import fields
 
 from fastapi import APIRouter, Request
@@ -13,7 +14,7 @@ from starlette.datastructures import FormData
 from vigil.platform import accounts, policy
 from vigil.platform.actor import Actor
 from vigil.platform.errors import Conflict, InvalidInput
-from vigil.platform.mail import mailer_from_settings
+from vigil.platform.mail import MailError, mailer_from_settings
 from vigil.platform.routes.forms import text_from_form, whole_number
 from vigil.platform.settings import Settings
 from vigil.platform.types import utcnow
@@ -23,6 +24,7 @@ from vigil.web.deps import ActorDep, AnonymousDep, PathId, SessionDep, SettingsD
 from vigil.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+log = logging.getLogger("vigil.bulletins")
 
 DONE = {
     "created": "The draft was saved.",
@@ -194,11 +196,15 @@ def deliver_mail(db: Session, settings: Settings, bulletin_id: int) -> None:
     """Commit the publication first (an e-mail must never announce a bulletin that a
     failed commit left unpublished), then e-mail the recipients."""
     db.commit()
+    try:
+        mailer = mailer_from_settings(settings)
+    except MailError as error:
+        # The bulletin is published and every recipient notified in the app; the e-mail
+        # stays pending rather than failing the request.
+        log.error("bulletin e-mail not sent: %s", error)
+        return
     bulletins.send_pending_mail(
-        db,
-        bulletin_id=bulletin_id,
-        mailer=mailer_from_settings(settings),
-        base_url=settings.resolved_public_url,
+        db, bulletin_id=bulletin_id, mailer=mailer, base_url=settings.resolved_public_url
     )
 
 
