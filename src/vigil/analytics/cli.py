@@ -138,7 +138,8 @@ def harmonize_command(
 def _evidence_lines(result: object) -> Iterable[tuple[object, ...]]:
     from vigil.analytics.harmonize import Harmonized
 
-    assert isinstance(result, Harmonized)
+    if not isinstance(result, Harmonized):
+        raise TypeError(f"expected a harmonisation result, got {type(result).__name__}")
     yield (
         "dataset_a",
         "row_key_a",

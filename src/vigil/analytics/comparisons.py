@@ -182,7 +182,8 @@ def incompatible(a: Unit, b: Unit) -> str | None:
 
 def compare(a: Unit, b: Unit, freq_b: Frequencies) -> list[Level]:
     """The comparison levels of ``a`` against ``b`` (u from ``b``'s data set)."""
-    assert a.date is not None and b.date is not None
+    if a.date is None or b.date is None:  # undated rows are never paired
+        raise ValueError("only dated rows are compared")
     levels: list[Level] = []
     if a.gva_ids & b.gva_ids:
         levels.append(Level("gva_id", "same GVA incident id", 20.0))

@@ -79,7 +79,7 @@ def locked_connection(tables: dict[str, pa.Table]) -> duckdb.DuckDBPyConnection:
     connection = duckdb.connect(":memory:", config={"threads": 1})
     for name, table in tables.items():
         connection.register(f"_{name}", table)
-        connection.execute(f"CREATE TABLE {name} AS SELECT * FROM _{name}")  # noqa: S608
+        connection.execute(f"CREATE TABLE {name} AS SELECT * FROM _{name}")  # noqa: S608  # nosec B608
         connection.unregister(f"_{name}")
     for statement in _LOCKDOWN:
         connection.execute(statement)

@@ -210,8 +210,7 @@ def disclose_case(
         )
         raise NotFound("survivor_case")
     consent_id = purposes[purpose]
-    consent = db.get(Consent, consent_id)
-    assert consent is not None
+    consent = db.get_one(Consent, consent_id)
     db.add(
         Disclosure(
             case_id=case.id,

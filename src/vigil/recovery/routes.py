@@ -17,7 +17,7 @@ from vigil.platform.errors import Conflict, InvalidInput
 from vigil.platform.routes.forms import int_from_form, text_from_form
 from vigil.recovery import cases, consents, dates, export, needs, referrals, statistics
 from vigil.recovery.case_view import view_case
-from vigil.recovery.pages import form_date, form_text, form_values, render
+from vigil.recovery.pages import form_date, form_text, form_values, render, required_form_date
 from vigil.web.deps import ActorDep, PathId, SessionDep
 
 router = APIRouter(include_in_schema=False)
@@ -174,9 +174,8 @@ async def record_consent(
         recipient = int_from_form(form, "recipient_agency_id")
         if recipient is None:
             raise InvalidInput({"recipient_agency_id": "Choose the agency it names."})
-        signed_on = form_date(form, "signed_on")
-        expires_on = form_date(form, "expires_on")
-        assert signed_on is not None and expires_on is not None
+        signed_on = required_form_date(form, "signed_on")
+        expires_on = required_form_date(form, "expires_on")
         consents.record_consent(
             db,
             actor=actor,
@@ -253,8 +252,7 @@ async def add_date(
     form = await request.form()
     cases.get_case(db, actor=actor, case_id=survivor_case_id, action="work")
     try:
-        on_date = form_date(form, "on_date")
-        assert on_date is not None
+        on_date = required_form_date(form, "on_date")
         days = int_from_form(form, "remind_days_before")
         if days is None:
             raise InvalidInput({"remind_days_before": "Give a whole number of days."})

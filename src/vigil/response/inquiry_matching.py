@@ -189,7 +189,8 @@ def surname_weight(a: Profile, b: Profile, names: NameFrequencies | None = None)
 
 def _swapped(p: Profile) -> Profile:
     """The profile with its given name and (last) surname exchanged."""
-    assert p.first is not None and p.surnames
+    if p.first is None or not p.surnames:  # only profiles with both names are swapped
+        return p
     surname = p.surnames[-1]
     return replace(
         p,

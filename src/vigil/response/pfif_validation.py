@@ -7,7 +7,6 @@ Documents are read without a document type declaration, entity or network access
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as StdElementTree
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -82,7 +81,7 @@ def parse_document(data: bytes) -> etree._Element:
             f"refused: {type(hostile).__name__} (document type declarations, entities and "
             "external references are not allowed in PFIF)"
         ) from None
-    except StdElementTree.ParseError as broken:
+    except SafeElementTree.ParseError as broken:
         raise UnreadableDocument(f"not well-formed XML: {broken}") from None
     parser = etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
