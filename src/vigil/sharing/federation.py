@@ -76,7 +76,7 @@ def subscribe(
 ) -> Subscription:
     """Subscribe the actor's agency to a partner's collection."""
     policy.authorize(actor, "create", "subscription")
-    assert actor.agency_id is not None and actor.user_id is not None
+    own_user_id, own_agency_id = actor.member_ids()
     name = " ".join((name or "").split())
     errors = {}
     if not 3 <= len(name) <= 200:
@@ -92,22 +92,22 @@ def subscribe(
         except DestinationRefused as refused:
             errors["collection_url"] = str(refused)
     if not 10 <= len(token or "") <= 500:
-        errors["token"] = "Give the token the partner issued for you."  # noqa: S105
+        errors["token"] = "Give the token the partner issued for you."  # noqa: S105  # nosec B105
     if errors:
         raise InvalidInput(errors)
     taken = db.execute(
         select(Subscription.id).where(
-            Subscription.agency_id == actor.agency_id, Subscription.collection_url == url
+            Subscription.agency_id == own_agency_id, Subscription.collection_url == url
         )
     ).first()
     if taken:
         raise Conflict("Your agency already subscribes to this collection.", "collection_url")
     subscription = Subscription(
-        agency_id=actor.agency_id,
+        agency_id=own_agency_id,
         name=name,
         collection_url=url,
         token_encrypted=_fernet(settings).encrypt(token.encode("utf-8")).decode("ascii"),
-        created_by_user_id=actor.user_id,
+        created_by_user_id=own_user_id,
         created_at=utcnow(),
     )
     db.add(subscription)
@@ -118,7 +118,7 @@ def subscribe(
         action="subscription.create",
         object_type="subscription",
         object_id=subscription.id,
-        agency_id=actor.agency_id,
+        agency_id=own_agency_id,
     )
     return subscription
 

@@ -108,20 +108,20 @@ def create_group(
 ) -> SharingGroup:
     """A new group of the actor's agency, with its first members."""
     policy.authorize(actor, "create", "sharing_group")
-    assert actor.agency_id is not None
+    _, own_agency_id = actor.member_ids()
     name = _text(name, "name", 3, 200)
     description = " ".join((description or "").split())[:2000]
-    members = _agencies(db, agency_ids, actor.agency_id)
+    members = _agencies(db, agency_ids, own_agency_id)
     taken = db.execute(
         select(SharingGroup.id).where(
-            SharingGroup.owner_agency_id == actor.agency_id, SharingGroup.name == name
+            SharingGroup.owner_agency_id == own_agency_id, SharingGroup.name == name
         )
     ).first()
     if taken:
         raise Conflict("Your agency already has a sharing group of that name.", field="name")
     group = SharingGroup(
         collection_id=str(uuid.uuid4()),
-        owner_agency_id=actor.agency_id,
+        owner_agency_id=own_agency_id,
         name=name,
         description=description,
         hide_members=hide_members,
@@ -143,7 +143,7 @@ def create_group(
         action="sharing_group.create",
         object_type="sharing_group",
         object_id=group.id,
-        agency_id=actor.agency_id,
+        agency_id=own_agency_id,
         details={"members": members, "hide_members": hide_members},
     )
     return group

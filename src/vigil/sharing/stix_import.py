@@ -256,7 +256,7 @@ def _import_report(db: Session, batch: _Batch, report: dict[str, Any]) -> Object
         data = ReportCreate.model_validate(partner.fields)
     except ValidationError as error:
         return result("rejected", _short_errors(error))
-    assert batch.actor.agency_id is not None
+    _, own_agency_id = batch.actor.member_ids()
     try:
         with db.begin_nested():
             stored, _ = file_report(
@@ -266,8 +266,8 @@ def _import_report(db: Session, batch: _Batch, report: dict[str, Any]) -> Object
                 data=data,
                 filing=Filing(
                     source=Source.FEDERATION if batch.channel == "taxii" else Source.IMPORT,
-                    owner_agency_id=batch.actor.agency_id,
-                    routed_agency_id=batch.actor.agency_id,
+                    owner_agency_id=own_agency_id,
+                    routed_agency_id=own_agency_id,
                     created_by_user_id=batch.actor.user_id,
                 ),
             )
@@ -276,7 +276,7 @@ def _import_report(db: Session, batch: _Batch, report: dict[str, Any]) -> Object
                 ImportedReport(
                     report_id=stored.id,
                     stix_id=stix_id,
-                    holder_agency_id=batch.actor.agency_id,
+                    holder_agency_id=own_agency_id,
                     name=origin.name,
                     receipt_number=origin.receipt_number,
                     stix_created=origin.created,
