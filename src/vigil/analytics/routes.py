@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from fastapi.templating import Jinja2Templates
-from jinja2 import ChoiceLoader, FileSystemLoader
 
 from vigil.analytics import trends
 from vigil.analytics.charts import bar_chart
@@ -21,40 +18,16 @@ from vigil.analytics.maps import choropleth
 from vigil.analytics.places import STATES
 from vigil.analytics.sources import DATASETS
 from vigil.platform.errors import InvalidInput
+from vigil.web import templating
 from vigil.web.deps import ActorDep, SessionDep
-from vigil.web.templating import make_templates
 
 router = APIRouter()
-_TEMPLATES: Jinja2Templates | None = None
-
-
-def _templates() -> Jinja2Templates:
-    """The shared environment with this package's templates first."""
-    global _TEMPLATES
-    if _TEMPLATES is None:
-        templates = make_templates()
-        own = FileSystemLoader(str(Path(__file__).parent / "templates"))
-        templates.env.loader = ChoiceLoader([own, templates.env.loader])  # type: ignore[list-item]
-        _TEMPLATES = templates
-    return _TEMPLATES
 
 
 def _render(
     request: Request, name: str, context: dict[str, Any], status_code: int = 200
 ) -> HTMLResponse:
-    state = request.state
-    base: dict[str, Any] = {
-        "request": request,
-        "actor": getattr(state, "actor", None),
-        "current_user": getattr(state, "user", None),
-        "csp_nonce": state.csp_nonce,
-        "csrf_token": state.csrf_token,
-        "settings": request.app.state.settings,
-        "flash": None,
-        "errors": {},
-    }
-    base.update(context)
-    return _templates().TemplateResponse(request, name, base, status_code=status_code)
+    return templating.render(request, name, context, status_code=status_code)
 
 
 def _query(request: Request) -> dict[str, str]:

@@ -4,20 +4,17 @@ reading a site form's values."""
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
-from jinja2 import BaseLoader, ChoiceLoader, FileSystemLoader
 from starlette.datastructures import FormData
 
 from vigil.platform.routes.forms import text_from_form, whole_number
 from vigil.preparedness.sites import FIELDS, SiteInput
 from vigil.preparedness.vocabulary import SITE_KIND_LABELS, SITE_KINDS, SITE_MARKINGS
+from vigil.web import templating
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
 VOCABULARY: dict[str, Any] = {
     "site_kinds": SITE_KIND_LABELS,
     "site_sectors": {key: sector for key, (_, sector) in SITE_KINDS.items()},
@@ -25,37 +22,12 @@ VOCABULARY: dict[str, Any] = {
 }
 
 
-def _templates(request: Request) -> Jinja2Templates:
-    """The app's template environment with this package's folder in front of its loader."""
-    cached: Jinja2Templates | None = getattr(request.app.state, "preparedness_templates", None)
-    if cached is None:
-        shared: Jinja2Templates = request.app.state.templates
-        loaders: list[BaseLoader] = [FileSystemLoader(str(TEMPLATES))]
-        if shared.env.loader is not None:
-            loaders.append(shared.env.loader)
-        cached = Jinja2Templates(env=shared.env.overlay(loader=ChoiceLoader(loaders)))
-        request.app.state.preparedness_templates = cached
-    return cached
-
-
 def render(
     request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200
 ) -> HTMLResponse:
-    state = request.state
-    base: dict[str, Any] = {
-        "request": request,
-        "actor": getattr(state, "actor", None),
-        "current_user": getattr(state, "user", None),
-        "csp_nonce": state.csp_nonce,
-        "csrf_token": state.csrf_token,
-        "settings": request.app.state.settings,
-        "flash": None,
-        "errors": {},
-        "values": {},
-        **VOCABULARY,
-    }
-    base.update(context or {})
-    return _templates(request).TemplateResponse(request, name, base, status_code=status_code)
+    """A page of this package, with its vocabulary and an empty form's values."""
+    base: dict[str, Any] = {"values": {}, **VOCABULARY}
+    return templating.render(request, name, base | (context or {}), status_code=status_code)
 
 
 MEASURE_FIELDS = ("measure_name", "cost", "vulnerability_factor", "exclusive_group")

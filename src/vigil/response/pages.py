@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
-from jinja2 import BaseLoader, ChoiceLoader, FileSystemLoader
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
+from vigil.web import templating
+
 STATUS_LABELS: dict[str, str] = {
     "unaccounted": "Unaccounted for",
     "accounted_for": "Accounted for",
@@ -26,35 +24,13 @@ LIST_LABELS: dict[str, str] = {
 }
 
 
-def _templates(request: Request) -> Jinja2Templates:
-    """The app's template environment with this package's folder in front of its loader."""
-    cached: Jinja2Templates | None = getattr(request.app.state, "response_templates", None)
-    if cached is None:
-        shared: Jinja2Templates = request.app.state.templates
-        loaders: list[BaseLoader] = [FileSystemLoader(str(TEMPLATES))]
-        if shared.env.loader is not None:
-            loaders.append(shared.env.loader)
-        cached = Jinja2Templates(env=shared.env.overlay(loader=ChoiceLoader(loaders)))
-        request.app.state.response_templates = cached
-    return cached
-
-
 def render(
     request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200
 ) -> HTMLResponse:
-    state = request.state
+    """A reunification page, with the labels of statuses and lists."""
     base: dict[str, Any] = {
-        "request": request,
-        "actor": getattr(state, "actor", None),
-        "current_user": getattr(state, "user", None),
-        "csp_nonce": state.csp_nonce,
-        "csrf_token": state.csrf_token,
-        "settings": request.app.state.settings,
-        "flash": None,
-        "errors": {},
         "values": {},
         "status_labels": STATUS_LABELS,
         "list_labels": LIST_LABELS,
     }
-    base.update(context or {})
-    return _templates(request).TemplateResponse(request, name, base, status_code=status_code)
+    return templating.render(request, name, base | (context or {}), status_code=status_code)

@@ -20,6 +20,10 @@ TEMPLATE_DIRS = [
     PACKAGE_ROOT / "linkage" / "templates",
     PACKAGE_ROOT / "assessment" / "templates",
     PACKAGE_ROOT / "sharing" / "templates",
+    PACKAGE_ROOT / "preparedness" / "templates",
+    PACKAGE_ROOT / "response" / "templates",
+    PACKAGE_ROOT / "recovery" / "templates",
+    PACKAGE_ROOT / "analytics" / "templates",
 ]
 
 
