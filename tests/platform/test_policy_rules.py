@@ -35,6 +35,24 @@ DOMAIN_RULE_TYPES = {
     "instrument",
     "assessment_dashboard",
     "assessment_reminder",
+    # information sharing (tests/sharing)
+    "sharing_group",
+    "dissemination",
+    "report_export",
+    "stix_import",
+    "subscription",
+    "bulletin",
+    "public_alert",
+    # preparedness (tests/preparedness)
+    "protected_site",
+    # response: reunification (tests/response)
+    "reunification",
+    # recovery: victim services (tests/recovery)
+    "survivor_case",
+    "survivor_operations",
+    "survivor_statistics",
+    # understanding: the public incident catalogue (tests/analytics)
+    "analytics_catalog",
 }
 OPERATOR_ID, COUNTY_ID, CITY_ID = 1, 2, 3
 

@@ -263,6 +263,10 @@ def add_member(db: Session, agency: Agency, roles: set[Role], **user: Any) -> Me
 
 
 def seed_world(db: Session, settings: Settings) -> World:
+    # The catalog imports its domain parts in order; a part imported first (for its
+    # seeding function below) would import the catalog half-made.
+    import tests.web.catalog  # noqa: F401
+
     operator = make_agency(db, kind=AgencyKind.FUSION_CENTER, is_operator=True)
     home = make_agency(db, kind=AgencyKind.LAW_ENFORCEMENT)
     other = make_agency(db, kind=AgencyKind.SCHOOL_OR_CAMPUS)

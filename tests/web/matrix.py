@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from tests.web.catalog import OTHER, OWN, SELF, RouteCase
 from tests.web.catalog_alerts import ALERTS_MATRIX
+from tests.web.catalog_analytics import ANALYTICS_MATRIX
+from tests.web.catalog_preparedness import PREPAREDNESS_MATRIX
 from tests.web.catalog_recovery import RECOVERY_MATRIX, STAFF_ONLY
 from tests.web.catalog_response import RESPONSE_MATRIX
-from tests.web.catalog_preparedness import PREPAREDNESS_MATRIX
-from tests.web.catalog_analytics import ANALYTICS_MATRIX
 from tests.web.catalog_sharing import SHARING_MATRIX
 from tests.web.conftest import ROLES
 from vigil.platform.roles import Role

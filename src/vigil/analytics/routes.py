@@ -37,7 +37,7 @@ def _query(request: Request) -> dict[str, str]:
 _FILTER_FIELDS = ("definition", "group", "year_from", "year_to", "state", "school_level")
 
 
-@router.get("/analytics", response_class=HTMLResponse)
+@router.get("/analytics", response_class=HTMLResponse, include_in_schema=False)
 def trends_page(request: Request, db: SessionDep, actor: ActorDep) -> HTMLResponse:
     """Trends of public incident data under a chosen definition."""
     query = _query(request)
@@ -105,7 +105,7 @@ def _state_map(db: Any, actor: Any, filters: trends.TrendFilters) -> tuple[list[
     return rows, svg
 
 
-@router.get("/analytics/map.svg")
+@router.get("/analytics/map.svg", include_in_schema=False)
 def map_svg(request: Request, db: SessionDep, actor: ActorDep) -> Response:
     """The state map as an SVG file."""
     filters = trends.parse_filters(_query(request))
@@ -121,7 +121,7 @@ def map_svg(request: Request, db: SessionDep, actor: ActorDep) -> Response:
     )
 
 
-@router.get("/analytics/trends.csv")
+@router.get("/analytics/trends.csv", include_in_schema=False)
 def trends_csv(request: Request, db: SessionDep, actor: ActorDep) -> Response:
     """The trend table as CSV, with the definition and the sources' attributions."""
     filters = trends.parse_filters(_query(request))
@@ -156,7 +156,7 @@ def trends_csv(request: Request, db: SessionDep, actor: ActorDep) -> Response:
     )
 
 
-@router.get("/analytics/trends.svg")
+@router.get("/analytics/trends.svg", include_in_schema=False)
 def trends_svg(request: Request, db: SessionDep, actor: ActorDep) -> Response:
     """The trend chart as an SVG file."""
     filters = trends.parse_filters(_query(request))
@@ -188,19 +188,19 @@ def _catalog(db: SessionDep, actor: ActorDep, fmt: str, media: str) -> Response:
     )
 
 
-@router.get("/analytics/catalog.csv")
+@router.get("/analytics/catalog.csv", include_in_schema=False)
 def catalog_csv(db: SessionDep, actor: ActorDep) -> Response:
     """The whole harmonised catalogue as CSV, with who said what (JSON per incident)."""
     return _catalog(db, actor, "csv", "text/csv; charset=utf-8")
 
 
-@router.get("/analytics/catalog.parquet")
+@router.get("/analytics/catalog.parquet", include_in_schema=False)
 def catalog_parquet(db: SessionDep, actor: ActorDep) -> Response:
     """The whole harmonised catalogue as Parquet."""
     return _catalog(db, actor, "parquet", "application/vnd.apache.parquet")
 
 
-@router.get("/analytics/sql", response_class=HTMLResponse)
+@router.get("/analytics/sql", response_class=HTMLResponse, include_in_schema=False)
 def sql_page(request: Request, db: SessionDep, actor: ActorDep) -> HTMLResponse:
     """Read-only SQL over the public catalogue (DuckDB with no file, network or
     extension access; time and row limits)."""
@@ -230,7 +230,7 @@ def sql_page(request: Request, db: SessionDep, actor: ActorDep) -> HTMLResponse:
     )
 
 
-@router.get("/analytics/review", response_class=HTMLResponse)
+@router.get("/analytics/review", response_class=HTMLResponse, include_in_schema=False)
 def review_page(request: Request, db: SessionDep, actor: ActorDep, page: int = 1) -> HTMLResponse:
     """Pairs of rows the linkage was unsure about, with the evidence, most likely first."""
     from vigil.analytics.review import PAGE_SIZE, review_queue

@@ -218,9 +218,8 @@ def check(data: AlertInput, *, now: datetime) -> Checked:
         errors["references"] = "Only an Update or a Cancel refers to an earlier alert."
     if msg_type in ("Update", "Cancel") and not (data.references or "").strip():
         errors["references"] = "Choose the alert this message updates or cancels."
-    if errors:
+    if errors or expires is None:  # a missing expiry is among the errors
         raise InvalidInput(errors)
-    assert expires is not None
     return Checked(
         status=status,
         msg_type=msg_type,

@@ -35,7 +35,18 @@ ROOT = "/api/taxii2"
 API_ROOT = f"{ROOT}/vigil"
 MAX_CONTENT_LENGTH = 10 * 1024 * 1024
 
-router = APIRouter(prefix=ROOT, tags=["taxii"])
+PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
+router = APIRouter(
+    prefix=ROOT,
+    tags=["taxii"],
+    responses={
+        401: {"description": "A Vigil API token is required", **PROBLEM},
+        403: {"description": "Not allowed", **PROBLEM},
+        404: {"description": "Not found or not visible to you", **PROBLEM},
+        406: {"description": "The client accepts neither TAXII nor JSON", **PROBLEM},
+        422: {"description": "Invalid filter or pagination", **PROBLEM},
+    },
+)
 
 
 def _accepts_taxii(request: Request) -> None:

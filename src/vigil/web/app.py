@@ -98,11 +98,11 @@ def _include_routers(app: FastAPI, settings: Settings) -> None:
     from vigil.linkage import api as linkage_api
     from vigil.linkage import routes as linkage
     from vigil.platform.routes import account, admin, api, audit_pages, auth, sso
-    from vigil.recovery import api as recovery_api
-    from vigil.recovery import routes as recovery
     from vigil.preparedness import api as preparedness_api
     from vigil.preparedness import patrol_routes
     from vigil.preparedness import routes as preparedness
+    from vigil.recovery import api as recovery_api
+    from vigil.recovery import routes as recovery
     from vigil.reports import api as reports_api
     from vigil.reports import (
         escalation_routes,
@@ -114,10 +114,9 @@ def _include_routers(app: FastAPI, settings: Settings) -> None:
     )
     from vigil.reports import routes as reports
     from vigil.response import routes as response
-    from vigil.sharing import alert_api, alert_routes
+    from vigil.sharing import alert_api, alert_routes, taxii
     from vigil.sharing import api as sharing_api
     from vigil.sharing import routes as sharing
-    from vigil.sharing import taxii
     from vigil.web import routes as shell
 
     for module in (
