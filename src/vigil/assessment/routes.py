@@ -31,7 +31,7 @@ from vigil.platform import policy
 from vigil.platform.actor import Actor
 from vigil.platform.errors import Conflict, InvalidInput
 from vigil.platform.models import Agency
-from vigil.platform.routes.forms import int_from_form, text_from_form
+from vigil.platform.routes.forms import int_from_form, refuse_form, text_from_form
 from vigil.web.deps import ActorDep, PathId, QueryId, SessionDep
 from vigil.web.templating import render
 
@@ -120,26 +120,16 @@ def _refused(
     problem: InvalidInput | Conflict,
     form: FormData,
 ) -> HTMLResponse:
-    db.rollback()
-    request.state.commit_on_error = True  # keep the audit record of the page view
-    raw = (
-        problem.errors
-        if isinstance(problem, InvalidInput)
-        else {problem.field or "form": str(problem)}
-    )
-    # Field ids on the case page carry their form's name: several forms share names.
-    errors = {f"{form_name}-{key}": message for key, message in raw.items()}
-    values = {key: value for key, value in form.items() if isinstance(value, str)}
-    values.pop("csrf_token", None)
+    refused = refuse_form(request, db, form_name, problem, form)
     return _case_page(
         request,
         db,
         actor,
         case_id,
-        errors=errors,
+        errors=refused.errors,
         error_form=form_name,
-        values=values,
-        status_code=409 if isinstance(problem, Conflict) else 422,
+        values=refused.values,
+        status_code=refused.status_code,
     )
 
 

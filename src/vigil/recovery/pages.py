@@ -61,9 +61,3 @@ def required_form_date(form: FormData, name: str) -> date:
     if found is None:  # form_date refuses a blank required date; this keeps the type
         raise InvalidInput({name: "Give a date as YYYY-MM-DD."})
     return found
-
-
-def form_values(form: FormData) -> dict[str, str]:
-    values = {key: value for key, value in form.items() if isinstance(value, str)}
-    values.pop("csrf_token", None)
-    return values

@@ -14,10 +14,10 @@ from starlette.datastructures import FormData
 
 from vigil.platform.actor import Actor
 from vigil.platform.errors import Conflict, InvalidInput
-from vigil.platform.routes.forms import int_from_form, text_from_form
+from vigil.platform.routes.forms import form_values, int_from_form, refuse_form, text_from_form
 from vigil.recovery import cases, consents, dates, export, needs, referrals, statistics
 from vigil.recovery.case_view import view_case
-from vigil.recovery.pages import form_date, form_text, form_values, render, required_form_date
+from vigil.recovery.pages import form_date, form_text, render, required_form_date
 from vigil.web.deps import ActorDep, PathId, SessionDep
 
 router = APIRouter(include_in_schema=False)
@@ -73,23 +73,16 @@ def _refused(
     problem: InvalidInput | Conflict,
     form: FormData,
 ) -> HTMLResponse:
-    db.rollback()
-    request.state.commit_on_error = True  # keep the audit record of the page view
-    raw = (
-        problem.errors
-        if isinstance(problem, InvalidInput)
-        else {problem.field or "form": str(problem)}
-    )
-    errors = {f"{form_name}-{key}": message for key, message in raw.items()}
+    refused = refuse_form(request, db, form_name, problem, form)
     return _case_page(
         request,
         db,
         actor,
         case_id,
-        errors=errors,
+        errors=refused.errors,
         error_form=form_name,
-        values=form_values(form),
-        status_code=409 if isinstance(problem, Conflict) else 422,
+        values=refused.values,
+        status_code=refused.status_code,
     )
 
 

@@ -1,9 +1,15 @@
-"""Helpers shared by the platform's HTML forms: reading checkbox lists and numbers."""
+"""Helpers shared by the HTML forms: reading checkbox lists, numbers and typed values,
+and what a page of several forms shows when one of them is refused."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from fastapi import Request
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from vigil.platform.errors import Conflict, InvalidInput
 from vigil.platform.roles import Role
 from vigil.platform.schemas import MAX_ID
 
@@ -30,3 +36,40 @@ def whole_number(value: str, maximum: int = MAX_ID) -> int | None:
 
 def int_from_form(form: FormData, name: str) -> int | None:
     return whole_number(text_from_form(form, name, 20))
+
+
+def form_values(form: FormData) -> dict[str, str]:
+    """What was typed into the form (to show again), without its CSRF token."""
+    values = {key: value for key, value in form.items() if isinstance(value, str)}
+    values.pop("csrf_token", None)
+    return values
+
+
+@dataclass(frozen=True)
+class RefusedForm:
+    errors: dict[str, str]  # keyed "<form>-<field>": field ids on the page carry their form
+    values: dict[str, str]
+    status_code: int
+
+
+def refuse_form(
+    request: Request,
+    db: Session,
+    form_name: str,
+    problem: InvalidInput | Conflict,
+    form: FormData,
+) -> RefusedForm:
+    """Undo the refused change but keep the audit record of the page view, and say what
+    the page shows again: each error under its form's field id and what was typed."""
+    db.rollback()
+    request.state.commit_on_error = True
+    raw = (
+        problem.errors
+        if isinstance(problem, InvalidInput)
+        else {problem.field or "form": str(problem)}
+    )
+    return RefusedForm(
+        errors={f"{form_name}-{key}": message for key, message in raw.items()},
+        values=form_values(form),
+        status_code=409 if isinstance(problem, Conflict) else 422,
+    )
