@@ -23,6 +23,17 @@ POSTGRES_ADMIN_URL = os.environ.get(
 )
 ON_CI = os.environ.get("CI", "").lower() == "true"
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+# Where this machine keeps the public data sets the tests read (see SOURCE.txt there).
+MACHINE_SHARED_DATA = Path("/work/shared/data")
+
+
+def shared_data_dir() -> Path:
+    """The shared data folder: $VIGIL_SHARED_DATA, else ../shared/data beside this
+    checkout, else this machine's own (a clean clone elsewhere still finds it)."""
+    if given := os.environ.get("VIGIL_SHARED_DATA"):
+        return Path(given)
+    beside = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+    return beside if beside.is_dir() else MACHINE_SHARED_DATA
 
 
 def _libpq(url: str) -> str:

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from vigil.analytics.evaluation import pairwise, read_labels
 from vigil.cli import app
 
-from .conftest import INCIDENTS
+from .conftest import INCIDENTS, require_incidents
 
 runner = CliRunner()
 LABELS = Path(__file__).parent / "data" / "labelled_matches.csv"
@@ -46,8 +46,7 @@ def read_output(path: Path) -> list[dict[str, str]]:
 @pytest.fixture(scope="module")
 def everything(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict[str, str]], Path]:
     """One run over every published data set (about 40 s), shared by the tests below."""
-    if not INCIDENTS.is_dir():
-        pytest.skip(f"{INCIDENTS} is not here")
+    require_incidents()
     out = tmp_path_factory.mktemp("all")
     code, stdout, stderr = harmonize(
         INCIDENTS, out / "out.csv", "--evidence", str(out / "pairs.csv")
