@@ -95,3 +95,9 @@ def test_query_the_loaded_catalogue(db: Session, copy_datasets: Callable[..., Pa
     assert all(set(details) == {"query_chars"} for _, details in outcomes)
     with pytest.raises(PermissionDenied):
         query_catalog(db, actor=anonymous(), query="select 1")
+
+
+def test_only_the_public_catalogue_tables_are_created() -> None:
+    """Table names go into DDL unbound, so only the catalogue's own are accepted."""
+    with pytest.raises(ValueError, match="not tables of the public catalogue"):
+        locked_connection({"x; DROP TABLE incidents": pa.table({"a": [1]})})

@@ -74,8 +74,16 @@ def _source_rows(session: Session) -> pa.Table:
     )
 
 
+# The public catalogue's tables: the only names that go into the DDL below (a table
+# name cannot be a bound parameter).
+PUBLIC_TABLES = frozenset({"incidents", "source_rows"})
+
+
 def locked_connection(tables: dict[str, pa.Table]) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB holding ``tables`` and nothing else, locked down."""
+    unknown = set(tables) - PUBLIC_TABLES
+    if unknown:
+        raise ValueError(f"not tables of the public catalogue: {sorted(unknown)}")
     connection = duckdb.connect(":memory:", config={"threads": 1})
     for name, table in tables.items():
         connection.register(f"_{name}", table)
