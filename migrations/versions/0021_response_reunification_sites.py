@@ -3,7 +3,7 @@
 Revision ID: 0021
 Revises: 0020
 Create Date: 2026-11-26 07:00:00.000000
-"""response (issue 10): reunification sites, guardian check-in and release, operating picture
+"""
 
 from collections.abc import Sequence
 

@@ -3,7 +3,7 @@
 Revision ID: 0022
 Revises: 0021
 Create Date: 2026-11-26 07:00:00.000000
-"""preparedness (issue 9): corrective actions, training, exercises, capability targets
+"""
 
 from collections.abc import Sequence
 
