@@ -11,6 +11,7 @@ def import_all_models() -> None:
     import vigil.preparedness.models
     import vigil.recovery.models
     import vigil.reports.models
+    import vigil.response.ics_models
     import vigil.response.models
     import vigil.sharing.bulletin_models
     import vigil.sharing.models  # noqa: F401
