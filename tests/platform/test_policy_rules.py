@@ -47,6 +47,7 @@ DOMAIN_RULE_TYPES = {
     "protected_site",
     # response: reunification (tests/response)
     "reunification",
+    "operating_picture",
     # recovery: victim services (tests/recovery)
     "survivor_case",
     "survivor_operations",

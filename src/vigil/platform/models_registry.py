@@ -13,5 +13,6 @@ def import_all_models() -> None:
     import vigil.reports.models
     import vigil.response.ics_models
     import vigil.response.models
+    import vigil.response.site_models
     import vigil.sharing.bulletin_models
     import vigil.sharing.models  # noqa: F401

@@ -47,9 +47,18 @@ SHELL_ACTIONS: Final = frozenset(
         "upload",
         "match",
         "confirm",
+        *("manage_site", "account", "check_in", "release"),
     }
 )
 USER_ACTIONS: Final = frozenset({"read", "export", "upload", "match", "confirm"})
+# The reunification-site desk (sites, guardians, arrivals, check-in, release) is run by
+# the agencies reuniting families, not by a hospital or the medical examiner.
+SITE_ACTIONS: Final = frozenset({"manage_site", "account", "check_in", "release"})
+SITE_AGENCY_ROLES: Final = frozenset({"command", "reunification", "school"})
+# Who may open an incident's common operating picture: command, reunification staff
+# and supervisors of any agency involved (police and support too); each section of
+# the picture then asks the policy of its own records.
+PICTURE_ROLES: Final = REUNIFICATION_ROLES | {Role.SUPERVISOR}
 
 
 # A documented reason must say this much before anyone outside the regime reads.
@@ -96,7 +105,23 @@ def reunification_rule(actor: Actor, action: str, facts: Any) -> bool:
     role = facts.agency_roles.get(actor.agency_id or 0)
     if action == "close_incident":
         return role == "command"
+    if action in SITE_ACTIONS:
+        return role in SITE_AGENCY_ROLES
     return action in USER_ACTIONS and role in RESPONSE_AGENCY_ROLES
+
+
+def operating_picture_rule(actor: Actor, action: str, facts: Any) -> bool:
+    """An incident's common operating picture (IncidentFacts): read by the shell, and by
+    command, reunification staff and supervisors of an agency involved in any role."""
+    if action != "read" or not isinstance(facts, IncidentFacts):
+        return False
+    if actor.kind == "cli":
+        return True
+    return (
+        actor.is_user
+        and bool(actor.roles & PICTURE_ROLES)
+        and (actor.agency_id or 0) in facts.agency_roles
+    )
 
 
 def reunification_scope(actor: Actor, action: str) -> ColumnElement[bool]:
@@ -115,3 +140,4 @@ def reunification_scope(actor: Actor, action: str) -> ColumnElement[bool]:
 
 def install() -> None:
     policy.register("reunification", rule=reunification_rule, scope_rule=reunification_scope)
+    policy.register("operating_picture", rule=operating_picture_rule)
