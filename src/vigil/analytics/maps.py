@@ -55,35 +55,66 @@ def _decode_arcs(topology: Mapping[str, Any]) -> list[list[tuple[float, float]]]
     return arcs
 
 
-def _ring(indexes: Sequence[int], arcs: list[list[tuple[float, float]]]) -> str:
+def _ring_points(
+    indexes: Sequence[int], arcs: list[list[tuple[float, float]]]
+) -> list[tuple[float, float]]:
     points: list[tuple[float, float]] = []
     for index in indexes:
         arc = arcs[index] if index >= 0 else arcs[~index][::-1]
         points.extend(arc if not points else arc[1:])
-    if not points:
-        return ""
-    head, *rest = points
+    return points
+
+
+@cache
+def state_rings() -> dict[str, tuple[tuple[tuple[float, float], ...], ...]]:
+    """USPS code -> the rings of its outline (projected points), or {} when the assets
+    have not been built. The SVG and the PNG maps are both drawn from these."""
+    if not ATLAS.exists():
+        return {}
+    topology = json.loads(ATLAS.read_text(encoding="utf-8"))
+    arcs = _decode_arcs(topology)
+    rings: dict[str, tuple[tuple[tuple[float, float], ...], ...]] = {}
+    for geometry in topology["objects"]["states"]["geometries"]:
+        code = FIPS.get(str(geometry.get("id")))
+        if code is None:
+            continue
+        polygons = geometry["arcs"] if geometry["type"] == "MultiPolygon" else [geometry["arcs"]]
+        found = (tuple(_ring_points(ring, arcs)) for polygon in polygons for ring in polygon)
+        rings[code] = tuple(ring for ring in found if ring)
+    return rings
+
+
+def _path(ring: Sequence[tuple[float, float]]) -> str:
+    head, *rest = ring
     return f"M{head[0]:.1f},{head[1]:.1f}" + "".join(f"L{x:.1f},{y:.1f}" for x, y in rest) + "Z"
 
 
 @cache
 def state_paths() -> dict[str, str]:
     """USPS code -> SVG path data, or {} when the assets have not been built."""
-    if not ATLAS.exists():
-        return {}
-    topology = json.loads(ATLAS.read_text(encoding="utf-8"))
-    arcs = _decode_arcs(topology)
-    paths: dict[str, str] = {}
-    for geometry in topology["objects"]["states"]["geometries"]:
-        code = FIPS.get(str(geometry.get("id")))
-        if code is None:
-            continue
-        polygons = geometry["arcs"] if geometry["type"] == "MultiPolygon" else [geometry["arcs"]]
-        paths[code] = "".join(_ring(ring, arcs) for polygon in polygons for ring in polygon)
-    return paths
+    return {code: "".join(map(_path, rings)) for code, rings in state_rings().items()}
 
 
-def _bins(values: Sequence[float]) -> list[float]:
+def shade(value: float | None, edges: Sequence[float]) -> str:
+    """The fill of a state with ``value`` among the classes' upper ``edges``."""
+    if value is None:
+        return NO_DATA
+    return SHADES[sum(value > edge for edge in edges)] if edges else SHADES[0]
+
+
+def legend(figures: Mapping[str, float]) -> list[tuple[str, float, float]]:
+    """(shade, lower, upper) for each class of the map's figures."""
+    edges = bins(list(figures.values()))
+    found = []
+    lower = 0.0
+    for index, colour in enumerate(SHADES[: len(edges) + 1]):
+        upper = edges[index] if index < len(edges) else max(figures.values(), default=0.0)
+        found.append((colour, lower, upper))
+        lower = upper
+    return found
+
+
+def bins(values: Sequence[float]) -> list[float]:
     """Upper edges of five quantile classes of the positive values."""
     ordered = sorted(value for value in values if value > 0)
     if not ordered:
@@ -96,7 +127,7 @@ def choropleth(figures: Mapping[str, float], *, title: str, unit: str, chart_id:
     paths = state_paths()
     if not paths:
         return ""
-    edges = _bins(list(figures.values()))
+    edges = bins(list(figures.values()))
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 975 660" role="img" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" class="vigil-chart">',
@@ -106,24 +137,17 @@ def choropleth(figures: Mapping[str, float], *, title: str, unit: str, chart_id:
     ]
     for code, data in sorted(paths.items()):
         value = figures.get(code)
-        if value is None:
-            fill, label = NO_DATA, "no incidents"
-        else:
-            fill = SHADES[sum(value > edge for edge in edges)] if edges else SHADES[0]
-            label = f"{value:g} {unit}"
+        label = "no incidents" if value is None else f"{value:g} {unit}"
         name = STATES.get(code, code)
         parts.append(
-            f'<path d="{data}" fill="{fill}" stroke="#ffffff" stroke-width="0.5">'
+            f'<path d="{data}" fill="{shade(value, edges)}" stroke="#ffffff" stroke-width="0.5">'
             f"<title>{escape(name)}: {escape(label)}</title></path>"
         )
-    lower = 0.0
-    for index, shade in enumerate(SHADES[: len(edges) + 1]):
-        upper = edges[index] if index < len(edges) else max(figures.values(), default=0.0)
+    for index, (colour, lower, upper) in enumerate(legend(figures)):
         x = 20 + index * 150
         parts.append(
-            f'<rect x="{x}" y="625" width="18" height="18" fill="{shade}" stroke="#71767a"/>'
+            f'<rect x="{x}" y="625" width="18" height="18" fill="{colour}" stroke="#71767a"/>'
             f'<text x="{x + 24}" y="639" font-size="13">{lower:g}-{upper:g}</text>'
         )
-        lower = upper
     parts.append("</svg>")
     return "".join(parts)

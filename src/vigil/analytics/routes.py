@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from vigil.analytics import trends
+from vigil.analytics import raster, trends
 from vigil.analytics.charts import bar_chart
 from vigil.analytics.factors import NOT_RECORDED
 from vigil.analytics.headlines import HEADLINES, NO_HEADLINE
 from vigil.analytics.maps import choropleth
 from vigil.analytics.places import STATES
+from vigil.analytics.raster import bar_chart_png
 from vigil.analytics.sources import DATASETS
 from vigil.platform.errors import InvalidInput
 from vigil.web import templating
@@ -34,7 +36,16 @@ def _query(request: Request) -> dict[str, str]:
     return {key: value for key, value in request.query_params.items() if key in _FILTER_FIELDS}
 
 
-_FILTER_FIELDS = ("definition", "group", "year_from", "year_to", "state", "school_level")
+_FILTER_FIELDS = (
+    "definition",
+    "group",
+    "year_from",
+    "year_to",
+    "state",
+    "school_level",
+    "weapon",
+    "shooter_age",
+)
 
 
 @router.get("/analytics", response_class=HTMLResponse, include_in_schema=False)
@@ -69,6 +80,8 @@ def trends_page(request: Request, db: SessionDep, actor: ActorDep) -> HTMLRespon
             "definitions": trends.DEFINITIONS,
             "groups": trends.GROUPS,
             "levels": trends.SCHOOL_LEVELS,
+            "weapons": trends.WEAPONS,
+            "shooter_ages": trends.SHOOTER_AGES,
             "states": STATES,
             "rows": rows,
             "chart": chart,
@@ -90,9 +103,7 @@ def trends_page(request: Request, db: SessionDep, actor: ActorDep) -> HTMLRespon
 
 def _state_map(db: Any, actor: Any, filters: trends.TrendFilters) -> tuple[list[Any], str]:
     """Per-state rows (every state, whatever the state filter) and their map."""
-    chosen = trends.TrendFilters(
-        filters.definition, "state", filters.year_from, filters.year_to, None, filters.school_level
-    )
+    chosen = replace(filters, group="state", state=None)
     rows = [row for row in trends.trend(db, actor=actor, filters=chosen) if row.label in STATES]
     figures = {row.label: row.rate_per_million or 0.0 for row in rows}
     definition = trends.DEFINITIONS[filters.definition]
@@ -156,24 +167,51 @@ def trends_csv(request: Request, db: SessionDep, actor: ActorDep) -> Response:
     )
 
 
-@router.get("/analytics/trends.svg", include_in_schema=False)
-def trends_svg(request: Request, db: SessionDep, actor: ActorDep) -> Response:
-    """The trend chart as an SVG file."""
+def _trend_chart(request: Request, db: SessionDep, actor: ActorDep, fmt: str) -> Response:
     filters = trends.parse_filters(_query(request))
     rows = trends.trend(db, actor=actor, filters=filters)
     trends.record_export(db, actor=actor, filters=filters, rows=len(rows))
     definition = trends.DEFINITIONS[filters.definition]
-    svg = bar_chart(
-        [row.label for row in rows],
-        [row.incidents for row in rows],
-        title=f"Incidents by {filters.group}: {definition.label}",
-        unit="incidents",
-        chart_id="trend-chart",
+    labels, values = [row.label for row in rows], [row.incidents for row in rows]
+    title = f"Incidents by {filters.group}: {definition.label}"
+    name = f"vigil-trends-{filters.definition}-by-{filters.group}.{fmt}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if fmt == "png":
+        image = bar_chart_png(labels, values, title=title)
+        return Response(image, media_type="image/png", headers=headers)
+    svg = bar_chart(labels, values, title=title, unit="incidents", chart_id="trend-chart")
+    return Response(svg, media_type="image/svg+xml", headers=headers)
+
+
+@router.get("/analytics/trends.svg", include_in_schema=False)
+def trends_svg(request: Request, db: SessionDep, actor: ActorDep) -> Response:
+    """The trend chart as an SVG file."""
+    return _trend_chart(request, db, actor, "svg")
+
+
+@router.get("/analytics/trends.png", include_in_schema=False)
+def trends_png(request: Request, db: SessionDep, actor: ActorDep) -> Response:
+    """The trend chart as a PNG image (the same bars as the SVG)."""
+    return _trend_chart(request, db, actor, "png")
+
+
+@router.get("/analytics/map.png", include_in_schema=False)
+def map_png(request: Request, db: SessionDep, actor: ActorDep) -> Response:
+    """The state map as a PNG image (the same shades as the SVG)."""
+    filters = trends.parse_filters(_query(request))
+    rows, _ = _state_map(db, actor, filters)
+    trends.record_export(db, actor=actor, filters=filters, rows=len(rows))
+    definition = trends.DEFINITIONS[filters.definition]
+    image = raster.map_png(
+        {row.label: row.rate_per_million or 0.0 for row in rows},
+        title=f"{definition.label}: incidents per million residents a year, by state",
     )
-    name = f"vigil-trends-{filters.definition}-by-{filters.group}.svg"
+    if image is None:
+        return Response("The map boundaries are not installed (make assets).", status_code=404)
+    name = f"vigil-map-{filters.definition}.png"
     return Response(
-        svg,
-        media_type="image/svg+xml",
+        image,
+        media_type="image/png",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -80,6 +80,20 @@ DEFINITIONS: dict[str, Definition] = {
 GROUPS = ("year", "month", "state")
 SCHOOL_LEVELS = ("primary", "secondary", "college")
 EARLIEST_YEAR = 1966
+# The factor filters: a query value -> the harmonised factor value it selects
+# (vigil.analytics.factors; incidents whose sources do not say are left out).
+WEAPONS: dict[str, str] = {
+    "handgun": "handgun",
+    "rifle": "rifle",
+    "shotgun": "shotgun",
+    "several": "several kinds",
+}
+SHOOTER_AGES: dict[str, str] = {
+    "under_18": "under 18",
+    "18_24": "18-24",
+    "25_44": "25-44",
+    "45_over": "45 and over",
+}
 
 
 @dataclass(frozen=True)
@@ -90,6 +104,8 @@ class TrendFilters:
     year_to: int | None = None
     state: str | None = None
     school_level: str | None = None
+    weapon: str | None = None
+    shooter_age: str | None = None
 
 
 @dataclass(frozen=True)
@@ -132,13 +148,19 @@ def parse_filters(params: Mapping[str, str]) -> TrendFilters:
     level = params.get("school_level") or None
     if level is not None and level not in SCHOOL_LEVELS:
         errors["school_level"] = "Choose a school level from the list."
+    weapon = params.get("weapon") or None
+    if weapon is not None and weapon not in WEAPONS:
+        errors["weapon"] = "Choose a kind of firearm from the list."
+    shooter_age = params.get("shooter_age") or None
+    if shooter_age is not None and shooter_age not in SHOOTER_AGES:
+        errors["shooter_age"] = "Choose an age range of the shooter from the list."
     year_from = _year(params, "year_from", errors)
     year_to = _year(params, "year_to", errors)
     if year_from and year_to and year_from > year_to:
         errors["year_to"] = "The last year must not be before the first."
     if errors:
         raise InvalidInput(errors)
-    return TrendFilters(definition, group, year_from, year_to, state, level)
+    return TrendFilters(definition, group, year_from, year_to, state, level, weapon, shooter_age)
 
 
 @cache
@@ -173,6 +195,12 @@ def _conditions(filters: TrendFilters) -> list[Any]:
         found.append(CatalogIncident.state == filters.state)
     if filters.school_level:
         found.append(CatalogIncident.school_level == filters.school_level)
+    if filters.weapon:
+        found.append(CatalogIncident.factors["weapon_kind"].as_string() == WEAPONS[filters.weapon])
+    if filters.shooter_age:
+        found.append(
+            CatalogIncident.factors["shooter_age"].as_string() == SHOOTER_AGES[filters.shooter_age]
+        )
     return found
 
 
@@ -228,9 +256,7 @@ def comparison(
     counts: dict[str, dict[int, int]] = {}
     years: set[int] = set()
     for key in DEFINITIONS:
-        chosen = TrendFilters(
-            key, "year", filters.year_from, filters.year_to, filters.state, filters.school_level
-        )
+        chosen = replace(filters, definition=key, group="year")
         query = (
             select(CatalogIncident.year, func.count())
             .where(*_conditions(chosen))
@@ -259,7 +285,13 @@ def record_export(session: Session, *, actor: Actor, filters: TrendFilters, rows
         actor=actor,
         action="analytics.trend_exported",
         object_type="analytics_catalog",
-        details={"definition": filters.definition, "group": filters.group, "rows": rows},
+        details={
+            "definition": filters.definition,
+            "group": filters.group,
+            "weapon": filters.weapon,
+            "shooter_age": filters.shooter_age,
+            "rows": rows,
+        },
     )
 
 
