@@ -45,6 +45,11 @@ DOMAIN_RULE_TYPES = {
     "public_alert",
     # preparedness (tests/preparedness)
     "protected_site",
+    "corrective_action",
+    "training",
+    "exercise",
+    "capability_target",
+    "preparedness_reminder",
     # response: reunification (tests/response)
     "reunification",
     "operating_picture",
