@@ -6,10 +6,13 @@ Create Date: 2026-11-26 07:00:00.000000
 
 Corrective actions with their evidence; courses, sessions, attendance and
 certifications; exercises with objectives, evaluation guides and after-action items;
-capability targets per agency; and the reminders already sent.
+capability targets per agency; and the reminders already sent. Four courses every
+agency uses are seeded: active-shooter response, bleeding control, behavioral threat
+assessment and suspicious-activity reporting awareness.
 """
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
@@ -432,6 +435,67 @@ def upgrade() -> None:
         ["site_id", "course_id"],
         unique=False,
     )
+
+    courses = sa.table(
+        "training_courses",
+        sa.column("code", sa.String),
+        sa.column("name", sa.String),
+        sa.column("description", sa.Text),
+        sa.column("validity_months", sa.Integer),
+        sa.column("capability_key", sa.String),
+        sa.column("created_at", sa.DateTime(timezone=True)),
+    )
+    seeded = datetime(2026, 11, 26, tzinfo=UTC)
+    op.bulk_insert(
+        courses,
+        [
+            {
+                "code": code,
+                "name": name,
+                "description": description,
+                "validity_months": months,
+                "capability_key": capability,
+                "created_at": seeded,
+            }
+            for code, name, description, months, capability in SEEDED_COURSES
+        ],
+    )
+
+
+SEEDED_COURSES = (
+    (
+        "ASR",
+        "Active-shooter response",
+        "What staff and visitors do when an attack starts: avoid, deny, defend; lockdown "
+        "and evacuation; what to tell 911; meeting the first officers.",
+        24,
+        "on_scene_security",
+    ),
+    (
+        "BLEED",
+        "Bleeding control",
+        "Recognising life-threatening bleeding and stopping it: pressure, packing and "
+        "tourniquets, until emergency medical services arrive.",
+        24,
+        "public_health_ems",
+    ),
+    (
+        "BTAM",
+        "Behavioral threat assessment and management",
+        "How a multidisciplinary team identifies, assesses and manages a person whose "
+        "behavior suggests a path toward violence.",
+        36,
+        "interdiction_disruption",
+    ),
+    (
+        "SAR",
+        "Suspicious-activity reporting awareness",
+        "The behaviors that may precede an attack, how to report them, and the civil "
+        "liberties limits on what is reported.",
+        24,
+        "intelligence_information_sharing",
+    ),
+)
 
 
 def downgrade() -> None:
