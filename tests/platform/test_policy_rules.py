@@ -41,6 +41,7 @@ DOMAIN_RULE_TYPES = {
     "report_export",
     "stix_import",
     "subscription",
+    "deconfliction",
     "bulletin",
     "public_alert",
     # preparedness (tests/preparedness)

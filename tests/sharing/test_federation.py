@@ -6,6 +6,7 @@ next pull, and the outbound guard refuses a loopback partner nobody allowed."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,11 +19,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.conftest import create_postgres_database, drop_postgres_database, make_settings
 from tests.e2e.live_server import serving
 from tests.factories import actor_for, make_agency, make_user
+from tests.reports.intake_support import make_app, sign_in
 from tests.sharing.factories import full_report
 from vigil.platform import migrate, sessions
 from vigil.platform.database import make_engine, make_sessionmaker, transaction
 from vigil.platform.errors import InvalidInput
-from vigil.platform.models import User
+from vigil.platform.models import AuditEvent, User
 from vigil.platform.roles import Role
 from vigil.platform.settings import Settings
 from vigil.reports.models import Report
@@ -31,6 +33,7 @@ from vigil.sharing.models import ImportedReport, Subscription
 from vigil.sharing.stix_mapping import local_report_id
 
 REASON = "The county fusion center needs to know"
+DECONFLICTION_KEY = "shared-by-both-partners-0123456789abcdef"
 
 
 @dataclass
@@ -50,7 +53,10 @@ def instances(backend: str, tmp_path: Path) -> Iterator[tuple[Instance, Instance
         made = []
         for name, url in zip(("a", "b"), urls, strict=True):
             settings = make_settings(
-                tmp_path / name, url, outbound_allowed_hosts=["127.0.0.1"] if name == "b" else []
+                tmp_path / name,
+                url,
+                outbound_allowed_hosts=["127.0.0.1"] if name == "b" else [],
+                deconfliction_key=DECONFLICTION_KEY,
             )
             engine = make_engine(settings)
             migrate.upgrade(engine)
@@ -182,3 +188,59 @@ def test_a_partner_on_a_private_address_must_be_allowed(
                 token="vgl_0123456789abcdef",
             )
         assert "loopback" in refused.value.errors["collection_url"]
+
+
+def _subscribe_b(b: Instance, a: Instance, url: str) -> int:
+    collection_url = f"{url}/api/taxii2/vigil/collections/{a.ids['collection']}/"
+    with transaction(b.factory) as db:
+        county = make_agency(db, name="County Fusion Center")
+        analyst = make_user(db, agency=county, roles={Role.ANALYST})
+        b.ids["analyst"] = analyst.id
+        subscription = federation.subscribe(
+            db,
+            actor=actor_for(analyst),
+            settings=b.settings,
+            name="Metro PD feed",
+            collection_url=collection_url,
+            token=a.ids["token"],
+        )
+        return subscription.id
+
+
+def test_deconfliction_between_two_instances(instances: tuple[Instance, Instance]) -> None:
+    """B's analyst asks A (the instance B subscribes to) about the subject of Metro
+    PD's reports, on B's page: A answers with Metro PD alone; only digests crossed."""
+    a, b = instances
+    _seed_a(a)
+    with serving(a.settings) as url:
+        _subscribe_b(b, a, url)
+        app = make_app(b.settings, b.factory)
+        browser = sign_in(app, b.settings, b.factory, b.ids["analyst"])
+        page = browser.get("/sharing/deconfliction")
+        assert page.status_code == 200 and "Metro PD feed" in page.text
+        asked = browser.post(
+            "/sharing/deconfliction",
+            {"given_name": "Jordan", "family_name": "Reyes", "phone": "+1 555 0100"},
+        )
+        assert asked.status_code == 200, asked.text
+        assert "<li>Metro PD (" in asked.text and "No answer" not in asked.text
+        nobody = browser.post("/sharing/deconfliction", {"email": "someone.else@example.org"})
+        assert nobody.status_code == 200 and "None." in nobody.text
+        vague = browser.post("/sharing/deconfliction", {"given_name": "Jordan"})
+        assert vague.status_code == 422 and "date of birth" in vague.text
+    with a.factory() as db:
+        answered = (
+            db.execute(select(AuditEvent).where(AuditEvent.action == "deconfliction.answer"))
+            .scalars()
+            .all()
+        )
+    with b.factory() as db:
+        queried = (
+            db.execute(select(AuditEvent).where(AuditEvent.action == "deconfliction.query"))
+            .scalars()
+            .all()
+        )
+    assert [e.details["agencies"] for e in answered] == [1, 0]
+    assert [(e.details["partners"], e.details["agencies"]) for e in queried] == [(1, 1), (1, 0)]
+    logged = json.dumps([e.details for e in (*answered, *queried)]).lower()
+    assert "reyes" not in logged and "jordan" not in logged and "0100" not in logged

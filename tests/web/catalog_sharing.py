@@ -126,6 +126,13 @@ SHARING_PAGES = [
         build=lambda t: {"format": "stix2.1"},
         upload=("bundle.json", EMPTY_BUNDLE.encode(), "application/json"),
     ),
+    RouteCase("GET", "/sharing/deconfliction"),
+    RouteCase(
+        "POST",
+        "/sharing/deconfliction",
+        body="form",
+        build=lambda t: {"given_name": "Jordan", "family_name": "Reyes", "phone": "555 0100"},
+    ),
 ]
 
 SHARING_API = [
@@ -144,6 +151,12 @@ SHARING_API = [
         "POST", "/api/v1/sharing/import", body="json", build=lambda t: json.loads(EMPTY_BUNDLE)
     ),
     RouteCase("GET", "/api/v1/sharing/reports/{report_id}/disseminations", target=REPORT),
+    RouteCase(
+        "POST",
+        "/api/v1/sharing/deconfliction",
+        body="json",
+        build=lambda t: {"digests": ["0" * 64]},
+    ),
     RouteCase("GET", "/api/taxii2/"),
     RouteCase("GET", "/api/taxii2/vigil/"),
     RouteCase("GET", "/api/taxii2/vigil/collections/"),
@@ -168,6 +181,8 @@ READ_LOG = {OWN: "ok  ok  ok  ok  404 404 404", OTHER: HIDDEN}
 EXPORT = {OWN: "ok  ok  404 404 404 404 404", OTHER: HIDDEN}
 IMPORTERS = "ok  ok  403 403 403 403 403"
 CREATE_GROUP = "403 ok  403 403 ok  403 403"
+# The walk's instance has no deconfliction key: analysts and supervisors are told so.
+DECONFLICT = "422 422 403 403 403 403 403"
 
 SHARING_MATRIX: dict[str, str | dict[str, str]] = {
     "GET /sharing/groups": LISTERS,
@@ -185,6 +200,9 @@ SHARING_MATRIX: dict[str, str | dict[str, str]] = {
     "POST /api/v1/sharing/export": EXPORT,
     "POST /api/v1/sharing/import": IMPORTERS,
     "GET /api/v1/sharing/reports/{report_id}/disseminations": READ_LOG,
+    "GET /sharing/deconfliction": IMPORTERS,
+    "POST /sharing/deconfliction": DECONFLICT,
+    "POST /api/v1/sharing/deconfliction": DECONFLICT,
     "GET /api/taxii2/": LISTERS,
     "GET /api/taxii2/vigil/": LISTERS,
     "GET /api/taxii2/vigil/collections/": LISTERS,

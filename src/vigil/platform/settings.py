@@ -121,6 +121,19 @@ class Settings(BaseSettings):
         "federation pulls may reach although they resolve to a loopback, private or "
         "link-local address. Everything else on such addresses is refused.",
     )
+    deconfliction_key: SecretStr | None = Field(
+        default=None,
+        description="The key (32 characters or more) this instance shares with its "
+        "partner instances for deconfliction: queries carry HMAC-SHA256 digests of a "
+        "person's blocked identifiers made with it, never the identifiers. Unset: this "
+        "instance neither asks nor answers deconfliction queries.",
+    )
+    deconfliction_queries_per_hour: int = Field(
+        default=30,
+        ge=1,
+        description="Deconfliction queries one user may send, and one partner account may "
+        "have answered, per hour.",
+    )
     oidc_issuer: str | None = Field(
         default=None,
         description="OpenID Connect issuer URL for single sign-on. Unset: SSO is off.",
@@ -247,6 +260,13 @@ class Settings(BaseSettings):
         value = value.strip().upper()
         if value not in SQLITE_JOURNAL_MODES:
             raise ValueError(f"must be one of {', '.join(SQLITE_JOURNAL_MODES)}")
+        return value
+
+    @field_validator("deconfliction_key")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().strip()) < 32:
+            raise ValueError("must be 32 characters or more, the same on every partner")
         return value
 
     @field_validator("mail_from")

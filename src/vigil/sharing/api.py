@@ -1,5 +1,6 @@
-"""Sharing JSON API under /api/v1/sharing: STIX export and import, and who received a
-report. (The TAXII 2.1 server is in ``taxii.py``.)"""
+"""Sharing JSON API under /api/v1/sharing: STIX export and import, who received a
+report, and deconfliction queries from partner instances. (The TAXII 2.1 server is
+in ``taxii.py``.)"""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ import json
 from datetime import datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
+from vigil.platform import audit
 from vigil.reports.schemas import RowId, Strict
-from vigil.sharing import disseminations, stix_export, stix_import
+from vigil.sharing import deconfliction, disseminations, stix_export, stix_import
 from vigil.web.deps import ActorDep, PathId, SessionDep, SettingsDep
+from vigil.web.problems import problem
 
 PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 router = APIRouter(
@@ -114,3 +117,69 @@ def report_disseminations(
         DisseminationPublic(**vars(line))
         for line in disseminations.for_report(db, actor=actor, report_id=report_id)
     ]
+
+
+class DeconflictionQuery(Strict):
+    """Keyed hashes (HMAC-SHA256 with the partners' shared key) of a person's blocked
+    identifiers: never the identifiers themselves."""
+
+    digests: list[str] = Field(
+        min_length=1,
+        max_length=deconfliction.MAX_DIGESTS,
+        description="Lower-case hexadecimal HMAC-SHA256 digests, 64 characters each.",
+    )
+
+
+class PointerPublic(BaseModel):
+    agency: str
+    agency_kind: str
+
+
+class DeconflictionAnswer(BaseModel):
+    pointers: list[PointerPublic]
+
+
+@router.post(
+    "/deconfliction",
+    response_model=DeconflictionAnswer,
+    responses={
+        429: {
+            "description": "Too many queries from this account; see Retry-After",
+            "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+            **PROBLEM,
+        }
+    },
+)
+def deconfliction_query(
+    request: Request,
+    body: DeconflictionQuery,
+    db: SessionDep,
+    actor: ActorDep,
+    settings: SettingsDep,
+) -> Any:
+    """A partner instance asks whether this instance holds records on a person, with
+    digests of the person's blocked identifiers; the answer names only the agencies
+    to contact. Rate-limited per account and audited."""
+    limiter = deconfliction.limiter_for(request.app.state, settings.deconfliction_queries_per_hour)
+    if not limiter.hit("answer", actor.user_id):
+        audit.record(
+            db,
+            actor=actor,
+            action="deconfliction.answer",
+            object_type="deconfliction",
+            agency_id=actor.agency_id,
+            outcome="failure",
+            details={"refused": "rate limit"},
+        )
+        request.state.commit_on_error = True  # the refusal stays in the audit trail
+        return problem(
+            429,
+            "Too many requests",
+            detail="Too many deconfliction queries from this account. Try again later.",
+            request=request,
+            headers={"Retry-After": "3600"},
+        )
+    pointers = deconfliction.answer(db, actor=actor, settings=settings, digests=body.digests)
+    return DeconflictionAnswer(
+        pointers=[PointerPublic(agency=p.agency, agency_kind=p.agency_kind) for p in pointers]
+    )

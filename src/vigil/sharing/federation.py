@@ -52,7 +52,7 @@ def _fernet(settings: Settings) -> Fernet:
     return Fernet(base64.urlsafe_b64encode(derived))
 
 
-class _GuardedAdapter(requests.adapters.HTTPAdapter):
+class GuardedAdapter(requests.adapters.HTTPAdapter):
     """Checks every request's destination (redirects included) before it is sent."""
 
     def __init__(self, allowed_hosts: list[str]) -> None:
@@ -63,6 +63,11 @@ class _GuardedAdapter(requests.adapters.HTTPAdapter):
         check_destination(str(request.url), allowed_hosts=self.allowed_hosts)
         kwargs["timeout"] = TIMEOUT_SECONDS
         return super().send(request, *args, **kwargs)
+
+
+def decrypt_token(settings: Settings, subscription: Subscription) -> str:
+    """The partner's token of a subscription (InvalidToken if the secret key changed)."""
+    return _fernet(settings).decrypt(subscription.token_encrypted.encode("ascii")).decode("utf-8")
 
 
 def subscribe(
@@ -144,7 +149,7 @@ def _fetch(
     collection = Collection(subscription.collection_url, auth=TokenAuth(token))
     session = collection._conn.session
     for scheme in ("http://", "https://"):
-        session.mount(scheme, _GuardedAdapter(settings.outbound_allowed_hosts))
+        session.mount(scheme, GuardedAdapter(settings.outbound_allowed_hosts))
     session.max_redirects = 0
     cursor = subscription.added_after
     filters = {"added_after": cursor} if cursor else {}

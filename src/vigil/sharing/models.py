@@ -157,3 +157,43 @@ class Subscription(Base):
     last_pulled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_outcome: Mapped[str | None] = mapped_column(String(300), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class DeconflictionKey(Base):
+    """A keyed hash (HMAC-SHA256 with the partners' shared key) of one blocking key of a
+    mention: the index a partner's deconfliction query is answered from. ``digest`` is
+    empty for a mention indexed without keys; ``key_id`` names the shared key the
+    digests were made with, so a new key rebuilds the index."""
+
+    __tablename__ = "sharing_deconfliction_keys"
+    __table_args__ = (Index("ix_sharing_deconfliction_keys_digest", "digest"),)
+
+    mention_id: Mapped[int] = mapped_column(
+        ForeignKey("mentions.id", ondelete="CASCADE"), primary_key=True
+    )
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(16))
+
+
+class FeedEvent(Base):
+    """A purge (or correction) of a report shared with a group, served in the group's
+    TAXII collection at ``at`` so that partner instances apply it (28 CFR 23.20(h)):
+    ``revoked`` serves the report's STIX object with ``revoked: true`` (nothing of its
+    content); ``modified`` serves the report again as it now stands."""
+
+    __tablename__ = "sharing_feed_events"
+    __table_args__ = (Index("ix_sharing_feed_events_feed", "group_id", "at", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("sharing_groups.id", ondelete="CASCADE"))
+    report_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reports.id", ondelete="SET NULL"), nullable=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))  # revoked, modified
+    stix_id: Mapped[str] = mapped_column(String(80))
+    name: Mapped[str] = mapped_column(String(300))
+    author_ref: Mapped[str] = mapped_column(String(80))
+    marking: Mapped[str] = mapped_column(String(20))
+    stix_created: Mapped[str] = mapped_column(String(40))
+    stix_published: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

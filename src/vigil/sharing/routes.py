@@ -1,10 +1,12 @@
 """Sharing pages: sharing groups and their members, sharing a report with a group,
-who received a report (its dissemination log), STIX export and import."""
+who received a report (its dissemination log), STIX export and import, and
+deconfliction queries to partner instances."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
@@ -12,8 +14,9 @@ from vigil.platform import accounts, policy
 from vigil.platform.actor import Actor
 from vigil.platform.errors import Conflict, InvalidInput
 from vigil.platform.routes.forms import int_from_form, text_from_form
+from vigil.reports.schemas import MentionIn
 from vigil.reports.service import get_report
-from vigil.sharing import disseminations, groups, stix_export, stix_import
+from vigil.sharing import deconfliction, disseminations, groups, stix_export, stix_import
 from vigil.sharing.models import SharingGroup
 from vigil.web.deps import ActorDep, PathId, SessionDep, SettingsDep
 from vigil.web.templating import render
@@ -330,3 +333,94 @@ async def import_bundle(
             status_code=422,
         )
     return render(request, "sharing_import.html", {"outcome": outcome})
+
+
+DECONFLICTION_FIELDS = (
+    ("given_name", "Given name", "text", "given-name"),
+    ("family_name", "Family name", "text", "family-name"),
+    ("date_of_birth", "Date of birth (YYYY-MM-DD)", "text", "off"),
+    ("phone", "Phone", "tel", "off"),
+    ("email", "E-mail", "email", "off"),
+    ("handle", "Social media handle", "text", "off"),
+    ("address", "Street address", "text", "off"),
+)
+
+
+def _deconfliction_page(
+    request: Request,
+    db: Session,
+    actor: Actor,
+    *,
+    answers: list[deconfliction.PartnerAnswer] | None = None,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    return render(
+        request,
+        "sharing_deconfliction.html",
+        {
+            "partners": deconfliction.partners(db, actor=actor),
+            "fields": DECONFLICTION_FIELDS,
+            "answers": answers,
+            "errors": errors or {},
+            "values": values or {},
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/deconfliction", response_class=HTMLResponse)
+def deconfliction_page(request: Request, db: SessionDep, actor: ActorDep) -> HTMLResponse:
+    """Ask partner instances whether they hold records on a person."""
+    return _deconfliction_page(request, db, actor)
+
+
+def _person(values: dict[str, str]) -> dict[str, object]:
+    """The form as a report's mention, validated as one."""
+    given: dict[str, object] = {
+        "given_name": values["given_name"] or None,
+        "family_name": values["family_name"] or None,
+        "date_of_birth": values["date_of_birth"] or None,
+        "phones": [values["phone"]] if values["phone"] else [],
+        "emails": [values["email"]] if values["email"] else [],
+        "handles": [values["handle"]] if values["handle"] else [],
+        "addresses": [values["address"]] if values["address"] else [],
+    }
+    try:
+        mention = MentionIn.model_validate(given)
+    except ValidationError as invalid:
+        errors: dict[str, str] = {}
+        for error in invalid.errors():
+            where = str(error["loc"][0]) if error["loc"] else "person"
+            field = {"phones": "phone", "emails": "email", "handles": "handle"}.get(where, where)
+            field = {"addresses": "address"}.get(field, field)
+            field = field if field in values else "person"
+            errors.setdefault(field, str(error["msg"]).removeprefix("Value error, "))
+        raise InvalidInput(errors) from None
+    return mention.model_dump()
+
+
+@router.post("/deconfliction", response_class=HTMLResponse)
+async def run_deconfliction(
+    request: Request, db: SessionDep, actor: ActorDep, settings: SettingsDep
+) -> HTMLResponse:
+    form = await request.form()
+    values = {name: text_from_form(form, name, 500) for name, *_ in DECONFLICTION_FIELDS}
+    limiter = deconfliction.limiter_for(request.app.state, settings.deconfliction_queries_per_hour)
+    try:
+        policy.authorize(actor, "query", "deconfliction")
+        if not limiter.hit("ask", actor.user_id):
+            raise InvalidInput(
+                {"person": "You have sent as many queries as an hour allows. Try again later."}
+            )
+        answers = deconfliction.ask_partners(
+            db, actor=actor, settings=settings, person=_person(values)
+        )
+    except InvalidInput as invalid:
+        db.rollback()
+        request.state.commit_on_error = True
+        return _deconfliction_page(
+            request, db, actor, errors=invalid.errors, values=values, status_code=422
+        )
+    return _deconfliction_page(request, db, actor, answers=answers, values=values)

@@ -16,6 +16,11 @@ the owning agency sees them.
 Federation: an agency's analysts and supervisors subscribe it to a partner's TAXII
 collection and pull it; what arrives is imported as they would import it.
 
+Deconfliction: analysts and supervisors ask partner instances whether they hold
+records on a person; a partner's account (an analyst's API token) has its queries
+answered with the agencies holding live reports whose marking lets their existence be
+known (TLP:CLEAR, GREEN, AMBER; not protected activity only), as linkage pointers.
+
 A dissemination record is seen in full by the agency that disseminated (its readers
 and auditors); a recipient agency sees only the records addressed to it.
 """
@@ -25,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import false, or_, select
+from sqlalchemy import and_, false, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from vigil.platform import policy
@@ -40,6 +45,7 @@ READER_ROLES = frozenset(
 )
 LOG_ROLES = READER_ROLES | {Role.AUDITOR, Role.AGENCY_ADMIN}
 COMMUNITY = (Tlp.CLEAR.value, Tlp.GREEN.value)
+POINTER_MARKINGS = (Tlp.CLEAR.value, Tlp.GREEN.value, Tlp.AMBER.value)
 
 
 @dataclass(frozen=True)
@@ -141,9 +147,30 @@ def subscription_rule(actor: Actor, action: str, subscription: Any) -> bool:
     return False
 
 
+def deconfliction_rule(actor: Actor, action: str, _obj: Any) -> bool:
+    """Analysts and supervisors ask partner instances; a partner's account (an
+    analyst's API token on this instance) has queries answered."""
+    return action in ("query", "answer") and _sharer(actor)
+
+
+def deconfliction_scope(actor: Actor, action: str) -> ColumnElement[bool]:
+    """Reports a deconfliction answer may point at: live, and marked so that their
+    existence may be known beyond their holders (as a linkage pointer)."""
+    from vigil.reports.models import Report
+
+    if action != "answer" or not _sharer(actor):
+        return false()
+    return and_(
+        Report.purged_at.is_(None),
+        Report.marking.in_(POINTER_MARKINGS),
+        Report.protected_activity_only.is_(False),
+    )
+
+
 def install() -> None:
     policy.register("report_export", rule=report_export_rule)
     policy.register("stix_import", rule=stix_import_rule)
     policy.register("sharing_group", rule=group_rule, scope_rule=group_scope)
     policy.register("dissemination", rule=dissemination_rule, scope_rule=dissemination_scope)
     policy.register("subscription", rule=subscription_rule)
+    policy.register("deconfliction", rule=deconfliction_rule, scope_rule=deconfliction_scope)
