@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from tests.factories import actor_for, make_agency, make_user
 from vigil.platform.actor import command_line
@@ -16,6 +16,7 @@ from vigil.platform.errors import InvalidInput, NotFound
 from vigil.platform.models import AuditEvent, Notification
 from vigil.platform.policy import PermissionDenied
 from vigil.platform.roles import AgencyKind, Role
+from vigil.platform.settings import Settings
 from vigil.preparedness import corrective_actions as ca
 from vigil.preparedness import reminders, sites
 
@@ -164,3 +165,30 @@ def test_overdue_actions_are_reminded_once_to_their_owner(db: Session) -> None:
     assert all("door" not in subject for _, _, subject in notes)
     with pytest.raises(PermissionDenied):
         reminders.send_due_reminders(db, actor=w.officer, now=next_day)
+
+
+def test_the_scheduled_job_reminds_and_drafts(
+    db: Session, settings: Settings, session_factory: sessionmaker[Session]
+) -> None:
+    from vigil.preparedness import exercises
+    from vigil.reports import jobs
+
+    w = World(db)
+    item = w.action(db)
+    item.due_on = date.today() - timedelta(days=2)
+    exercise = exercises.create_exercise(
+        db,
+        actor=w.officer,
+        name="Drill",
+        kind="drill",
+        starts_on=date.today() - timedelta(days=3),
+        ends_on=date.today() - timedelta(days=2),
+    )
+    db.commit()
+    jobs.preparedness_job(settings, session_factory)
+    db.expire_all()
+    assert exercise.status == "ended"
+    owners = db.execute(
+        select(Notification.user_id).where(Notification.object_id == str(item.id))
+    ).scalars()
+    assert list(owners) == [w.facilities_user.id]

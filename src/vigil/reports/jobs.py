@@ -1,6 +1,7 @@
 """The jobs `vigil serve` runs on a schedule: deadline escalation, retention,
-linkage of mentions the after-commit matcher did not reach and threat-assessment
-reminders.
+linkage of mentions the after-commit matcher did not reach, threat-assessment
+reminders and preparedness (after-action reports drafted when an exercise ends,
+overdue corrective actions and expiring certifications reminded).
 
 APScheduler's BackgroundScheduler runs them in a thread of the server process,
 every ``scheduled_jobs_interval_minutes`` and once at start-up. Each run is one
@@ -103,6 +104,31 @@ def reminders_job(settings: Settings, session_factory: sessionmaker[Session]) ->
         log.info("threat assessment: %d reminders sent", sent)
 
 
+def preparedness_job(settings: Settings, session_factory: sessionmaker[Session]) -> None:
+    """Draft the after-action reports of exercises that ended and send preparedness
+    reminders (overdue corrective actions, expiring certifications)."""
+    from vigil.platform.mail import mailer_from_settings
+    from vigil.preparedness import exercises, reminders
+
+    try:
+        mailer = mailer_from_settings(settings)
+        now = utcnow()
+        with transaction(session_factory) as db:
+            ended = exercises.end_due_exercises(db, actor=SCHEDULER_ACTOR, today=now.date())
+            sent = reminders.send_due_reminders(
+                db,
+                actor=SCHEDULER_ACTOR,
+                now=now,
+                mailer=mailer,
+                base_url=settings.resolved_public_url,
+            )
+    except Exception as error:
+        log.error("scheduled preparedness run failed: %s", type(error).__name__)
+        return
+    if ended or sent:
+        log.info("preparedness: %d after-action reports drafted, %d reminders sent", ended, sent)
+
+
 def start_scheduler(
     settings: Settings,
     session_factory: sessionmaker[Session],
@@ -123,6 +149,7 @@ def start_scheduler(
         ("retention", retention_job),
         ("linkage", linkage_job),
         ("reminders", reminders_job),
+        ("preparedness", preparedness_job),
     )
     for job_id, job in jobs:
         scheduler.add_job(
