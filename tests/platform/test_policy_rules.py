@@ -53,6 +53,12 @@ DOMAIN_RULE_TYPES = {
     "preparedness_reminder",
     # response: reunification (tests/response)
     "reunification",
+    # response: ICS records and resource requests (tests/response/test_ics_records.py,
+    # test_resource_requests.py)
+    "incident_record",
+    "ics_form",
+    "resource_request",
+    "resource_catalogue",
     "operating_picture",
     # recovery: victim services (tests/recovery)
     "survivor_case",

@@ -92,6 +92,7 @@ def _load_rules() -> None:
         alert_rules,
         analytics_rules,
         assessment_rules,
+        incident_rules,
         intake_rules,
         linkage_rules,
         platform_rules,
@@ -112,6 +113,7 @@ def _load_rules() -> None:
     recovery_rules.install()
     sharing_rules.install()
     response_rules.install()
+    incident_rules.install()
     alert_rules.install()
 
 
