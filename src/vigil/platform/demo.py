@@ -38,8 +38,12 @@ DEMO_USERS: tuple[tuple[str, str, int, frozenset[Role]], ...] = (
     ("rusd.tat", "Tom Threat-Assessment", 4, frozenset({Role.THREAT_ASSESSMENT})),
     ("rusd.admin", "Una Admin", 4, frozenset({Role.AGENCY_ADMIN, Role.THREAT_ASSESSMENT})),
     ("lps.tat", "Lena Threat-Assessment", 5, frozenset({Role.THREAT_ASSESSMENT})),
+    ("rusd.reunify", "Rosa Reunification", 4, frozenset({Role.REUNIFICATION})),
     ("hcem.analyst", "Eli Emergency-Management", 6, frozenset({Role.ANALYST})),
-    ("hcvs.advocate", "Vera Advocate", 7, frozenset({Role.ANALYST})),
+    ("hcem.commander", "Carmen Commander", 6, frozenset({Role.INCIDENT_COMMAND})),
+    ("hcem.reunify", "Ray Reunification", 6, frozenset({Role.REUNIFICATION})),
+    ("hcvs.advocate", "Vera Advocate", 7, frozenset({Role.VICTIM_ADVOCATE})),
+    ("hcvs.supervisor", "Victor Supervisor", 7, frozenset({Role.SUPERVISOR})),
 )
 
 

@@ -38,6 +38,9 @@ class Role(StrEnum):
     AGENCY_ADMIN = "agency_admin"
     SYSTEM_ADMIN = "system_admin"
     AUDITOR = "auditor"
+    INCIDENT_COMMAND = "incident_command"
+    REUNIFICATION = "reunification"
+    VICTIM_ADVOCATE = "victim_advocate"
 
     @property
     def label(self) -> str:
@@ -52,6 +55,9 @@ ROLE_LABELS = {
     Role.AGENCY_ADMIN: "Agency administrator",
     Role.SYSTEM_ADMIN: "System administrator",
     Role.AUDITOR: "Auditor",
+    Role.INCIDENT_COMMAND: "Incident command staff",
+    Role.REUNIFICATION: "Reunification staff",
+    Role.VICTIM_ADVOCATE: "Victim advocate",
 }
 
 # Roles that only users of the operator agency (the one that runs the instance) may hold:
