@@ -64,6 +64,10 @@ DOMAIN_RULE_TYPES = {
     "survivor_case",
     "survivor_operations",
     "survivor_statistics",
+    "assistance_center",
+    "fund",
+    "fund_publication",
+    "community_record",
     # understanding: the public incident catalogue (tests/analytics)
     "analytics_catalog",
 }

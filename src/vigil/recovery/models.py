@@ -8,6 +8,9 @@ These records live under their own regime: the survivor's consent. The provider
 agency that holds a case (a victim-services agency) works it; nobody else reads it
 without a valid, unrevoked, unexpired written consent naming their agency and the
 purpose. Deleting a case (the retention purge) deletes every row here that hangs off it.
+
+The family assistance center, the fund and the community-recovery tables
+(issue 11) live in ``assistance_models``, under the same regime.
 """
 
 from __future__ import annotations
@@ -217,3 +220,8 @@ class PlanItem(Base):
     target_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# The assistance-center, fund and community tables share this metadata (the registry
+# imports this module only).
+import vigil.recovery.assistance_models  # noqa: E402, F401

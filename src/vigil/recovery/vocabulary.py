@@ -67,3 +67,74 @@ PLAN_STATUSES = {
     "met": "Met",
     "no_longer_needed": "No longer needed",
 }
+
+# --- the family assistance center ------------------------------------------------------
+
+# The services a family assistance center offers on site.
+CENTER_SERVICE_KINDS = {
+    key: SERVICE_KINDS[key]
+    for key in (
+        "interpreter",
+        "counselling",
+        "spiritual_care",
+        "legal",
+        "financial",
+        "travel_and_lodging",
+        "compensation",
+        "medical",
+    )
+}
+
+# --- the donated fund ----------------------------------------------------------------
+
+# The harms a protocol's tiers are written for, most grievous first.
+HARMS = {
+    "killed": "Killed",
+    "hospitalised": "Hospitalised (by nights in hospital)",
+    "injured": "Injured and treated without admission",
+    "present": "Present and psychologically harmed",
+}
+# Where the incident's own records confirm each harm: the reunification lists of the
+# response domain. A death is confirmed only by the medical examiner's list.
+EVIDENCE_LISTS = {
+    "killed": frozenset({"medical_examiner"}),
+    "hospitalised": frozenset({"hospital"}),
+    "injured": frozenset({"hospital"}),
+    "present": frozenset({"roster", "attendees", "hospital"}),
+}
+EVIDENCE_CHECKS = {
+    "matched": "Matches the incident's records",
+    "not_found": "Not on the incident's records",
+    "wrong_list": "On the incident's records, but not for this harm",
+}
+CLAIM_STATUSES = {"submitted": "Submitted", "approved": "Approved", "refused": "Refused"}
+FUND_STATUSES = {
+    "drafting": "Protocol being drafted",
+    "comment": "Draft protocol open for comment",
+    "final": "Final protocol published",
+    "distributed": "Distributed",
+}
+ROUNDING_RULE = (
+    "Each claimant receives the floor, in cents, of fund × tier weight ÷ the sum of every "
+    "claimant's tier weight, computed exactly with the weights as written; the cents left "
+    "over go one each to the claimants with the largest remainders (ties: claimant id in "
+    "ascending order). The payments sum exactly to the fund."
+)
+
+# --- community recovery --------------------------------------------------------------
+
+COMMUNITY_KINDS = {
+    "mental_health": "Mental health",
+    "counselling": "Counselling",
+    "spiritual_care": "Spiritual care",
+    "legal": "Legal help",
+    "financial": "Financial help",
+    "interpreter": "Interpreting",
+    "meals": "Meals",
+    "transport": "Transport",
+    "childcare": "Childcare",
+    "lodging": "Lodging",
+    "other": "Other",
+}
+EVENT_KINDS = {"service": "Service session", "event": "Community event"}
+OFFER_KINDS = {"in_kind": "In-kind offer", "volunteer": "Volunteer"}

@@ -13,6 +13,14 @@ Victim-services records are a regime of their own, the survivor's consent:
 * Revocation is a timestamp that, once set, ends the consent: the check asks whether
   one is set, never whether it is in the past, so the next read (the same second)
   is refused.
+
+The family assistance center, the fund's claims and payments and the community-recovery
+records (issue 11) are held by the provider that runs them, under the same regime:
+its staff work them, its supervisors manage them (open a center, publish a protocol,
+decide a claim, calculate the payments), and nobody else sees them at all. What an
+outside agency may learn of a family there comes through the survivor case linked to
+it, under a consent. The fund's published protocols, the anonymised calculation input
+and the public report name no one: any signed-in user reads them.
 """
 
 from __future__ import annotations
@@ -124,7 +132,27 @@ def operations_rule(actor: Actor, action: str, obj: Any) -> bool:
     return action in ("send_reminders", "purge") and actor.kind == "cli"
 
 
+def provider_record_rule(actor: Actor, action: str, facts: Any) -> bool:
+    """Assistance centers, funds and community records: the holder's staff work them,
+    its supervisors manage them; they do not exist for anyone else."""
+    if not isinstance(facts, ProviderFacts):
+        return False
+    if action in ("read", "work", "list"):
+        return _staff(actor, facts)
+    if action == "manage":
+        return _supervisor(actor, facts)
+    return False
+
+
+def fund_publication_rule(actor: Actor, action: str, obj: Any) -> bool:
+    # Published protocols, the anonymised input and the public report name no one.
+    return action == "read" and (actor.is_user or actor.kind == "cli")
+
+
 def install() -> None:
+    for object_type in ("assistance_center", "fund", "community_record"):
+        policy.register(object_type, rule=provider_record_rule)
+    policy.register("fund_publication", rule=fund_publication_rule)
     policy.register("survivor_case", rule=survivor_case_rule, scope_rule=survivor_case_scope)
     policy.register("survivor_statistics", rule=statistics_rule)
     policy.register("survivor_operations", rule=operations_rule)
