@@ -44,4 +44,14 @@ def build(
     with transaction(factory) as db:
         opened = demo_cases.seed_cases(db)
     say(f"Opened {opened} threat-assessment cases.")
+    # Recovery comes last: it follows the school incident the response demo opens.
+    from vigil.recovery import demo_recovery
+
+    with transaction(factory) as db:
+        story = demo_recovery.seed_recovery(db)
+    if story is not None:
+        say(
+            "Recovery: a family assistance center, the Alvarez family's case and the "
+            f"Riverton Strong Fund ({story.paid_cents / 100:,.2f} paid to the family)."
+        )
     return logins

@@ -10,6 +10,8 @@ module becomes a call to it.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -37,3 +39,21 @@ def list_kinds_of(db: Session, *, incident_id: int, row_id: str) -> frozenset[st
         )
     ).scalars()
     return frozenset(found)
+
+
+def row_ids_on(db: Session, *, incident_id: int, list_kind: str, limit: int) -> list[str]:
+    """Row ids (never names) on one kind of the incident's lists, for the demo's claims."""
+    return list(
+        db.execute(
+            select(ListedPerson.row_id)
+            .where(ListedPerson.incident_id == incident_id, ListedPerson.list_kind == list_kind)
+            .order_by(ListedPerson.row_id)
+            .limit(limit)
+        ).scalars()
+    )
+
+
+def incident_started(db: Session, incident_id: int) -> datetime | None:
+    return db.execute(
+        select(Incident.started_at).where(Incident.id == incident_id)
+    ).scalar_one_or_none()
