@@ -123,9 +123,24 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_releases")),
         sa.UniqueConstraint("listed_person_id", name=op.f("uq_releases_listed_person_id")),
     )
+    op.create_table(
+        "inquiry_contacts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=False),
+        sa.Column("inquiry_id", sa.Integer(), nullable=False),
+        sa.Column("caller_name", sa.String(length=300), nullable=True),
+        sa.Column("contact", sa.String(length=200), nullable=False),
+        sa.Column("taken_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("taken_by", sa.String(length=150), nullable=False),
+        _incident_fk("inquiry_contacts"),
+        _fk("inquiry_contacts", "inquiry_id", "inquiries"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_inquiry_contacts")),
+        sa.UniqueConstraint("inquiry_id", name=op.f("uq_inquiry_contacts_inquiry_id")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("inquiry_contacts")
     op.drop_table("releases")
     op.drop_index("ix_guardian_checkins_site", table_name="guardian_checkins")
     op.drop_table("guardian_checkins")

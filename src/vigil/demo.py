@@ -44,6 +44,16 @@ def build(
     with transaction(factory) as db:
         opened = demo_cases.seed_cases(db)
     say(f"Opened {opened} threat-assessment cases.")
+    from vigil.response import demo_response
+
+    with transaction(factory) as db:
+        incident = demo_response.seed_response(db)
+    if incident is not None:
+        say(
+            f"Response: {demo_response.INCIDENT_NAME} with {incident.roster} students on the "
+            f"roster, {incident.patients} hospital patients, {incident.inquiries} inquiries "
+            f"({incident.candidates} candidate matches to confirm), {incident.released} released."
+        )
     # Recovery comes last: it follows the school incident the response demo opens.
     from vigil.recovery import demo_recovery
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from tests.web.catalog import OTHER, OWN, RouteCase, Target
 from vigil.platform.actor import command_line
 from vigil.platform.models import Agency
+from vigil.response.guardians import GUARDIAN_COLUMNS, GuardianEntry, add_guardian
 from vigil.response.match_files import INQUIRY_COLUMNS, LIST_COLUMNS
 from vigil.response.reunification import (
     add_inquiries,
@@ -29,6 +30,7 @@ from vigil.response.reunification import (
     match_incident,
     upload_list,
 )
+from vigil.response.reunification_sites import check_in, open_site, record_arrival
 
 INCIDENT = "incident"  # an incident the actor's agency commands, or one of another agency
 TODAY = date(2026, 11, 26)
@@ -101,6 +103,36 @@ def seed_response(db: Session, world: Any, agencies: tuple[Agency, ...]) -> None
             )
         match_incident(db, actor=shell, incident_id=incident.id, today=TODAY)
         world.response[f"incident:{agency.id}"] = incident.id
+        # A reunification site where r1 has arrived and its guardian checked in.
+        site = open_site(
+            db,
+            actor=shell,
+            incident_id=incident.id,
+            name="Walk gym",
+            address="1 Walk St",
+            position=(43.0, -108.4),
+        )
+        add_guardian(
+            db,
+            actor=shell,
+            incident_id=incident.id,
+            entry=GuardianEntry("r1", "Wanda Smith", "mother"),
+        )
+        record_arrival(
+            db, actor=shell, incident_id=incident.id, site_id=site.id, person_row_id="r1"
+        )
+        checked = check_in(
+            db,
+            actor=shell,
+            incident_id=incident.id,
+            site_id=site.id,
+            person_row_id="r1",
+            presented_name="Wanda Smith",
+            id_document="drivers_license",
+            identity_verified=True,
+        )
+        world.response[f"site:{agency.id}"] = site.id
+        world.response[f"checkin:{agency.id}"] = checked.checkin_id
 
 
 @dataclass(frozen=True)
@@ -112,8 +144,30 @@ class IncidentRoute(RouteCase):
         return (OWN, OTHER) if self.target == INCIDENT else super().targets
 
     def path(self, target: Target) -> str:
-        params = {"incident_id": str(target.world.response[f"incident:{target.agency_id}"])}
+        response = target.world.response
+        params = {
+            "incident_id": str(response[f"incident:{target.agency_id}"]),
+            "site_id": str(response[f"site:{target.agency_id}"]),
+        }
         return RouteCase(self.method, self.template, params=params, query=self.query).path(target)
+
+
+def _incident(target: Target) -> str:
+    return str(target.world.response[f"incident:{target.agency_id}"])
+
+
+def _checkin(target: Target) -> str:
+    return str(target.world.response[f"checkin:{target.agency_id}"])
+
+
+UPLOADED_LIST = _csv(
+    LIST_COLUMNS,
+    [{**LIST_ROWS[0], "id": "r2", "full_name": "DOE, JANE", "sex": "F"}],
+)
+UPLOADED_INQUIRIES = _csv(INQUIRY_COLUMNS, [{**INQUIRY_ROWS[0], "id": "q2"}])
+UPLOADED_GUARDIANS = (",".join(GUARDIAN_COLUMNS) + "\nr1,Walter Smith,father,,no,\n").encode()
+INCIDENT_BASE = "/reunification/incidents/{incident_id}"
+SITE_BASE = INCIDENT_BASE + "/sites/{site_id}"
 
 
 RESPONSE_PAGES: list[RouteCase] = [
@@ -125,11 +179,105 @@ RESPONSE_PAGES: list[RouteCase] = [
         body="form",
         build=lambda t: {"inquiry": "q1", "person": "r1"},
     ),
+    IncidentRoute("GET", INCIDENT_BASE + "/upload", target=INCIDENT),
+    *(
+        IncidentRoute(
+            "POST",
+            f"/reunification/upload/{kind}",
+            target=INCIDENT,
+            body="form",
+            build=lambda t: {"incident": _incident(t)},
+            upload=(f"{kind}.csv", data, "text/csv"),
+        )
+        for kind, data in (
+            ("list", UPLOADED_LIST),
+            ("inquiries", UPLOADED_INQUIRIES),
+            ("guardians", UPLOADED_GUARDIANS),
+        )
+    ),
+    IncidentRoute(
+        "POST",
+        INCIDENT_BASE + "/inquiries",
+        target=INCIDENT,
+        body="form",
+        build=lambda t: {
+            "call-full_name": "Jane Doe",
+            "call-age": "15",
+            "call-relationship": "aunt",
+            "call-contact": "555-0199",
+        },
+    ),
+    IncidentRoute("POST", INCIDENT_BASE + "/match", target=INCIDENT, body="form"),
+    IncidentRoute("GET", INCIDENT_BASE + "/sites", target=INCIDENT),
+    IncidentRoute(
+        "POST",
+        INCIDENT_BASE + "/sites",
+        target=INCIDENT,
+        body="form",
+        build=lambda t: {"site-name": "Walk library", "site-address": "2 Walk St"},
+    ),
+    IncidentRoute(
+        "POST",
+        INCIDENT_BASE + "/locations",
+        target=INCIDENT,
+        body="form",
+        build=lambda t: {
+            "location-kind": "hospital",
+            "location-name": "Walk General",
+            "location-latitude": "43.01",
+            "location-longitude": "-108.41",
+        },
+    ),
+    IncidentRoute(
+        "POST",
+        INCIDENT_BASE + "/guardians",
+        target=INCIDENT,
+        body="form",
+        build=lambda t: {"guardian-person": "r1", "guardian-guardian_name": "Walter Smith"},
+    ),
+    IncidentRoute("GET", SITE_BASE, target=INCIDENT),
+    IncidentRoute(
+        "POST",
+        SITE_BASE + "/arrivals",
+        target=INCIDENT,
+        body="form",
+        build=lambda t: {"arrival-person": "r1"},
+    ),
+    IncidentRoute(
+        "POST",
+        SITE_BASE + "/checkins",
+        target=INCIDENT,
+        body="form",
+        build=lambda t: {
+            "checkin-person": "r1",
+            "checkin-presented_name": "Wanda Smith",
+            "checkin-id_document": "passport",
+            "checkin-identity_verified": "yes",
+        },
+    ),
+    IncidentRoute(
+        "POST",
+        SITE_BASE + "/releases",
+        target=INCIDENT,
+        body="form",
+        build=lambda t: {"release-checkin": _checkin(t)},
+    ),
+    IncidentRoute("GET", "/incidents/{incident_id}/picture", target=INCIDENT),
+    IncidentRoute("GET", "/incidents/{incident_id}/picture/live", target=INCIDENT),
 ]
 
 # Columns: an su tl ta aa sa au (tests/web/matrix.py).
 REUNIFICATION_STAFF = {OWN: "403 ok  403 403 403 403 403", OTHER: "403 " * 7}
+# The operating picture: a viewer the policy refuses does not learn the incident exists.
+PICTURE_VIEWERS = {OWN: "404 ok  404 404 404 404 404", OTHER: "404 " * 7}
 RESPONSE_MATRIX: dict[str, str | dict[str, str]] = {
     "GET /reunification/incidents/{incident_id}": REUNIFICATION_STAFF,
     "POST /reunification/incidents/{incident_id}/confirm": REUNIFICATION_STAFF,
+    **{
+        case.label: REUNIFICATION_STAFF
+        for case in RESPONSE_PAGES[2:]
+        if not case.template.startswith("/incidents/")
+    },
+    "GET /incidents/{incident_id}/picture": PICTURE_VIEWERS,
+    "GET /incidents/{incident_id}/picture/live": PICTURE_VIEWERS,
 }

@@ -14,6 +14,7 @@ STATUS_LABELS: dict[str, str] = {
     "accounted_for": "Accounted for",
     "with_adult": "With an adult",
     "at_hospital": "At a hospital",
+    "released": "Released to a guardian",
     "deceased_confirmed": "Deceased (confirmed by the medical examiner)",
 }
 LIST_LABELS: dict[str, str] = {

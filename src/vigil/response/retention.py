@@ -2,8 +2,9 @@
 
 Reunification data exists to reunite families during and just after an incident.
 Once the incident has been closed for the retention period, the lists, inquiries,
-candidate matches, notification records and PFIF records of the incident are
-deleted; the incident itself (its name, place and dates) and the audit trail stay.
+candidate matches, notification records, guardians, check-ins, releases and PFIF
+records of the incident are deleted; the incident itself (its name, place and dates)
+and the audit trail stay.
 """
 
 from __future__ import annotations
@@ -31,8 +32,17 @@ from vigil.response.models import (
     ReunificationPerson,
 )
 from vigil.response.pfif_exchange import incident_facts
+from vigil.response.site_models import (
+    AuthorizedGuardian,
+    GuardianCheckIn,
+    InquiryContact,
+    Release,
+)
 
 DEFAULT_RETENTION_DAYS: Final = 30
+# The personal data of the reunification sites, in the order their keys allow (the
+# sites and map points themselves name places, not people, and stay).
+SITE_TABLES: Final = (Release, GuardianCheckIn, AuthorizedGuardian, InquiryContact)
 
 
 @dataclass(frozen=True)
@@ -80,7 +90,12 @@ def purge_closed_incidents(
     purged = []
     for incident in due:
         ident = incident.id
-        for model in (DeathNotification, InquiryCandidate, ReunificationAccess):
+        for model in (
+            DeathNotification,
+            InquiryCandidate,
+            ReunificationAccess,
+            *SITE_TABLES,
+        ):
             _deleted(session, delete(model).where(model.incident_id == ident))
         listed = _deleted(session, delete(ListedPerson).where(ListedPerson.incident_id == ident))
         _deleted(session, delete(AccountabilityList).where(AccountabilityList.incident_id == ident))

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from vigil.platform.actor import Actor
 from vigil.platform.errors import Conflict
 from vigil.platform.routes.forms import text_from_form
+from vigil.response import picture_routes, site_routes
 from vigil.response.confirmation import confirm_match, pending_notifications
 from vigil.response.pages import render
 from vigil.response.pfif_exchange import incident_name
@@ -99,3 +100,8 @@ async def confirm(
     return RedirectResponse(
         f"/reunification/incidents/{incident_id}?done={outcome}", status_code=303
     )
+
+
+# The reunification work pages and the operating picture share this router.
+router.include_router(site_routes.router)
+router.include_router(picture_routes.router)

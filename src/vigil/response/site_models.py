@@ -112,3 +112,18 @@ class Release(Base):
     released_to: Mapped[str] = mapped_column(String(300))
     released_by: Mapped[str] = mapped_column(String(150))
     released_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class InquiryContact(Base):
+    """How to reach the family behind an inquiry taken at the phone bank or web form."""
+
+    __tablename__ = "inquiry_contacts"
+    __table_args__ = (UniqueConstraint("inquiry_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    inquiry_id: Mapped[int] = mapped_column(ForeignKey("inquiries.id", ondelete="CASCADE"))
+    caller_name: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    contact: Mapped[str] = mapped_column(String(200))
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    taken_by: Mapped[str] = mapped_column(String(150))
