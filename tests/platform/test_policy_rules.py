@@ -42,6 +42,8 @@ DOMAIN_RULE_TYPES = {
     "stix_import",
     "subscription",
     "deconfliction",
+    "record_change",
+    "withdrawn_copy",
     "bulletin",
     "public_alert",
     # preparedness (tests/preparedness)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +25,12 @@ from tests.sharing.factories import full_report
 from vigil.platform import migrate, sessions
 from vigil.platform.database import make_engine, make_sessionmaker, transaction
 from vigil.platform.errors import InvalidInput
-from vigil.platform.models import AuditEvent, User
+from vigil.platform.models import AuditEvent, Notification, User
 from vigil.platform.roles import Role
 from vigil.platform.settings import Settings
+from vigil.platform.types import utcnow
+from vigil.reports import file_classes, retention
+from vigil.reports.jobs import SCHEDULER_ACTOR
 from vigil.reports.models import Report
 from vigil.sharing import federation, groups
 from vigil.sharing.models import ImportedReport, Subscription
@@ -244,3 +248,86 @@ def test_deconfliction_between_two_instances(instances: tuple[Instance, Instance
     assert [(e.details["partners"], e.details["agencies"]) for e in queried] == [(1, 1), (1, 0)]
     logged = json.dumps([e.details for e in (*answered, *queried)]).lower()
     assert "reyes" not in logged and "jordan" not in logged and "0100" not in logged
+
+
+def _promote_and_purge(a: Instance) -> None:
+    """On A, Metro PD's supervisor makes the GREEN report criminal intelligence (re-marked
+    AMBER: a changed record) and the AMBER report reaches its purge date."""
+    with transaction(a.factory) as db:
+        supervisor = db.get_one(User, a.ids["supervisor"])
+        reports = {
+            local_report_id(r.receipt_number): r for r in db.execute(select(Report)).scalars()
+        }
+        green, amber = reports[a.ids["stix"]["green"]], reports[a.ids["stix"]["amber"]]
+        file_classes.promote_to_intelligence(
+            db,
+            actor=actor_for(supervisor),
+            settings=a.settings,
+            report_id=green.id,
+            predicate="Reasonable suspicion of a planned shooting at the game",
+            justification="Named a rifle, a date and a place; a witness confirms it",
+        )
+        amber.purge_due_at = utcnow() - timedelta(days=1)
+        db.flush()
+        run = retention.run_retention(db, actor=SCHEDULER_ACTOR, settings=a.settings)
+        assert run.purged == 1
+
+
+def test_corrections_and_purges_reach_every_recipient(
+    instances: tuple[Instance, Instance],
+) -> None:
+    """28 CFR 23.20(h): A's recipients are notified in Vigil; B's next pull updates its
+    copy of the corrected report and purges its copy of the purged one."""
+    a, b = instances
+    _seed_a(a)
+    stix = a.ids["stix"]
+    with serving(a.settings) as url:
+        subscription_id = _subscribe_b(b, a, url)
+        (first,) = federation.pull_all(b.settings, b.factory)
+        assert first.imported == 2 and first.error is None
+        _promote_and_purge(a)
+        (second,) = federation.pull_all(b.settings, b.factory)
+        assert second.error is None, second.error
+        assert (second.updated, second.purged, second.imported) == (1, 1, 0)
+        (third,) = federation.pull_all(b.settings, b.factory)
+        assert (third.updated, third.purged, third.imported) == (0, 0, 0)
+    assert _arrived(b) == {stix["green"]: "AMBER"}
+    with b.factory() as db:
+        (copy,) = db.execute(select(Report)).scalars().all()
+        assert copy.file_class == "tip_lead"  # the holder vets it itself
+        reasons = [
+            e.details.get("reason")
+            for e in db.execute(
+                select(AuditEvent).where(AuditEvent.action == "report.purge")
+            ).scalars()
+        ]
+        assert reasons == ["withdrawn by the partner that shared it"]
+        pulls = [
+            (e.details["updated"], e.details["purged"])
+            for e in db.execute(
+                select(AuditEvent)
+                .where(AuditEvent.action == "subscription.pull")
+                .order_by(AuditEvent.seq)
+            ).scalars()
+        ]
+        assert pulls == [(0, 0), (1, 1), (0, 0)]
+        assert db.get_one(Subscription, subscription_id).last_outcome
+    with a.factory() as db:
+        feed_user = db.execute(select(User).where(User.username == "county-feed")).scalar_one()
+        notices = db.execute(
+            select(Notification.kind, Notification.subject).where(
+                Notification.user_id == feed_user.id
+            )
+        ).all()
+        kinds = sorted(kind for kind, _ in notices)
+        assert kinds == ["shared_report_corrected", "shared_report_purged"]
+        assert all("Reyes" not in subject and "rifle" not in subject for _, subject in notices)
+        propagated = {
+            e.action: e.details
+            for e in db.execute(
+                select(AuditEvent).where(AuditEvent.action.like("report.%_propagated"))
+            ).scalars()
+        }
+        assert propagated["report.purge_propagated"]["groups"] == 1
+        assert propagated["report.purge_propagated"]["agencies"] == 1
+        assert propagated["report.correction_propagated"]["groups"] == 1

@@ -73,6 +73,11 @@ def _change(
             summary=f"{FileClass(change.from_class).label} → {to_class.label}",
         )
     )
+    # A reclassified (and perhaps re-marked) report is a changed record: whoever
+    # received it is told, and partner instances get the new version (28 CFR 23.20(h)).
+    from vigil.sharing import propagation
+
+    propagation.propagate(db, actor=actor, report=report, change="correction")
     audit.record(
         db,
         actor=actor,

@@ -35,7 +35,7 @@ from vigil.platform.types import utcnow
 from vigil.reports import notifications, search
 from vigil.reports.attachments import AttachmentStore, LocalAttachmentStore
 from vigil.reports.models import Report, ReportAttachment, ReportEvent, RetentionReview
-from vigil.reports.service import managed_report, retention_dates
+from vigil.reports.service import get_report, managed_report, retention_dates
 from vigil.reports.vocabulary import FileClass
 
 MIN_REASON = 20  # characters: a revalidation is justified in a sentence
@@ -51,6 +51,7 @@ class PurgeReason(StrEnum):
     INTELLIGENCE_NOT_REVALIDATED = "intelligence not revalidated"
     PROTECTED_ACTIVITY = "protected activity only: tip/lead retention limit"
     REVIEW_DECISION = "purged at retention review"
+    WITHDRAWN_BY_SOURCE = "withdrawn by the partner that shared it"
 
 
 class Decision(StrEnum):
@@ -100,6 +101,11 @@ def _purge(db: Session, *, actor: Actor, report: Report, reason: PurgeReason) ->
     """Delete one report and its content; returns the digests of its attachments."""
     digests = {attachment.sha256 for attachment in report.attachments}
     report_id, receipt, agency_id = report.id, report.receipt_number, report.owner_agency_id
+    # 28 CFR 23.20(h): everyone who received the report learns of the purge (in-app
+    # notices, and a revoked object in the sharing groups' TAXII collections).
+    from vigil.sharing import propagation
+
+    propagation.propagate(db, actor=actor, report=report, change="purge")
     search.remove_from_index(db, report_id)
     notifications.forget_report(db, report_id)
     # Mentions, attachment metadata and shares go with the ORM cascade; messages,
@@ -116,6 +122,14 @@ def _purge(db: Session, *, actor: Actor, report: Report, reason: PurgeReason) ->
         details={"receipt_number": receipt, "reason": reason.value},
     )
     return digests
+
+
+def purge_withdrawn(db: Session, *, actor: Actor, report_id: int) -> set[str]:
+    """Purge a copy of a partner's report that the partner withdrew (a federation pull
+    met it revoked); returns the attachment digests to delete after the commit."""
+    report = get_report(db, actor=actor, report_id=report_id, audit_read=False)
+    policy.authorize(actor, "purge", "withdrawn_copy", report)
+    return _purge(db, actor=actor, report=report, reason=PurgeReason.WITHDRAWN_BY_SOURCE)
 
 
 def _unreferenced(db: Session, digests: Iterable[str]) -> tuple[str, ...]:

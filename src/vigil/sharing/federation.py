@@ -9,6 +9,10 @@ received is never stored twice. Every request a pull makes is checked by the out
 guard (vigil.platform.outbound): a partner on a loopback or private address must be
 allowed by an administrator. The partner's token is kept encrypted with the instance's
 secret key. The puller acts as the user who subscribed (while they may still import).
+
+A partner's correction arrives as a later version of a report and updates the copy;
+a purge arrives as the report revoked and purges the copy received from that source
+(28 CFR 23.20(h)), which in turn tells whoever received the copy here.
 """
 
 from __future__ import annotations
@@ -37,7 +41,8 @@ from vigil.platform.models import User
 from vigil.platform.outbound import DestinationRefused, check_destination
 from vigil.platform.settings import Settings
 from vigil.platform.types import utcnow
-from vigil.sharing import stix_import
+from vigil.reports import retention
+from vigil.sharing import propagation, stix_import
 from vigil.sharing.models import Subscription
 
 log = logging.getLogger("vigil.sharing.federation")
@@ -136,6 +141,8 @@ class Pulled:
     unchanged: int
     rejected: int
     error: str | None = None
+    updated: int = 0
+    purged: int = 0
 
 
 def _fetch(
@@ -189,6 +196,15 @@ def pull(db: Session, *, actor: Actor, settings: Settings, subscription_id: int)
             details={"error": type(error).__name__},
         )
         return Pulled(subscription.id, 0, 0, 0, 0, error=message)
+    # A report the partner purged arrives revoked: the copy received from that source
+    # is purged here too (28 CFR 23.20(h)). Revoked objects are never imported.
+    withdrawn = propagation.revoked_copies(
+        db, holder_agency_id=subscription.agency_id, objects=objects
+    )
+    for report_id, _ in withdrawn:
+        # Copies arrive by STIX without attachments, so no file waits for deletion.
+        retention.purge_withdrawn(db, actor=importer, report_id=report_id)
+    objects = [o for o in objects if not (isinstance(o, dict) and o.get("revoked") is True)]
     outcome = stix_import.ImportOutcome()
     if objects:
         envelope = json.dumps({"objects": objects}, ensure_ascii=False)
@@ -199,8 +215,9 @@ def pull(db: Session, *, actor: Actor, settings: Settings, subscription_id: int)
     subscription.last_pulled_at = now
     subscription.last_outcome = (
         f"{len(objects)} objects: {outcome.count('imported')} reports imported, "
+        f"{outcome.count('updated')} updated, {len(withdrawn)} purged, "
         f"{outcome.count('unchanged')} already here, {outcome.count('rejected')} rejected"
-    )
+    )[:300]
     audit.record(
         db,
         actor=actor,
@@ -208,7 +225,12 @@ def pull(db: Session, *, actor: Actor, settings: Settings, subscription_id: int)
         object_type="subscription",
         object_id=subscription.id,
         agency_id=subscription.agency_id,
-        details={"objects": len(objects), "imported": outcome.count("imported")},
+        details={
+            "objects": len(objects),
+            "imported": outcome.count("imported"),
+            "updated": outcome.count("updated"),
+            "purged": len(withdrawn),
+        },
     )
     return Pulled(
         subscription.id,
@@ -216,6 +238,8 @@ def pull(db: Session, *, actor: Actor, settings: Settings, subscription_id: int)
         outcome.count("imported"),
         outcome.count("unchanged"),
         outcome.count("rejected"),
+        updated=outcome.count("updated"),
+        purged=len(withdrawn),
     )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import stix2  # type: ignore[import-untyped]
@@ -28,8 +29,9 @@ from vigil.platform.errors import InvalidInput
 from vigil.platform.policy.markings import Tlp
 from vigil.platform.settings import Settings
 from vigil.platform.types import utcnow
-from vigil.reports.models import Report
-from vigil.reports.schemas import ReportCreate
+from vigil.reports import search
+from vigil.reports.models import Mention, Report
+from vigil.reports.schemas import MentionIn, ReportCreate
 from vigil.reports.service import Filing, file_report
 from vigil.reports.vocabulary import Source
 from vigil.sharing.models import ImportedReport
@@ -50,6 +52,23 @@ SUPPORTING_TYPES = frozenset(
     {"marking-definition", "extension-definition", "identity", "note", "observed-data"}
 )
 CHANNELS = frozenset({"file", "api", "taxii"})
+MENTION_COLUMNS = (
+    "role",
+    "given_name",
+    "middle_name",
+    "family_name",
+    "aliases",
+    "date_of_birth",
+    "age_min",
+    "age_max",
+    "sex",
+    "phones",
+    "emails",
+    "handles",
+    "addresses",
+    "school_or_employer",
+    "description",
+)
 
 
 class BundleRefused(InvalidInput):
@@ -250,6 +269,8 @@ def _import_report(db: Session, batch: _Batch, report: dict[str, Any]) -> Object
                 tlp_of(list(note["object_marking_refs"]))
     except ValueError as error:
         return result("rejected", str(error))
+    if (update := _newer_version(db, batch.actor, stix_id, partner)) is not None:
+        return _update_copy(db, batch, update, partner, index)
     if (why := _existing(db, batch.actor, stix_id, partner)) is not None:
         return result("unchanged", why)
     try:
@@ -298,6 +319,108 @@ def _import_report(db: Session, batch: _Batch, report: dict[str, Any]) -> Object
     # file_report audits the new report (report.create, its source import or
     # federation); the bundle's audit event below counts what each import did.
     return result("imported", report_id=stored.id)
+
+
+def _moment(value: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _newer_version(
+    db: Session, actor: Actor, stix_id: str, partner: PartnerReport
+) -> ImportedReport | None:
+    """The copy the agency holds of this report if ``partner`` is a later version of it
+    from the same source (a correction, 28 CFR 23.20(h)); else None."""
+    row = db.execute(
+        select(ImportedReport).where(
+            ImportedReport.stix_id == stix_id, ImportedReport.holder_agency_id == actor.agency_id
+        )
+    ).scalar_one_or_none()
+    if row is None or row.source_identity_id != partner.origin.source_identity_id:
+        return None
+    held, given = _moment(row.stix_modified), _moment(partner.origin.modified)
+    if held is None or given is None or given <= held:
+        return None
+    return row
+
+
+# What a partner's correction changes in the copy: the report's own fields and its
+# mentions. Its class, vetting and everything the holder added stay the holder's.
+UPDATED_FIELDS = (
+    "narrative",
+    "occurred_at",
+    "location_text",
+    "latitude",
+    "longitude",
+    "weapons",
+    "target_name",
+    "protected_activity_only",
+)
+CORRECTABLE_MARKINGS = frozenset({Tlp.CLEAR, Tlp.GREEN, Tlp.AMBER})
+
+
+def _update_copy(
+    db: Session, batch: _Batch, row: ImportedReport, partner: PartnerReport, index: int
+) -> ObjectResult:
+    """Apply a partner's later version of a report to the copy the agency holds."""
+
+    def result(status: str, message: str = "", report_id: int | None = None) -> ObjectResult:
+        return ObjectResult(index, row.stix_id, "report", status, message, report_id)
+
+    report = db.get(Report, row.report_id)
+    if report is None or not policy.decide(batch.actor, "update", "stix_import", report):
+        return result("unchanged", "already imported")
+    try:
+        data = ReportCreate.model_validate(partner.fields)
+    except ValidationError as error:
+        return result("rejected", _short_errors(error))
+    if data.marking not in CORRECTABLE_MARKINGS and data.marking.value != report.marking:
+        return result(
+            "rejected", f"a correction cannot make a copy TLP:{data.marking.value}; ask the partner"
+        )
+    now = utcnow()
+    with db.begin_nested():
+        for name in UPDATED_FIELDS:
+            setattr(report, name, getattr(data, name))
+        report.behaviors = [b.value for b in data.behaviors]
+        report.target_types = [t.value for t in data.target_types]
+        report.marking = data.marking.value
+        mentions = [mention_from(m) for m in data.mentions]
+        if [_mention_values(m) for m in report.mentions] != [_mention_values(m) for m in mentions]:
+            report.mentions.clear()
+            db.flush()
+            report.mentions.extend(mentions)
+        report.updated_at = now
+        origin = partner.origin
+        row.stix_modified, row.name, row.notes = origin.modified, origin.name, list(origin.notes)
+        row.imported_at = now
+        db.flush()
+        search.index_report(db, report)
+    audit.record(
+        db,
+        actor=batch.actor,
+        action="report.partner_correction",
+        object_type="report",
+        object_id=report.id,
+        agency_id=report.owner_agency_id,
+        details={"channel": batch.channel, "receipt_number": report.receipt_number},
+    )
+    return result("updated", "a later version from the partner", report_id=report.id)
+
+
+def mention_from(given: MentionIn) -> Mention:
+    """A mention row from validated input (as the report service files one)."""
+    values = given.model_dump(mode="python")
+    values["role"] = given.role.value
+    values["sex"] = given.sex.value if given.sex else None
+    return Mention(**values)
+
+
+def _mention_values(mention: Mention) -> tuple[Any, ...]:
+    return tuple(getattr(mention, name) for name in MENTION_COLUMNS)
 
 
 def _parts(report: dict[str, Any], by_id: dict[str, dict[str, Any]]) -> Iterator[str]:
@@ -354,6 +477,7 @@ def import_bundle(
             "objects": batch.outcome.objects,
             "imported": batch.outcome.count("imported"),
             "unchanged": batch.outcome.count("unchanged"),
+            "updated": batch.outcome.count("updated"),
             "rejected": batch.outcome.count("rejected"),
         },
         at=utcnow(),

@@ -21,6 +21,9 @@ records on a person; a partner's account (an analyst's API token) has its querie
 answered with the agencies holding live reports whose marking lets their existence be
 known (TLP:CLEAR, GREEN, AMBER; not protected activity only), as linkage pointers.
 
+A purge or correction of a report is told to everyone who received it by the
+scheduler's retention run or by the owning agency's staff who made the change.
+
 A dissemination record is seen in full by the agency that disseminated (its readers
 and auditors); a recipient agency sees only the records addressed to it.
 """
@@ -72,7 +75,10 @@ def report_export_rule(actor: Actor, action: str, report: Any) -> bool:
     return report.marking in COMMUNITY and report.file_class != "intelligence"
 
 
-def stix_import_rule(actor: Actor, action: str, _obj: Any) -> bool:
+def stix_import_rule(actor: Actor, action: str, report: Any) -> bool:
+    """Importing; "update" applies a partner's correction to the agency's own copy."""
+    if action == "update":
+        return _sharer(actor) and actor.agency_id == getattr(report, "owner_agency_id", None)
     return action == "import" and _sharer(actor)
 
 
@@ -167,6 +173,25 @@ def deconfliction_scope(actor: Actor, action: str) -> ColumnElement[bool]:
     )
 
 
+def record_change_rule(actor: Actor, action: str, report: Any) -> bool:
+    """Telling a report's recipients of its purge or correction goes with the change:
+    the scheduler's retention run, or staff of the agency that owns the report (whose
+    purge or correction the report's own rules allowed)."""
+    if action != "propagate" or report is None:
+        return False
+    if actor.kind == "cli":
+        return True
+    return actor.is_user and actor.agency_id == getattr(report, "owner_agency_id", None)
+
+
+def withdrawn_copy_rule(actor: Actor, action: str, report: Any) -> bool:
+    """A copy of a partner's report that the partner withdrew is purged by those who
+    import into the holding agency (a federation pull, as its subscriber)."""
+    if action != "purge" or report is None:
+        return False
+    return _sharer(actor) and actor.agency_id == getattr(report, "owner_agency_id", None)
+
+
 def install() -> None:
     policy.register("report_export", rule=report_export_rule)
     policy.register("stix_import", rule=stix_import_rule)
@@ -174,3 +199,5 @@ def install() -> None:
     policy.register("dissemination", rule=dissemination_rule, scope_rule=dissemination_scope)
     policy.register("subscription", rule=subscription_rule)
     policy.register("deconfliction", rule=deconfliction_rule, scope_rule=deconfliction_scope)
+    policy.register("record_change", rule=record_change_rule)
+    policy.register("withdrawn_copy", rule=withdrawn_copy_rule)
