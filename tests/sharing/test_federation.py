@@ -20,8 +20,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.conftest import create_postgres_database, drop_postgres_database, make_settings
 from tests.e2e.live_server import serving
 from tests.factories import actor_for, make_agency, make_user
+from tests.linkage.test_run_cli import PEOPLE
+from tests.linkage.test_run_cli import _mention as _person_mention
+from tests.reports.factories import make_report
 from tests.reports.intake_support import make_app, sign_in
-from tests.sharing.factories import full_report
+from tests.sharing.factories import SUBJECT, full_report
+from vigil.linkage import runs
+from vigil.linkage.models import PersonMention
 from vigil.platform import migrate, sessions
 from vigil.platform.database import make_engine, make_sessionmaker, transaction
 from vigil.platform.errors import InvalidInput
@@ -29,9 +34,9 @@ from vigil.platform.models import AuditEvent, Notification, User
 from vigil.platform.roles import Role
 from vigil.platform.settings import Settings
 from vigil.platform.types import utcnow
-from vigil.reports import file_classes, retention
+from vigil.reports import file_classes, jobs, retention
 from vigil.reports.jobs import SCHEDULER_ACTOR
-from vigil.reports.models import Report
+from vigil.reports.models import Mention, Report
 from vigil.sharing import federation, groups
 from vigil.sharing.models import ImportedReport, Subscription
 from vigil.sharing.stix_mapping import local_report_id
@@ -331,3 +336,45 @@ def test_corrections_and_purges_reach_every_recipient(
         assert propagated["report.purge_propagated"]["groups"] == 1
         assert propagated["report.purge_propagated"]["agencies"] == 1
         assert propagated["report.correction_propagated"]["groups"] == 1
+
+
+def test_the_receiving_linkage_connects_an_arriving_report(
+    instances: tuple[Instance, Instance],
+) -> None:
+    """B already holds reports about Jordan Reyes (and others, for a model to learn
+    from); after the pull, B's scheduled linkage places the arriving report's subject
+    in the same person as B's own mentions of him."""
+    a, b = instances
+    _seed_a(a)
+    with transaction(b.factory) as db:
+        school = make_agency(db, name="Central High SRO")
+        own = [
+            make_report(db, agency=school, mentions=[_person_mention(*p)]).mentions[0].id
+            for p in PEOPLE * 2
+        ]
+        reyes = [
+            make_report(db, agency=school, mentions=[dict(SUBJECT)]).mentions[0].id
+            for _ in range(2)
+        ]
+    assert own
+    runs.run_linkage(b.factory, actor=SCHEDULER_ACTOR)
+    with serving(a.settings) as url:
+        _subscribe_b(b, a, url)
+        (pulled,) = federation.pull_all(b.settings, b.factory)
+    assert pulled.imported == 2
+    jobs.linkage_job(b.settings, b.factory)  # what vigil serve runs on its schedule
+    with b.factory() as db:
+        arrived = (
+            db.execute(
+                select(Mention.id)
+                .join(ImportedReport, ImportedReport.report_id == Mention.report_id)
+                .where(Mention.role == "subject")
+            )
+            .scalars()
+            .all()
+        )
+        persons = dict(db.execute(select(PersonMention.mention_id, PersonMention.person_id)).all())
+    assert len(arrived) == 2
+    home = {persons[m] for m in reyes}
+    assert len(home) == 1
+    assert {persons.get(m) for m in arrived} == home
