@@ -55,7 +55,7 @@ def test_upload_report_and_phone_bank(web: Web) -> None:
     before = _count(web.db, ListedPerson)
     bad = lead.client.post(
         "/reunification/upload/list",
-        data={"csrf_token": lead.csrf, "incident": str(web.incident_id)},
+        data={"csrf_token": lead.csrf, "incident_id": str(web.incident_id)},
         files={"file": ("bad.csv", BAD_ROSTER.encode(), "text/csv")},
     )
     assert bad.status_code == 422
@@ -64,14 +64,14 @@ def test_upload_report_and_phone_bank(web: Web) -> None:
     assert _count(web.db, ListedPerson) == before
     good = lead.client.post(
         "/reunification/upload/list",
-        data={"csrf_token": lead.csrf, "incident": str(web.incident_id)},
+        data={"csrf_token": lead.csrf, "incident_id": str(web.incident_id)},
         files={"file": ("roster.csv", ROSTER.encode(), "text/csv")},
     )
     assert good.status_code == 200 and "Stored 2 rows" in good.text
     assert _count(web.db, ListedPerson) == before + 2
     missing = lead.client.post(
         "/reunification/upload/guardians",
-        data={"csrf_token": lead.csrf, "incident": str(web.incident_id)},
+        data={"csrf_token": lead.csrf, "incident_id": str(web.incident_id)},
     )
     assert missing.status_code == 422 and "Choose a CSV file" in missing.text
     refused = lead.post(f"{base}/inquiries", {"call-full_name": "Ana Garcia", "call-dob": "x"})
@@ -156,12 +156,12 @@ def test_site_desk_refuses_then_releases(web: Web) -> None:
         select(GuardianCheckIn.id, GuardianCheckIn.outcome).order_by(GuardianCheckIn.id)
     ).all()
     verified_id = checkins[-1][0]
-    early = lead.post(f"{desk}/releases", {"release-checkin": str(verified_id)})
+    early = lead.post(f"{desk}/releases", {"checkin_id": str(verified_id)})
     assert early.status_code == 409 and "arrival" in early.text
     assert lead.post(f"{desk}/arrivals", {"arrival-person": "r1"}).status_code == 303
-    refused_release = lead.post(f"{desk}/releases", {"release-checkin": str(checkins[0][0])})
+    refused_release = lead.post(f"{desk}/releases", {"checkin_id": str(checkins[0][0])})
     assert refused_release.status_code == 409
-    done = lead.post(f"{desk}/releases", {"release-checkin": str(verified_id)})
+    done = lead.post(f"{desk}/releases", {"checkin_id": str(verified_id)})
     assert done.headers["location"].endswith("done=released")
     assert _count(web.db, Release) == 1
     analyst = web.browser(web.analyst)

@@ -186,7 +186,7 @@ RESPONSE_PAGES: list[RouteCase] = [
             f"/reunification/upload/{kind}",
             target=INCIDENT,
             body="form",
-            build=lambda t: {"incident": _incident(t)},
+            build=lambda t: {"incident_id": _incident(t)},
             upload=(f"{kind}.csv", data, "text/csv"),
         )
         for kind, data in (
@@ -260,7 +260,7 @@ RESPONSE_PAGES: list[RouteCase] = [
         SITE_BASE + "/releases",
         target=INCIDENT,
         body="form",
-        build=lambda t: {"release-checkin": _checkin(t)},
+        build=lambda t: {"checkin_id": _checkin(t)},
     ),
     IncidentRoute("GET", "/incidents/{incident_id}/picture", target=INCIDENT),
     IncidentRoute("GET", "/incidents/{incident_id}/picture/live", target=INCIDENT),

@@ -44,6 +44,7 @@ SWAPS: dict[str, Foreign] = {
     "advocate_user_id": lambda w, a, _c: w.plain[a].user_id,
     "incident_id": lambda w, a, _c: w.response[f"incident:{a}"],
     "site_id": _site_of,
+    "checkin_id": lambda w, a, _c: w.response[f"checkin:{a}"],
     "measure_id": lambda w, a, _c: w.preparedness[f"measure:{a}"],
     "group_id": lambda w, a, _c: w.sharing[f"group:{a}"],
     "bulletin_id": lambda w, a, _c: w.alerts[f"bulletin:{a}"],

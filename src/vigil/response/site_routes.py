@@ -92,7 +92,7 @@ def upload_page(
 
 async def _upload(request: Request, db: Session, actor: Actor, kind: str) -> HTMLResponse:
     form = await request.form()
-    incident_id = int_from_form(form, "incident")
+    incident_id = int_from_form(form, "incident_id")
     if incident_id is None or incident_id < 1:
         raise NotFound("incident")
     upload = form.get("file")
@@ -386,9 +386,9 @@ async def _desk_form(
             )
             done = "verified" if outcome.verified else "refused"
         else:
-            checkin_id = int_from_form(form, "release-checkin")
+            checkin_id = int_from_form(form, "checkin_id")
             if checkin_id is None or checkin_id < 1:
-                raise InvalidInput({"checkin": "choose the verified check-in to release on"})
+                raise InvalidInput({"checkin_id": "choose the verified check-in to release on"})
             desk_service.release(
                 db, actor=actor, incident_id=incident_id, site_id=site_id, checkin_id=checkin_id
             )

@@ -1,0 +1,93 @@
+"""The operating picture in a real browser: the page updates itself without a reload
+when a hospital list is uploaded elsewhere (the served script polls the live fragment,
+under the strict CSP), announces the update to screen readers, and passes axe-core."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.axe import assert_accessible
+from tests.e2e.conftest import Browsing
+from tests.e2e.live_server import METRO, LiveServer
+from vigil.platform.actor import command_line
+from vigil.platform.database import make_engine, make_sessionmaker, transaction
+from vigil.response.reunification import create_incident, upload_list
+from vigil.response.reunification_sites import add_location
+
+HEADER = "id,list,full_name,dob,age,sex,description\n"
+ROSTER = HEADER + 's1,roster,"GARCIA, ANA",2010-03-04,,F,\ns2,roster,"LEE, SAM",2011-07-01,,M,\n'
+HOSPITAL = HEADER + "h1,hospital,Unknown Male,,about 16,M,red hoodie\n"
+
+
+def _upload(server: LiveServer, incident_id: int, text: str, name: str) -> None:
+    engine = make_engine(server.settings)
+    try:
+        with transaction(make_sessionmaker(engine)) as db:
+            stored = upload_list(
+                db,
+                actor=command_line("e2e"),
+                incident_id=incident_id,
+                data=text.encode(),
+                source_name=name,
+                today=date(2026, 11, 26),
+            )
+            assert stored.stored, stored
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def incident_id(live_server: LiveServer) -> Iterator[int]:
+    engine = make_engine(live_server.settings)
+    shell = command_line("e2e")
+    try:
+        with transaction(make_sessionmaker(engine)) as db:
+            incident = create_incident(
+                db,
+                actor=shell,
+                name="Metro High shooting",
+                kind="school_shooting",
+                place="Metro High",
+                started_at=datetime(2026, 11, 26, 8, tzinfo=UTC),
+                lead_agency_id=live_server.agency_ids[METRO],
+                agencies={},
+            )
+            add_location(
+                db,
+                actor=shell,
+                incident_id=incident.id,
+                kind="incident",
+                name="Metro High",
+                position=(39.74, -104.99),
+            )
+            ident = incident.id
+    finally:
+        engine.dispose()
+    _upload(live_server, ident, ROSTER, "roster.csv")
+    yield ident
+
+
+def test_the_picture_updates_without_a_reload(
+    browse: Browsing, live_server: LiveServer, incident_id: int
+) -> None:
+    page = browse.page("metro-supervisor")
+    page.goto(f"/incidents/{incident_id}/picture")
+    people = page.locator("#people-table")
+    expect(people).to_contain_text("Unaccounted for")
+    expect(people).not_to_contain_text("At a hospital")
+    expect(page.locator("#places-table")).to_contain_text("Metro High")
+    page.evaluate("window.vigilNotReloaded = true")
+    _upload(live_server, incident_id, HOSPITAL, "metro-general.csv")
+    # Under the strict CSP (this page does not bypass it): the served script updates it.
+    expect(people).to_contain_text("At a hospital", timeout=15_000)
+    expect(page.locator("#picture-status")).to_contain_text("Updated at")
+    assert page.evaluate("window.vigilNotReloaded === true")
+    # axe-core is injected as an inline script, so its page bypasses the CSP.
+    checked = browse.page("metro-supervisor", bypass_csp=True)
+    checked.goto(f"/incidents/{incident_id}/picture")
+    expect(checked.locator("#people-table")).to_contain_text("At a hospital")
+    assert_accessible(checked)
