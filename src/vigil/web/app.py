@@ -39,7 +39,15 @@ PUBLIC_ROUTES = frozenset(
     }
 )
 # Routes that take file uploads: their bodies may be as large as max_upload_request_bytes.
-UPLOAD_ROUTES = frozenset({"/tip", "/reports/import"})
+UPLOAD_ROUTES = frozenset(
+    {
+        "/tip",
+        "/reports/import",
+        "/reunification/upload/list",
+        "/reunification/upload/inquiries",
+        "/reunification/upload/guardians",
+    }
+)
 
 API_DESCRIPTION = """\
 Vigil's JSON API. Authenticate with an API token (create one on your account page)
