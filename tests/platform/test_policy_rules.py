@@ -72,6 +72,9 @@ DOMAIN_RULE_TYPES = {
     "community_record",
     # understanding: the public incident catalogue (tests/analytics)
     "analytics_catalog",
+    "analytics_link_decision",
+    "analytics_outcomes",
+    "analytics_outcome_sharing",
 }
 OPERATOR_ID, COUNTY_ID, CITY_ID = 1, 2, 3
 

@@ -244,6 +244,8 @@ class World:
     response: dict[str, int] = field(default_factory=dict)
     # Bulletins and public alerts: each agency's draft bulletin ("bulletin:<agency id>").
     alerts: dict[str, Any] = field(default_factory=dict)
+    # The public catalogue: a pair of source rows in the review queue ("link").
+    analytics: dict[str, int] = field(default_factory=dict)
 
     def member(self, role: Role) -> Member:
         return self.members[role]
@@ -294,6 +296,9 @@ def seed_world(db: Session, settings: Settings) -> World:
     from tests.web.catalog_alerts import seed_alerts
 
     seed_alerts(db, world, (operator, home, other))
+    from tests.web.catalog_analytics import seed_analytics
+
+    seed_analytics(db, world, (operator, home, other))
     db.commit()
     return world
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from vigil.analytics.factors import incident_factors
 from vigil.analytics.harmonize import Harmonized, harmonize
 from vigil.analytics.models import CatalogIncident, CatalogLink, SourceRow
+from vigil.analytics.review import link_decisions
 from vigil.analytics.sources import RowProblem, load_directory
 from vigil.analytics.sources.rows import SourceRow as LoadedRow
 from vigil.platform import audit, policy
@@ -189,7 +190,7 @@ def load_catalog(
     same files give the same tables). Raises SourceFileError on an unreadable folder."""
     policy.authorize(actor, "load", "analytics_catalog")
     catalog = load_directory(directory, only=only)
-    result = harmonize(catalog.rows)
+    result = harmonize(catalog.rows, decisions=link_decisions(session, actor=actor))
     records = build_incidents(result)
     problems = _problems_by_row(catalog.problems)
     session.execute(delete(CatalogLink))

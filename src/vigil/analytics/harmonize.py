@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -40,7 +40,9 @@ class Pair:
     b: Unit
     levels: tuple[Level, ...]
     probability: float
-    decision: str  # 'linked', 'review' (left apart, for a person to look at), 'apart'
+    # 'linked', 'review' (left apart, for a person to look at), 'rejected' (an analyst
+    # said two incidents), 'apart'
+    decision: str
 
 
 @dataclass
@@ -186,11 +188,37 @@ def score_pairs(units: Sequence[Unit]) -> list[Pair]:
     return pairs
 
 
-def cluster(units: Sequence[Unit], pairs: list[Pair], threshold: float) -> list[Pair]:
+def decision_key(pair: Pair) -> tuple[str, ...]:
+    """The pair as analysts' decisions name it (vigil.analytics.review.pair_key): the
+    data set and published key of each side's first row, in sorted order."""
+    first, second = sorted(
+        ((pair.a.dataset, pair.a.rows[0].row_key), (pair.b.dataset, pair.b.rows[0].row_key))
+    )
+    return (*first, *second)
+
+
+def cluster(
+    units: Sequence[Unit],
+    pairs: list[Pair],
+    threshold: float,
+    decisions: Mapping[tuple[str, ...], str] | None = None,
+) -> list[Pair]:
     """Link pairs best first; a link that would put two incidents of one data set in
-    one cluster is refused (that is how two shootings in one town stay apart)."""
+    one cluster is refused (that is how two shootings in one town stay apart).
+
+    An analyst's decisions come first: a confirmed pair is linked before any other
+    (unless that would join two incidents of one data set), and a rejected pair is never
+    put in one incident, not even through a third row linked to both."""
+    decisions = decisions or {}
     parent = {id(unit): id(unit) for unit in units}
     datasets = {id(unit): {unit.dataset} for unit in units}
+    members = {id(unit): {id(unit)} for unit in units}
+    forbidden: dict[int, set[int]] = defaultdict(set)
+    decided = {id(pair): decisions.get(decision_key(pair)) for pair in pairs}
+    for pair in pairs:
+        if decided[id(pair)] == "rejected":
+            forbidden[id(pair.a)].add(id(pair.b))
+            forbidden[id(pair.b)].add(id(pair.a))
 
     def root(node: int) -> int:
         while parent[node] != node:
@@ -198,22 +226,33 @@ def cluster(units: Sequence[Unit], pairs: list[Pair], threshold: float) -> list[
             node = parent[node]
         return node
 
-    ranked = sorted(pairs, key=lambda p: (-p.probability, p.a.order, p.b.order))
+    ranked = sorted(
+        pairs,
+        key=lambda p: (decided[id(p)] != "confirmed", -p.probability, p.a.order, p.b.order),
+    )
     for pair in ranked:
         ra, rb = root(id(pair.a)), root(id(pair.b))
-        if ra != rb and pair.probability >= threshold and not (datasets[ra] & datasets[rb]):
+        wanted = decided[id(pair)] == "confirmed" or (
+            pair.probability >= threshold and decided[id(pair)] != "rejected"
+        )
+        if (
+            ra != rb
+            and wanted
+            and not (datasets[ra] & datasets[rb])
+            and not (forbidden[ra] & members[rb])
+        ):
             parent[rb] = ra
             datasets[ra] |= datasets.pop(rb)
-    return [
-        Pair(
-            pair.a,
-            pair.b,
-            pair.levels,
-            pair.probability,
-            "linked" if root(id(pair.a)) == root(id(pair.b)) else "review",
-        )
-        for pair in ranked
-    ]
+            members[ra] |= members.pop(rb)
+            forbidden[ra] |= forbidden.pop(rb, set())
+    found = []
+    for pair in ranked:
+        if root(id(pair.a)) == root(id(pair.b)):
+            decision = "linked"
+        else:
+            decision = "rejected" if decided[id(pair)] == "rejected" else "review"
+        found.append(Pair(pair.a, pair.b, pair.levels, pair.probability, decision))
+    return found
 
 
 def incident_id(members: Sequence[Unit]) -> str:
@@ -226,10 +265,16 @@ def incident_id(members: Sequence[Unit]) -> str:
     return f"VI-{day}-{digest[:10]}"
 
 
-def harmonize(rows: Sequence[SourceRow], *, threshold: float = LINK_THRESHOLD) -> Harmonized:
-    """Link the rows of every data set into incidents."""
+def harmonize(
+    rows: Sequence[SourceRow],
+    *,
+    threshold: float = LINK_THRESHOLD,
+    decisions: Mapping[tuple[str, ...], str] | None = None,
+) -> Harmonized:
+    """Link the rows of every data set into incidents, honouring analysts' decisions
+    (decision_key -> 'confirmed' or 'rejected')."""
     units = build_units(rows)
-    pairs = cluster(units, score_pairs(units), threshold)
+    pairs = cluster(units, score_pairs(units), threshold, decisions)
     neighbours: dict[int, list[Unit]] = defaultdict(list)
     for pair in pairs:
         if pair.decision == "linked":

@@ -9,7 +9,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Float, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vigil.platform.database import Base
@@ -87,3 +97,39 @@ class CatalogLink(Base):
     probability: Mapped[float] = mapped_column(Float)
     decision: Mapped[str] = mapped_column(String(10))
     levels: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class LinkDecision(Base):
+    """An analyst's decision on a pair the linkage was unsure about: ``confirmed`` (one
+    incident) or ``rejected`` (two). Kept by the rows' data sets and published keys, so
+    it outlives a reload of the catalogue; harmonising honours it."""
+
+    __tablename__ = "analytics_link_decisions"
+    __table_args__ = (UniqueConstraint("dataset_a", "row_key_a", "dataset_b", "row_key_b"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dataset_a: Mapped[str] = mapped_column(String(60))
+    row_key_a: Mapped[str] = mapped_column(String(200))
+    dataset_b: Mapped[str] = mapped_column(String(60))
+    row_key_b: Mapped[str] = mapped_column(String(200))
+    decision: Mapped[str] = mapped_column(String(10))
+    decided_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OutcomeSharing(Base):
+    """An agency's choice to let other agencies see its de-identified outcome figures
+    (off unless its supervisor turns it on)."""
+
+    __tablename__ = "analytics_outcome_sharing"
+
+    agency_id: Mapped[int] = mapped_column(
+        ForeignKey("agencies.id", ondelete="CASCADE"), primary_key=True
+    )
+    shared: Mapped[bool] = mapped_column(Boolean, default=False)
+    changed_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -271,12 +271,26 @@ def sql_page(request: Request, db: SessionDep, actor: ActorDep) -> HTMLResponse:
 @router.get("/analytics/review", response_class=HTMLResponse, include_in_schema=False)
 def review_page(request: Request, db: SessionDep, actor: ActorDep, page: int = 1) -> HTMLResponse:
     """Pairs of rows the linkage was unsure about, with the evidence, most likely first."""
-    from vigil.analytics.review import PAGE_SIZE, review_queue
+    from vigil.analytics.review import PAGE_SIZE, decided_count, review_queue
+    from vigil.platform import policy
 
     page = min(max(page, 1), 10_000)
     pairs, total = review_queue(db, actor=actor, page=page)
     return _render(
         request,
         "analytics_review.html",
-        {"pairs": pairs, "total": total, "page": page, "pages": max(1, -(-total // PAGE_SIZE))},
+        {
+            "pairs": pairs,
+            "total": total,
+            "page": page,
+            "pages": max(1, -(-total // PAGE_SIZE)),
+            "decisions": decided_count(db, actor=actor),
+            "can_decide": policy.decide(actor, "decide", "analytics_link_decision"),
+            "decided": request.query_params.get("decided") == "1",
+        },
     )
+
+
+from vigil.analytics.outcome_routes import router as _outcome_router  # noqa: E402
+
+router.include_router(_outcome_router)

@@ -242,6 +242,13 @@ class Settings(BaseSettings):
         description="Where person linkage (Splink) runs: duckdb, in process, or spark, "
         "Apache Spark through Splink's Spark backend (needs pyspark and Java 17).",
     )
+    analytics_min_cell_count: int = Field(
+        default=11,
+        ge=2,
+        le=1000,
+        description="Smallest count the outcome statistics show: smaller cells, and the "
+        "cells that would give them away, are suppressed (a page may raise it, never lower).",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Logging level."
     )

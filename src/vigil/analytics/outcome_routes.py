@@ -1,0 +1,147 @@
+"""Vigil's own outcomes for supervisors: the page, its CSV and the JSON API (one agency's
+de-identified figures a request), and the agency's choice to share them; the analysts'
+decisions on the linkage review queue. Thin: parse, call the service, render."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from vigil.analytics import outcomes, review
+from vigil.analytics.outcome_exports import as_json, csv_rows
+from vigil.analytics.suppression import MAX_THRESHOLD
+from vigil.platform.errors import InvalidInput
+from vigil.platform.routes.forms import int_from_form, text_from_form
+from vigil.web import templating
+from vigil.web.deps import ActorDep, SessionDep, SettingsDep
+
+router = APIRouter()
+_QUERY_FIELDS = ("months", "threshold")
+
+PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Sign-in required", **PROBLEM},
+    403: {"description": "Not allowed: supervisors only, another agency only if it shares"},
+    404: {"description": "No such agency", **PROBLEM},
+    422: {"description": "Invalid input", **PROBLEM},
+}
+
+
+def _agency(request: Request, actor: ActorDep) -> int:
+    text = (request.query_params.get("agency") or "").strip()
+    if not text:
+        _, own = actor.member_ids()
+        return own
+    if not text.isdigit() or len(text) > 12:
+        raise InvalidInput({"agency": "Choose an agency from the list."})
+    return int(text)
+
+
+@router.get("/analytics/outcomes", response_class=HTMLResponse, include_in_schema=False)
+def outcomes_page(
+    request: Request, db: SessionDep, actor: ActorDep, settings: SettingsDep
+) -> HTMLResponse:
+    """One agency's de-identified outcome figures (supervisors)."""
+    agencies = outcomes.visible_agencies(db, actor=actor)
+    params = {k: v for k, v in request.query_params.items() if k in _QUERY_FIELDS}
+    errors: dict[str, str] = {}
+    try:
+        query = outcomes.parse_query(params, default_threshold=settings.analytics_min_cell_count)
+        agency_id = _agency(request, actor)
+    except InvalidInput as refused:
+        errors = refused.errors
+        query = outcomes.OutcomeQuery(threshold=settings.analytics_min_cell_count)
+        agency_id = actor.member_ids()[1]
+    figures = outcomes.agency_outcomes(db, actor=actor, agency_id=agency_id, query=query)
+    return templating.render(
+        request,
+        "analytics_outcomes.html",
+        {
+            "errors": errors,
+            "figures": figures,
+            "agencies": agencies,
+            "own_agency": actor.agency_id,
+            "periods": outcomes.PERIODS,
+            "query": query,
+            "min_threshold": settings.analytics_min_cell_count,
+            "max_threshold": MAX_THRESHOLD,
+            "export_query": request.url.query,
+            "changed": request.query_params.get("sharing") in ("on", "off"),
+        },
+        status_code=400 if errors else 200,
+    )
+
+
+@router.get("/analytics/outcomes.csv", include_in_schema=False)
+def outcomes_csv(
+    request: Request, db: SessionDep, actor: ActorDep, settings: SettingsDep
+) -> Response:
+    """The same figures as CSV: one line a cell, "suppressed" where hidden."""
+    params = {k: v for k, v in request.query_params.items() if k in _QUERY_FIELDS}
+    query = outcomes.parse_query(params, default_threshold=settings.analytics_min_cell_count)
+    figures = outcomes.agency_outcomes(
+        db, actor=actor, agency_id=_agency(request, actor), query=query
+    )
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerows(csv_rows(figures))
+    writer.writerow([])
+    writer.writerow(["# agency", figures.agency_name])
+    writer.writerow(["# since", figures.since.isoformat()])
+    writer.writerow(["# suppression", f"no count from 1 to {figures.threshold - 1} is shown"])
+    name = f"vigil-outcomes-agency-{figures.agency_id}-{query.months}-months.csv"
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/api/v1/analytics/outcomes", tags=["analytics"], responses=RESPONSES)
+def outcomes_api(
+    db: SessionDep,
+    actor: ActorDep,
+    settings: SettingsDep,
+    agency_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    months: Annotated[int, Query(description="6, 12, 24 or 36")] = 12,
+    threshold: Annotated[int | None, Query(ge=2, le=MAX_THRESHOLD)] = None,
+) -> dict[str, Any]:
+    """One agency's de-identified outcome figures (supervisors: their own agency, or an
+    agency that shares its figures). Suppressed counts are null."""
+    query = outcomes.parse_query(
+        {"months": str(months), "threshold": str(threshold or settings.analytics_min_cell_count)},
+        default_threshold=settings.analytics_min_cell_count,
+    )
+    chosen = agency_id if agency_id is not None else actor.member_ids()[1]
+    return as_json(outcomes.agency_outcomes(db, actor=actor, agency_id=chosen, query=query))
+
+
+@router.post("/analytics/outcomes/sharing", include_in_schema=False)
+async def outcomes_sharing(request: Request, db: SessionDep, actor: ActorDep) -> Response:
+    """Turn the agency's sharing of its outcome figures on or off."""
+    form = await request.form()
+    choice = text_from_form(form, "shared", 5)
+    if choice not in ("on", "off"):
+        raise InvalidInput({"shared": "Choose whether to share the figures."})
+    outcomes.set_sharing(db, actor=actor, shared=choice == "on")
+    return RedirectResponse(f"/analytics/outcomes?sharing={choice}", status_code=303)
+
+
+@router.post("/analytics/review/decisions", include_in_schema=False)
+async def review_decision(request: Request, db: SessionDep, actor: ActorDep) -> Response:
+    """Confirm or reject a pair in the linkage review queue."""
+    form = await request.form()
+    link_id = int_from_form(form, "link_id")
+    if link_id is None:
+        raise InvalidInput({"link_id": "Choose a pair from the queue."})
+    page = int_from_form(form, "page") or 1
+    review.decide_link(
+        db, actor=actor, link_id=link_id, decision=text_from_form(form, "decision", 10)
+    )
+    return RedirectResponse(
+        f"/analytics/review?page={min(max(page, 1), 10_000)}&decided=1", status_code=303
+    )
