@@ -23,6 +23,7 @@ from statistics import median, quantiles
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
+from vigil.analytics.disparities import Disparity, disparities
 from vigil.analytics.models import OutcomeSharing
 from vigil.analytics.suppression import (
     DEFAULT_THRESHOLD,
@@ -32,7 +33,7 @@ from vigil.analytics.suppression import (
     protect_grid,
     suppress,
 )
-from vigil.assessment.models import Case, CaseReport, Intervention
+from vigil.assessment.models import Case, Intervention
 from vigil.assessment.vocabulary import STATUSES as CASE_STATUSES
 from vigil.platform import audit, policy
 from vigil.platform.actor import Actor
@@ -42,22 +43,13 @@ from vigil.platform.types import utcnow
 from vigil.recovery.models import Referral, SurvivorCase
 from vigil.recovery.vocabulary import CASE_KINDS, REFERRAL_STATUSES, SERVICE_KINDS
 from vigil.reports.handling import DISPOSITIONS
-from vigil.reports.models import Mention, Report
-from vigil.reports.vocabulary import BEHAVIOR_LABELS, FileClass, MentionRole, ReportKind
+from vigil.reports.models import Report
+from vigil.reports.vocabulary import BEHAVIOR_LABELS, ReportKind
 from vigil.response.models import Incident, Inquiry, InquiryCandidate, ListedPerson
 from vigil.response.pages import STATUS_LABELS as PERSON_STATUSES
 
 PERIODS = (6, 12, 24, 36)  # months back, the current month included
 KINDS = {kind.value: kind.label for kind in ReportKind}
-VETTED = (FileClass.SAR.value, FileClass.INTELLIGENCE.value)
-SEXES = {"female": "Female", "male": "Male", "other": "Other", "": "Not recorded"}
-AGE_BANDS = {
-    "under 18": "Under 18",
-    "18-24": "18 to 24",
-    "25-44": "25 to 44",
-    "45 and over": "45 and over",
-    "": "Not recorded",
-}
 MANAGEMENT = {
     "referrals_completed": "Mental-health referrals completed",
     "protective_orders_granted": "Extreme risk protection orders granted",
@@ -101,28 +93,6 @@ class Figure:
     value: float | int | None  # None: fewer than the threshold behind it
     basis: int | None  # how many cases it is over (None: suppressed)
     unit: str
-
-
-@dataclass(frozen=True)
-class DisparityRow:
-    group: str
-    label: str
-    reported: int | None
-    vetted: int | None
-    referred: int | None
-
-    def rate(self, part: int | None) -> float | None:
-        if part is None or not self.reported:
-            return None
-        return round(part / self.reported * 100, 1)
-
-
-@dataclass(frozen=True)
-class Disparity:
-    key: str
-    title: str
-    rows: list[DisparityRow]
-    totals: DisparityRow
 
 
 @dataclass(frozen=True)
@@ -316,7 +286,7 @@ def agency_outcomes(
     _cases(db, found, agency_id, since, threshold)
     _reunification(db, found, agency_id, since, threshold)
     _recovery(db, found, agency_id, since, threshold)
-    _disparities(db, found, agency_id, since, threshold)
+    found.disparities.extend(disparities(db, agency_id=agency_id, since=since, threshold=threshold))
     audit.record(
         db,
         actor=actor,
@@ -586,85 +556,3 @@ def _recovery(
             ),
         ]
     )
-
-
-def _age_band(age_min: int | None, age_max: int | None, born: date | None, on: date) -> str:
-    age: float | None = None
-    if born is not None:
-        age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
-    elif age_min is not None and age_max is not None:
-        age = (age_min + age_max) / 2
-    elif age_min is not None or age_max is not None:
-        age = age_min if age_min is not None else age_max
-    if age is None:
-        return ""
-    if age < 18:
-        return "under 18"
-    if age < 25:
-        return "18-24"
-    if age < 45:
-        return "25-44"
-    return "45 and over"
-
-
-def _disparities(
-    db: Session, found: AgencyOutcomes, agency_id: int, since: datetime, threshold: int
-) -> None:
-    referred_case = exists().where(CaseReport.report_id == Report.id)
-    rows = db.execute(
-        select(
-            Mention.sex,
-            Mention.age_min,
-            Mention.age_max,
-            Mention.date_of_birth,
-            Report.reported_at,
-            Report.file_class,
-            Report.disposition,
-            referred_case,
-        )
-        .join(Report, Report.id == Mention.report_id)
-        .where(
-            Report.owner_agency_id == agency_id,
-            Report.reported_at >= since,
-            Mention.role == MentionRole.SUBJECT.value,
-        )
-    ).all()
-    stages: dict[str, dict[str, Counter[str]]] = {
-        "sex": {"reported": Counter(), "vetted": Counter(), "referred": Counter()},
-        "age": {"reported": Counter(), "vetted": Counter(), "referred": Counter()},
-    }
-    for sex, age_min, age_max, born, reported_at, file_class, disposition, in_case in rows:
-        groups = {
-            "sex": sex if sex in SEXES and sex else "",
-            "age": _age_band(age_min, age_max, born, reported_at.date()),
-        }
-        vetted = file_class in VETTED
-        referred = bool(in_case) or (disposition or "").startswith("referred_")
-        for dimension, group in groups.items():
-            stages[dimension]["reported"][group] += 1
-            if vetted:
-                stages[dimension]["vetted"][group] += 1
-            if referred:
-                stages[dimension]["referred"][group] += 1
-    for dimension, title, labels in (
-        ("sex", "Subjects of reports by recorded sex", SEXES),
-        ("age", "Subjects of reports by age at the report", AGE_BANDS),
-    ):
-        columns: dict[str, tuple[int | None, dict[str, int | None]]] = {
-            stage: suppress({g: counts.get(g, 0) for g in labels}, threshold)
-            for stage, counts in stages[dimension].items()
-        }
-        table_rows = [
-            DisparityRow(
-                group,
-                label,
-                columns["reported"][1][group],
-                columns["vetted"][1][group],
-                columns["referred"][1][group],
-            )
-            for group, label in labels.items()
-        ]
-        totals = DisparityRow(
-            "", "All subjects", columns["reported"][0], columns["vetted"][0], columns["referred"][0]
-        )
-        found.disparities.append(Disparity(dimension, title, table_rows, totals))
