@@ -51,9 +51,9 @@ ANALYTICS_PAGES = [
         body="form",
         build=lambda t: {"link_id": str(t.world.analytics["link"]), "decision": "rejected"},
     ),
-    RouteCase("GET", "/analytics/outcomes", query="months=24"),
-    RouteCase("GET", "/analytics/outcomes.csv", query="months=6&threshold=20"),
-    RouteCase("GET", "/api/v1/analytics/outcomes", query="months=12"),
+    RouteCase("GET", "/analytics/outcomes"),
+    RouteCase("GET", "/analytics/outcomes.csv"),
+    RouteCase("GET", "/api/v1/analytics/outcomes"),
     RouteCase("POST", "/analytics/outcomes/sharing", body="form", build=lambda t: {"shared": "on"}),
 ]
 

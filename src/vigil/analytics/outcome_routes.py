@@ -13,14 +13,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from vigil.analytics import outcomes, review
 from vigil.analytics.outcome_exports import as_json, csv_rows
-from vigil.analytics.suppression import MAX_THRESHOLD
 from vigil.platform.errors import InvalidInput
 from vigil.platform.routes.forms import int_from_form, text_from_form
 from vigil.web import templating
 from vigil.web.deps import ActorDep, SessionDep, SettingsDep
 
 router = APIRouter()
-_QUERY_FIELDS = ("months", "threshold")
 
 PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -29,6 +27,15 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such agency", **PROBLEM},
     422: {"description": "Invalid input", **PROBLEM},
 }
+
+
+def _published(settings: SettingsDep) -> outcomes.OutcomeQuery:
+    # One published view: the last 12 months at the deployment's threshold. Letting a
+    # reader choose the threshold or the period would publish the same counts suppressed
+    # in different patterns, and one pattern's shown cell could unlock another's.
+    return outcomes.OutcomeQuery(
+        months=outcomes.PUBLISHED_MONTHS, threshold=settings.analytics_min_cell_count
+    )
 
 
 def _agency(request: Request, actor: ActorDep) -> int:
@@ -47,16 +54,15 @@ def outcomes_page(
 ) -> HTMLResponse:
     """One agency's de-identified outcome figures (supervisors)."""
     agencies = outcomes.visible_agencies(db, actor=actor)
-    params = {k: v for k, v in request.query_params.items() if k in _QUERY_FIELDS}
     errors: dict[str, str] = {}
     try:
-        query = outcomes.parse_query(params, default_threshold=settings.analytics_min_cell_count)
         agency_id = _agency(request, actor)
     except InvalidInput as refused:
         errors = refused.errors
-        query = outcomes.OutcomeQuery(threshold=settings.analytics_min_cell_count)
         agency_id = actor.member_ids()[1]
-    figures = outcomes.agency_outcomes(db, actor=actor, agency_id=agency_id, query=query)
+    figures = outcomes.agency_outcomes(
+        db, actor=actor, agency_id=agency_id, query=_published(settings)
+    )
     return templating.render(
         request,
         "analytics_outcomes.html",
@@ -65,11 +71,6 @@ def outcomes_page(
             "figures": figures,
             "agencies": agencies,
             "own_agency": actor.agency_id,
-            "periods": outcomes.PERIODS,
-            "query": query,
-            "min_threshold": settings.analytics_min_cell_count,
-            "max_threshold": MAX_THRESHOLD,
-            "export_query": request.url.query,
             "changed": request.query_params.get("sharing") in ("on", "off"),
         },
         status_code=400 if errors else 200,
@@ -81,10 +82,8 @@ def outcomes_csv(
     request: Request, db: SessionDep, actor: ActorDep, settings: SettingsDep
 ) -> Response:
     """The same figures as CSV: one line a cell, "suppressed" where hidden."""
-    params = {k: v for k, v in request.query_params.items() if k in _QUERY_FIELDS}
-    query = outcomes.parse_query(params, default_threshold=settings.analytics_min_cell_count)
     figures = outcomes.agency_outcomes(
-        db, actor=actor, agency_id=_agency(request, actor), query=query
+        db, actor=actor, agency_id=_agency(request, actor), query=_published(settings)
     )
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -93,7 +92,7 @@ def outcomes_csv(
     writer.writerow(["# agency", figures.agency_name])
     writer.writerow(["# since", figures.since.isoformat()])
     writer.writerow(["# suppression", f"no count from 1 to {figures.threshold - 1} is shown"])
-    name = f"vigil-outcomes-agency-{figures.agency_id}-{query.months}-months.csv"
+    name = f"vigil-outcomes-agency-{figures.agency_id}.csv"
     return Response(
         out.getvalue(),
         media_type="text/csv; charset=utf-8",
@@ -107,17 +106,14 @@ def outcomes_api(
     actor: ActorDep,
     settings: SettingsDep,
     agency_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
-    months: Annotated[int, Query(description="6, 12, 24 or 36")] = 12,
-    threshold: Annotated[int | None, Query(ge=2, le=MAX_THRESHOLD)] = None,
 ) -> dict[str, Any]:
-    """One agency's de-identified outcome figures (supervisors: their own agency, or an
-    agency that shares its figures). Suppressed counts are null."""
-    query = outcomes.parse_query(
-        {"months": str(months), "threshold": str(threshold or settings.analytics_min_cell_count)},
-        default_threshold=settings.analytics_min_cell_count,
-    )
+    """One agency's de-identified outcome figures over the last 12 months (supervisors:
+    their own agency, or an agency that shares its figures). Suppressed counts are
+    null."""
     chosen = agency_id if agency_id is not None else actor.member_ids()[1]
-    return as_json(outcomes.agency_outcomes(db, actor=actor, agency_id=chosen, query=query))
+    return as_json(
+        outcomes.agency_outcomes(db, actor=actor, agency_id=chosen, query=_published(settings))
+    )
 
 
 @router.post("/analytics/outcomes/sharing", include_in_schema=False)

@@ -49,6 +49,7 @@ from vigil.response.models import Incident, Inquiry, InquiryCandidate, ListedPer
 from vigil.response.pages import STATUS_LABELS as PERSON_STATUSES
 
 PERIODS = (6, 12, 24, 36)  # months back, the current month included
+PUBLISHED_MONTHS = 12  # the one view the pages and the API publish
 KINDS = {kind.value: kind.label for kind in ReportKind}
 MANAGEMENT = {
     "referrals_completed": "Mental-health referrals completed",
@@ -118,26 +119,6 @@ class OutcomeScope:
 
     agency_id: int
     shared: bool
-
-
-def parse_query(params: Mapping[str, str], *, default_threshold: int) -> OutcomeQuery:
-    """Validate the period and the threshold (which may be raised, never lowered below
-    the deployment's setting)."""
-    errors: dict[str, str] = {}
-    months_text = (params.get("months") or "12").strip()
-    months = int(months_text) if months_text.isdigit() else 0
-    if months not in PERIODS:
-        errors["months"] = "Choose 6, 12, 24 or 36 months."
-    threshold_text = (params.get("threshold") or str(default_threshold)).strip()
-    threshold = int(threshold_text) if threshold_text.isdigit() else 0
-    if not default_threshold <= threshold <= MAX_THRESHOLD:
-        errors["threshold"] = (
-            f"Use a threshold from {default_threshold} (this deployment's least) "
-            f"to {MAX_THRESHOLD}."
-        )
-    if errors:
-        raise InvalidInput(errors)
-    return OutcomeQuery(months, threshold)
 
 
 def month_labels(today: date, months: int) -> tuple[str, ...]:
