@@ -48,6 +48,7 @@ DOMAIN_RULE_TYPES = {
     "public_alert",
     # preparedness (tests/preparedness)
     "protected_site",
+    "site_assessment",
     "corrective_action",
     "training",
     "exercise",

@@ -15,6 +15,7 @@ from tests.web.catalog_preparedness import PREPAREDNESS_MATRIX
 from tests.web.catalog_recovery import RECOVERY_MATRIX, STAFF_ONLY
 from tests.web.catalog_response import RESPONSE_MATRIX
 from tests.web.catalog_sharing import SHARING_MATRIX
+from tests.web.catalog_site_assessments import SITE_ASSESSMENT_MATRIX
 from tests.web.conftest import ROLES
 from vigil.platform.roles import Role
 
@@ -145,6 +146,7 @@ MATRIX: dict[str, str | dict[str, str]] = {
     **RECOVERY_MATRIX,
     **RESPONSE_MATRIX,
     **PREPAREDNESS_MATRIX,
+    **SITE_ASSESSMENT_MATRIX,
     **SHARING_MATRIX,
     **ANALYTICS_MATRIX,
     **ALERTS_MATRIX,

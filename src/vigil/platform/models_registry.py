@@ -8,6 +8,7 @@ def import_all_models() -> None:
     import vigil.assessment.models
     import vigil.linkage.models
     import vigil.platform.models
+    import vigil.preparedness.assessment_models
     import vigil.preparedness.improvement_models
     import vigil.preparedness.models
     import vigil.recovery.models

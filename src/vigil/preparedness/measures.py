@@ -14,10 +14,11 @@ from vigil.platform import audit, policy
 from vigil.platform.actor import Actor
 from vigil.platform.errors import InvalidInput, NotFound
 from vigil.platform.types import utcnow
-from vigil.preparedness import mitigation
+from vigil.preparedness import mitigation, risk_inputs
 from vigil.preparedness.models import MitigationMeasure, ProtectedSite
 from vigil.preparedness.plan_input import MAX_MAGNITUDE, PlanInputError
-from vigil.preparedness.sites import get_site
+from vigil.preparedness.risk import SiteRisk
+from vigil.preparedness.sites import get_site, risk_of
 
 MAX_MEASURES_PER_SITE = 40
 # A page waits for at most this long per solve; a plan stopped by it says so.
@@ -170,7 +171,11 @@ def plan_mitigation(
     unknown = sorted((forced_in | forced_out) - known)
     if unknown:
         raise InvalidInput({"force": f"No candidate measure {unknown[0]} among your sites."})
-    problem = _problem(sites, measures, budget)
+    # Each site as the planner sees it: threat raised by the open threats they may see,
+    # vulnerability from the latest signed-off assessment they may read.
+    inputs = risk_inputs.inputs_for(db, actor, list(sites))
+    seen = {site_id: risk_of(site, inputs[site_id]) for site_id, site in sites.items()}
+    problem = _problem(sites, measures, budget, seen)
     try:
         plan = mitigation.solve(
             problem,
@@ -186,7 +191,7 @@ def plan_mitigation(
         for share in CURVE_SHARES:
             at = round(total * share, 2)
             point = mitigation.solve(
-                _problem(sites, measures, at), time_limit_seconds=PAGE_TIME_LIMIT_SECONDS
+                _problem(sites, measures, at, seen), time_limit_seconds=PAGE_TIME_LIMIT_SECONDS
             )
             points.append(CurvePoint(at, point.risk_after, len(point.selected), point.optimal))
     by_id = {m.id: m for m in measures}
@@ -204,7 +209,10 @@ def plan_mitigation(
 
 
 def _problem(
-    sites: dict[int, ProtectedSite], measures: list[MitigationMeasure], budget: float
+    sites: dict[int, ProtectedSite],
+    measures: list[MitigationMeasure],
+    budget: float,
+    seen: dict[int, SiteRisk],
 ) -> mitigation.MitigationProblem:
     groups: dict[tuple[int, str], list[str]] = {}
     for m in measures:
@@ -216,8 +224,8 @@ def _problem(
             mitigation.Site(
                 key=str(s.id),
                 label=s.id,
-                threat=s.threat,
-                vulnerability=s.vulnerability,
+                threat=seen[s.id].threat.value,
+                vulnerability=seen[s.id].vulnerability.value,
                 consequence=float(s.capacity),
             )
             for s in sites.values()

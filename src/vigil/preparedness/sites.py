@@ -7,15 +7,16 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vigil.platform import audit, policy
 from vigil.platform.actor import Actor
 from vigil.platform.errors import InvalidInput, NotFound
 from vigil.platform.types import utcnow
+from vigil.preparedness import risk_inputs
 from vigil.preparedness.models import ProtectedSite
-from vigil.preparedness.risk import SiteRisk, site_risk
+from vigil.preparedness.risk import NO_INPUTS, RiskInputs, SiteRisk, raised_threat, site_risk
 from vigil.preparedness.vocabulary import DEFAULT_SITE_MARKING, SITE_KINDS, SITE_MARKINGS
 
 PAGE_SIZE = 100
@@ -185,10 +186,11 @@ def get_site(db: Session, *, actor: Actor, site_id: int, action: str = "read") -
 
 
 def read_site(db: Session, *, actor: Actor, site_id: int) -> tuple[ProtectedSite, SiteRisk]:
-    """A site and its risk, for its page; the read is audited (it holds contacts)."""
+    """A site and its risk as the actor may see it, for its page; the read is audited
+    (it holds contacts)."""
     site = get_site(db, actor=actor, site_id=site_id)
     _audit(db, actor, "read", site)
-    return site, risk_of(site)
+    return site, risk_of(site, risk_inputs.inputs_for(db, actor, [site.id])[site.id])
 
 
 def may_update(actor: Actor, site: ProtectedSite) -> bool:
@@ -209,13 +211,14 @@ def update_site(db: Session, *, actor: Actor, site_id: int, data: SiteInput) -> 
     return site
 
 
-def risk_of(site: ProtectedSite) -> SiteRisk:
+def risk_of(site: ProtectedSite, inputs: RiskInputs = NO_INPUTS) -> SiteRisk:
     return site_risk(
         threat=site.threat,
         threat_reason=site.threat_reason,
         vulnerability=site.vulnerability,
         vulnerability_reason=site.vulnerability_reason,
         capacity=site.capacity,
+        inputs=inputs,
     )
 
 
@@ -239,33 +242,62 @@ class Register:
 
 
 def risk_register(db: Session, *, actor: Actor, page: int = 1, kind: str | None = None) -> Register:
-    """Every site the actor may read, highest risk first (ties by name, then id)."""
+    """Every site the actor may read, highest risk first (ties by name, then id), each
+    risk as the actor may see it: threats and assessments hidden from them do not count.
+
+    Risk depends on the reader, so it is computed here for every visible site from a
+    few narrow queries, and only the page's sites are loaded whole.
+    """
     policy.authorize(actor, "list", "protected_site")
     condition = policy.scope(actor, "list", "protected_site")
     if kind in SITE_KINDS:
         condition = condition & (ProtectedSite.kind == kind)
-    risk = ProtectedSite.threat * ProtectedSite.vulnerability * ProtectedSite.capacity
-    total, total_risk = db.execute(
-        select(func.count(), func.coalesce(func.sum(risk), 0.0))
-        .select_from(ProtectedSite)
-        .where(condition)
-    ).one()
+    latest = risk_inputs.latest_assessment_column(actor)
+    rows = db.execute(
+        select(
+            ProtectedSite.id,
+            ProtectedSite.name,
+            ProtectedSite.threat,
+            ProtectedSite.vulnerability,
+            ProtectedSite.capacity,
+            latest,
+        ).where(condition)
+    ).all()
+    assessed = risk_inputs.assessed(db, [row[5] for row in rows if row[5] is not None])
+    visible = {row[0] for row in rows}
+    counts = {
+        site_id: count
+        for site_id, count in risk_inputs.threat_counts(db, actor).items()
+        if site_id in visible
+    }
+    scored = []
+    for site_id, name, threat, vulnerability, capacity, assessment_id in rows:
+        reports, cases = counts.get(site_id, (0, 0))
+        found = assessed.get(assessment_id) if assessment_id is not None else None
+        value = (
+            raised_threat(threat, reports, cases)
+            * (found.value if found else vulnerability)
+            * capacity
+        )
+        scored.append((-value, name, site_id, RiskInputs(reports, cases, found)))
+    scored.sort(key=lambda item: item[:3])
+    total = len(scored)
     pages = max(1, math.ceil(total / PAGE_SIZE))
     page = min(max(page, 1), pages)
-    sites = db.execute(
-        select(ProtectedSite)
-        .where(condition)
-        .order_by(risk.desc(), ProtectedSite.name, ProtectedSite.id)
-        .offset((page - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE)
-    ).scalars()
-    rows = [
+    chosen = scored[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    loaded = {
+        site.id: site
+        for site in db.execute(
+            select(ProtectedSite).where(ProtectedSite.id.in_([c[2] for c in chosen]))
+        ).scalars()
+    }
+    register_rows = [
         RegisterRow(
             rank=(page - 1) * PAGE_SIZE + n + 1,
-            site=site,
-            risk=risk_of(site),
-            own=site.owner_agency_id == actor.agency_id,
+            site=loaded[site_id],
+            risk=risk_of(loaded[site_id], inputs),
+            own=loaded[site_id].owner_agency_id == actor.agency_id,
         )
-        for n, site in enumerate(sites)
+        for n, (_, _, site_id, inputs) in enumerate(chosen)
     ]
-    return Register(rows, int(total), page, pages, float(total_risk))
+    return Register(register_rows, total, page, pages, math.fsum(-c[0] for c in scored))

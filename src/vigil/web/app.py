@@ -43,6 +43,7 @@ UPLOAD_ROUTES = frozenset(
     {
         "/tip",
         "/reports/import",
+        "/preparedness/evidence",
         "/reunification/upload/list",
         "/reunification/upload/inquiries",
         "/reunification/upload/guardians",
@@ -107,7 +108,8 @@ def _include_routers(app: FastAPI, settings: Settings) -> None:
     from vigil.linkage import routes as linkage
     from vigil.platform.routes import account, admin, api, audit_pages, auth, sso
     from vigil.preparedness import api as preparedness_api
-    from vigil.preparedness import patrol_routes
+    from vigil.preparedness import assessment_api as site_assessment_api
+    from vigil.preparedness import assessment_routes, patrol_routes
     from vigil.preparedness import routes as preparedness
     from vigil.recovery import api as recovery_api
     from vigil.recovery import routes as recovery
@@ -153,6 +155,8 @@ def _include_routers(app: FastAPI, settings: Settings) -> None:
         preparedness,
         preparedness_api,
         patrol_routes,
+        assessment_routes,
+        site_assessment_api,
         sharing,
         sharing_api,
         taxii,

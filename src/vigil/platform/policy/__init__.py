@@ -101,6 +101,7 @@ def _load_rules() -> None:
         report_rules,
         response_rules,
         sharing_rules,
+        site_assessment_rules,
     )
 
     platform_rules.install()
@@ -115,6 +116,7 @@ def _load_rules() -> None:
     response_rules.install()
     incident_rules.install()
     alert_rules.install()
+    site_assessment_rules.install()
 
 
 _load_rules()
