@@ -16,7 +16,7 @@ from tests.e2e.live_server import METRO, LiveServer
 from vigil.platform.actor import command_line
 from vigil.platform.database import make_engine, make_sessionmaker, transaction
 from vigil.response.reunification import create_incident, upload_list
-from vigil.response.reunification_sites import add_location
+from vigil.response.reunification_sites import add_location, open_site
 
 HEADER = "id,list,full_name,dob,age,sex,description\n"
 ROSTER = HEADER + 's1,roster,"GARCIA, ANA",2010-03-04,,F,\ns2,roster,"LEE, SAM",2011-07-01,,M,\n'
@@ -91,3 +91,33 @@ def test_the_picture_updates_without_a_reload(
     checked.goto(f"/incidents/{incident_id}/picture")
     expect(checked.locator("#people-table")).to_contain_text("At a hospital")
     assert_accessible(checked)
+
+
+def test_reunification_pages_are_accessible(
+    browse: Browsing, live_server: LiveServer, incident_id: int
+) -> None:
+    engine = make_engine(live_server.settings)
+    try:
+        with transaction(make_sessionmaker(engine)) as db:
+            site_id = open_site(
+                db,
+                actor=command_line("e2e"),
+                incident_id=incident_id,
+                name="Metro gym",
+                address="1 Gym St",
+                position=None,
+            ).id
+    finally:
+        engine.dispose()
+    page = browse.page("metro-supervisor", bypass_csp=True)
+    base = f"/reunification/incidents/{incident_id}"
+    for path in (f"{base}/upload", f"{base}/sites", f"{base}/sites/{site_id}"):
+        page.goto(path)
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        assert_accessible(page)
+    # An error state: a check-in naming nobody on the lists.
+    page.locator("#checkin-person").fill("nobody")
+    page.locator("#checkin-presented_name").fill("Pat Jones")
+    page.get_by_role("button", name="Verify against the guardian list").click()
+    expect(page.locator("#error-summary")).to_be_focused()
+    assert_accessible(page)
