@@ -12,9 +12,10 @@ actor's agency, the "other" case one naming another agency.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
-from tests.web.catalog import CASE, RouteCase
+from tests.web.catalog import CASE, RouteCase, Target
 from vigil.platform.types import utcnow
 
 TODAY = utcnow().date().isoformat()
@@ -109,10 +110,201 @@ STAFF_PAGES = [
     RouteCase("POST", "/recovery/cases/{survivor_case_id}/close", target=CASE),
     RouteCase("GET", "/recovery/cases/{survivor_case_id}/export.json", target=CASE),
 ]
+
+
+@dataclass(frozen=True)
+class AssistRoute(RouteCase):
+    """A route whose path names the walk provider's assistance center, a family
+    registered there, its fund, a claim or a payment (seeded in web_world)."""
+
+    def path(self, target: Target) -> str:
+        seeded = target.world.recovery["assist"]
+        params = {k: str(v) for k, v in seeded.items() if "{" + k + "}" in self.template}
+        return RouteCase(self.method, self.template, params=params, query=self.query).path(target)
+
+
+CENTER = "/recovery/centers/{center_id}"
+FUND = "/recovery/funds/{fund_id}"
+ASSIST_PAGES = [
+    AssistRoute("GET", "/recovery/centers"),
+    AssistRoute(
+        "POST",
+        "/recovery/centers",
+        body="form",
+        build=lambda t: {"incident_id": "1", "name": "Walk FAC 2", "place": "Hall"},
+    ),
+    AssistRoute("GET", CENTER),
+    AssistRoute("GET", CENTER + "/summary"),
+    AssistRoute(
+        "POST",
+        CENTER + "/registrations",
+        body="form",
+        build=lambda t: {"kind": "family", "display_name": "Walk family 2", "people_count": "2"},
+    ),
+    AssistRoute(
+        "POST",
+        CENTER + "/services",
+        body="form",
+        build=lambda t: {"kind": "counselling", "provider_name": "Walk Counselling"},
+    ),
+    AssistRoute(
+        "POST",
+        CENTER + "/briefings",
+        body="form",
+        build=lambda t: {"scheduled_at": f"{TODAY}T10:00", "topic": "Update", "presenter": "IC"},
+    ),
+    AssistRoute(
+        "POST",
+        CENTER + "/attendance",
+        body="form",
+        build=lambda t: {"briefing_id": "1", "registration_id": "1", "attendees": "2"},
+    ),
+    AssistRoute(
+        "POST",
+        CENTER + "/visits",
+        body="form",
+        build=lambda t: {
+            "registration_id": str(t.world.recovery["assist"]["registration_id"]),
+            "services": "legal",
+        },
+    ),
+    AssistRoute("POST", CENTER + "/registrations/{registration_id}/case"),
+    AssistRoute(
+        "POST",
+        CENTER + "/import",
+        body="form",
+        upload=("clients.csv", b"kind,display_name\nfamily,Walk family 3\n", "text/csv"),
+    ),
+    AssistRoute("GET", "/recovery/community"),
+    AssistRoute(
+        "POST",
+        "/recovery/community/providers",
+        body="form",
+        build=lambda t: {"name": "Walk Clinic", "kind": "mental_health", "capacity": "3"},
+    ),
+    AssistRoute(
+        "POST",
+        "/recovery/community/events",
+        body="form",
+        build=lambda t: {
+            "kind": "event",
+            "title": "Walk vigil",
+            "starts_at": f"{TODAY}T18:00",
+            "place": "Square",
+        },
+    ),
+    AssistRoute(
+        "POST",
+        "/recovery/community/needs",
+        body="form",
+        build=lambda t: {"kind": "meals", "description": "Dinners", "quantity": "2"},
+    ),
+    AssistRoute(
+        "POST",
+        "/recovery/community/offers",
+        body="form",
+        build=lambda t: {
+            "offer_kind": "in_kind",
+            "kind": "meals",
+            "offered_by": "Walk Diner",
+            "quantity": "2",
+        },
+    ),
+    AssistRoute("POST", "/recovery/community/match"),
+    AssistRoute("GET", "/recovery/funds"),
+    AssistRoute(
+        "POST",
+        "/recovery/funds",
+        body="form",
+        build=lambda t: {"incident_id": "1", "name": "Walk Fund 2"},
+    ),
+    AssistRoute("GET", FUND),
+    AssistRoute(
+        "POST",
+        FUND + "/protocols",
+        body="form",
+        build=lambda t: {
+            "stage": "draft",
+            "fund_dollars": "100",
+            "tiers": "killed | Killed | killed | 1",
+            "comment_until": LATER,
+        },
+    ),
+    AssistRoute(
+        "POST",
+        FUND + "/comments",
+        body="form",
+        build=lambda t: {"body": "A comment", "commenter": "A parent"},
+    ),
+    AssistRoute(
+        "POST",
+        FUND + "/claims",
+        body="form",
+        build=lambda t: {
+            "claimant_name": "Walk claimant",
+            "harm": "present",
+            "evidence_record": "r1",
+        },
+    ),
+    AssistRoute(
+        "POST",
+        FUND + "/claims/{claim_id}/decision",
+        body="form",
+        build=lambda t: {"decision": "refuse", "reason": "Walk"},
+    ),
+    AssistRoute("POST", FUND + "/calculate"),
+    AssistRoute(
+        "POST",
+        FUND + "/payments/{payment_id}",
+        body="form",
+        build=lambda t: {"paid_on": TODAY, "reference": "Walk 1"},
+    ),
+]
+ASSIST_API = [
+    AssistRoute(
+        "POST",
+        "/api/v1/recovery/centers/{center_id}/registrations",
+        body="json",
+        build=lambda t: {"kind": "family", "display_name": "Walk API family"},
+    ),
+    AssistRoute(
+        "POST",
+        "/api/v1/recovery/registrations/{registration_id}/visits",
+        body="json",
+        build=lambda t: {"services": ["legal"]},
+    ),
+    AssistRoute("GET", "/api/v1/recovery/centers/{center_id}/summary"),
+    AssistRoute(
+        "POST",
+        "/api/v1/recovery/funds/{fund_id}/claims",
+        body="json",
+        build=lambda t: {"claimant_name": "Walk API", "harm": "present", "evidence_record": "r1"},
+    ),
+    AssistRoute(
+        "POST",
+        "/api/v1/recovery/community/offers",
+        body="json",
+        build=lambda t: {
+            "offer_kind": "volunteer",
+            "kind": "meals",
+            "offered_by": "Walk volunteer",
+            "quantity": 1,
+        },
+    ),
+]
+# What a fund publishes names no one: every signed-in user reads it.
+PUBLISHED = [
+    AssistRoute("GET", FUND + "/report"),
+    AssistRoute("GET", FUND + "/protocol.json"),
+    AssistRoute("GET", "/api/v1/recovery/funds/{fund_id}/report"),
+]
+STAFF_PAGES += ASSIST_PAGES
+
 STAFF_API = [
     RouteCase("GET", "/api/v1/recovery/cases"),
     RouteCase("GET", "/api/v1/recovery/cases/{survivor_case_id}", target=CASE),
     RouteCase("GET", "/api/v1/recovery/cases/{survivor_case_id}/export", target=CASE),
+    *ASSIST_API,
 ]
 OUTSIDE_PAGES = [
     RouteCase("GET", "/recovery/disclosed"),
@@ -135,8 +327,8 @@ OUTSIDE_API = [
     RouteCase("GET", "/api/v1/recovery/statistics"),
 ]
 
-RECOVERY_PAGES = [*STAFF_PAGES, *OUTSIDE_PAGES]
-RECOVERY_API = [*STAFF_API, *OUTSIDE_API]
+RECOVERY_PAGES = [*STAFF_PAGES, *OUTSIDE_PAGES, *PUBLISHED[:2]]
+RECOVERY_API = [*STAFF_API, *OUTSIDE_API, *PUBLISHED[2:]]
 # Routes that refuse every role the walk signs in (see the module docstring).
 STAFF_ONLY = frozenset(case.label for case in (*STAFF_PAGES, *STAFF_API))
 
@@ -161,4 +353,5 @@ RECOVERY_MATRIX: dict[str, str | dict[str, str]] = {
     },
     "GET /recovery/statistics": EVERYONE,
     "GET /api/v1/recovery/statistics": EVERYONE,
+    **{case.label: EVERYONE for case in PUBLISHED},
 }

@@ -2,9 +2,9 @@
 dates, the survivor's export; the cases disclosed to one's agency and a disclosure under
 consent; the de-identified statistics. The same services and policy as the pages.
 
-Staff change cases through the pages only, for now: the shared web harness signs in
-nobody who works at a victim-services provider, so it could not prove a staff write
-through the API (its bearer-token test needs a role that may)."""
+Staff change cases through the pages; the assistance center, fund and resiliency
+center take writes through the API too (assistance_api, tested as the provider's staff
+in tests/recovery/test_assistance_web.py)."""
 
 from __future__ import annotations
 
@@ -298,3 +298,9 @@ def service_statistics(
         median_days_to_first_service=figures.median_days_to_first_service,
         cases_with_a_first_service=figures.cases_with_a_first_service,
     )
+
+
+# The assistance-center, fund and resiliency-center endpoints share this router.
+from vigil.recovery import assistance_api  # noqa: E402
+
+router.include_router(assistance_api.router)

@@ -332,12 +332,19 @@ def schedule_briefing(
 
 
 def record_attendance(
-    db: Session, *, actor: Actor, briefing_id: int, registration_id: int, attendees: int
+    db: Session,
+    *,
+    actor: Actor,
+    briefing_id: int,
+    registration_id: int,
+    attendees: int,
+    center_id: int | None = None,
 ) -> BriefingAttendance:
-    """How many of a family attended a briefing (recorded again: corrected)."""
+    """How many of a family attended a briefing (recorded again: corrected); with
+    ``center_id``, the briefing must be that center's."""
     briefing = db.get(CenterBriefing, briefing_id)
-    if briefing is None:
-        raise NotFound("briefing")
+    if briefing is None or (center_id is not None and briefing.center_id != center_id):
+        raise InvalidInput({"briefing_id": "Choose a briefing of this center."})
     center = get_center(db, actor=actor, center_id=briefing.center_id, action="work")
     registration = db.get(CenterRegistration, registration_id)
     if registration is None or registration.center_id != center.id:

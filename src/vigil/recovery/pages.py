@@ -24,6 +24,15 @@ VOCABULARY: dict[str, Any] = {
     "referral_steps": vocabulary.REFERRAL_STEPS,
     "date_kinds": vocabulary.DATE_KINDS,
     "plan_statuses": vocabulary.PLAN_STATUSES,
+    "center_service_kinds": vocabulary.CENTER_SERVICE_KINDS,
+    "harms": vocabulary.HARMS,
+    "evidence_checks": vocabulary.EVIDENCE_CHECKS,
+    "claim_statuses": vocabulary.CLAIM_STATUSES,
+    "fund_statuses": vocabulary.FUND_STATUSES,
+    "rounding_rule": vocabulary.ROUNDING_RULE,
+    "community_kinds": vocabulary.COMMUNITY_KINDS,
+    "event_kinds": vocabulary.EVENT_KINDS,
+    "offer_kinds": vocabulary.OFFER_KINDS,
 }
 
 
@@ -31,7 +40,13 @@ def render(
     request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200
 ) -> HTMLResponse:
     """A page of this package, with its vocabulary and an empty form's values."""
-    base: dict[str, Any] = {"values": {}, **VOCABULARY}
+    base: dict[str, Any] = {
+        "values": {},
+        "errors": {},
+        "error_form": None,
+        "flash": None,
+        **VOCABULARY,
+    }
     return templating.render(request, name, base | (context or {}), status_code=status_code)
 
 

@@ -394,3 +394,10 @@ def disclosure_page(
 def statistics_page(request: Request, db: SessionDep, actor: ActorDep) -> HTMLResponse:
     figures = statistics.service_statistics(db, actor=actor)
     return render(request, "recovery_statistics.html", {"figures": figures})
+
+
+# The assistance-center, resiliency-center and fund pages share this router.
+from vigil.recovery import assistance_routes, fund_routes  # noqa: E402
+
+router.include_router(assistance_routes.router)
+router.include_router(fund_routes.router)
