@@ -11,6 +11,7 @@ from __future__ import annotations
 from tests.web.catalog import OTHER, OWN, SELF, RouteCase
 from tests.web.catalog_alerts import ALERTS_MATRIX
 from tests.web.catalog_analytics import ANALYTICS_MATRIX
+from tests.web.catalog_ics import ICS_MATRIX
 from tests.web.catalog_preparedness import PREPAREDNESS_MATRIX
 from tests.web.catalog_recovery import RECOVERY_MATRIX, STAFF_ONLY
 from tests.web.catalog_response import RESPONSE_MATRIX
@@ -145,6 +146,7 @@ MATRIX: dict[str, str | dict[str, str]] = {
     **ASSESSMENT_MATRIX,
     **RECOVERY_MATRIX,
     **RESPONSE_MATRIX,
+    **ICS_MATRIX,
     **PREPAREDNESS_MATRIX,
     **SITE_ASSESSMENT_MATRIX,
     **SHARING_MATRIX,

@@ -55,6 +55,11 @@ class IncidentView:
     periods: list[OperationalPeriod]
     staff: list[tuple[StaffAssignment, str]]  # with the user's display name
     facts: IncidentRecordFacts
+    # What the reader may do here: command, write (events, forms), request, expect.
+    may: dict[str, bool]
+    # Users who may be given a position (of the incident's agencies), for command only:
+    # (user id, display name, agency name).
+    candidates: list[tuple[int, str, str]]
 
 
 def _incident(session: Session, incident_id: int) -> Incident:
@@ -151,7 +156,41 @@ def view_incident(session: Session, *, actor: Actor, incident_id: int) -> Incide
             .order_by(StaffAssignment.id)
         ).all()
     ]
-    return IncidentView(incident, agencies, periods, staff, facts)
+    may = {
+        "command": policy.decide(actor, "assign_position", "incident_record", facts),
+        "write": policy.decide(actor, "log_event", "incident_record", facts),
+        "request": policy.decide(actor, "create", "resource_request", facts),
+        "expect": policy.decide(actor, "set_expectations", "resource_request", facts),
+    }
+    candidates: list[tuple[int, str, str]] = []
+    if may["command"]:
+        candidates = [
+            (int(user_id), str(name), str(agency))
+            for user_id, name, agency in session.execute(
+                select(User.id, User.display_name, Agency.name)
+                .join(Agency, Agency.id == User.agency_id)
+                .where(User.agency_id.in_(list(facts.agency_roles)), User.disabled_at.is_(None))
+                .order_by(Agency.name, User.display_name)
+                .limit(500)
+            ).all()
+        ]
+    return IncidentView(incident, agencies, periods, staff, facts, may, candidates)
+
+
+def may_offer(session: Session, *, actor: Actor, incident_id: int) -> bool:
+    """Whether the actor's agency may offer resources against this incident's requests."""
+    facts = facts_for(session, actor, _incident(session, incident_id))
+    return policy.decide(actor, "offer", "resource_request", facts)
+
+
+def all_agencies(session: Session, *, actor: Actor, incident_id: int) -> list[Agency]:
+    """The agencies that command may bring into the incident (active ones)."""
+    authorize_incident(session, actor, "add_agency", incident_id, "incident_record")
+    return list(
+        session.execute(select(Agency).where(Agency.active.is_(True)).order_by(Agency.name))
+        .scalars()
+        .all()
+    )
 
 
 def add_agency(

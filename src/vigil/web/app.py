@@ -109,7 +109,8 @@ def _include_routers(app: FastAPI, settings: Settings) -> None:
     from vigil.platform.routes import account, admin, api, audit_pages, auth, sso
     from vigil.preparedness import api as preparedness_api
     from vigil.preparedness import assessment_api as site_assessment_api
-    from vigil.preparedness import assessment_routes, patrol_routes
+    from vigil.preparedness import assessment_routes
+    from vigil.preparedness import patrol_routes
     from vigil.preparedness import routes as preparedness
     from vigil.recovery import api as recovery_api
     from vigil.recovery import routes as recovery
@@ -123,6 +124,7 @@ def _include_routers(app: FastAPI, settings: Settings) -> None:
         tipline_routes,
     )
     from vigil.reports import routes as reports
+    from vigil.response import ics_api, ics_routes
     from vigil.response import routes as response
     from vigil.sharing import alert_api, alert_routes, taxii
     from vigil.sharing import api as sharing_api
@@ -152,6 +154,8 @@ def _include_routers(app: FastAPI, settings: Settings) -> None:
         recovery,
         recovery_api,
         response,
+        ics_routes,
+        ics_api,
         preparedness,
         preparedness_api,
         patrol_routes,

@@ -1,0 +1,558 @@
+"""ICS pages: the incidents one may read, an incident's record (agencies, periods,
+positions, events log, forms, resource requests), ICS forms to fill in and print, and
+ICS 213RR requests with their steps."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from vigil.platform.actor import Actor
+from vigil.platform.errors import Conflict, InvalidInput
+from vigil.platform.routes.forms import RefusedForm, form_values, refuse_form, whole_number
+from vigil.response import ics_forms, incident_records, resource_requests
+from vigil.response.ics_form_specs import spec_for
+from vigil.response.ics_pages import fields_from_form, moment, record_refusal, render
+from vigil.response.resource_catalogue import read_catalogue
+from vigil.response.resource_requests import TransitionRefused
+from vigil.web.deps import ActorDep, PathId, QueryId, SessionDep
+
+router = APIRouter(include_in_schema=False)
+
+DONE = {
+    "event": "The event is in the log.",
+    "agency": "The agency's role in the incident is recorded.",
+    "period": "The operational period is open.",
+    "staff": "The position is assigned.",
+    "relieved": "The assignment has ended.",
+    "expectation": "The expected time for that step is set.",
+}
+
+
+def _text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def _number(form: FormData, name: str) -> int | None:
+    return whole_number(_text(form, name).strip())
+
+
+@router.get("/incidents", response_class=HTMLResponse)
+def incidents_page(request: Request, db: SessionDep, actor: ActorDep) -> HTMLResponse:
+    """The incidents whose records you may read."""
+    found = incident_records.list_incidents(db, actor=actor)
+    return render(request, "ics_incidents.html", {"incidents": found})
+
+
+def _incident_page(
+    request: Request,
+    db: Session,
+    actor: Actor,
+    incident_id: int,
+    *,
+    refused: RefusedForm | None = None,
+    flash: str | None = None,
+) -> HTMLResponse:
+    view = incident_records.view_incident(db, actor=actor, incident_id=incident_id)
+    return render(
+        request,
+        "ics_incident.html",
+        {
+            "view": view,
+            "events": incident_records.list_events(db, actor=actor, incident_id=incident_id),
+            "forms": ics_forms.list_forms(
+                db, actor=actor, incident_id=incident_id, facts=view.facts
+            ),
+            "requests": resource_requests.list_requests(db, actor=actor, incident_id=incident_id),
+            "expected": resource_requests.expectations(db, incident_id),
+            "all_agencies": (
+                incident_records.all_agencies(db, actor=actor, incident_id=incident_id)
+                if view.may["command"]
+                else []
+            ),
+            "flash": flash,
+            "errors": refused.errors if refused else {},
+            "values": refused.values if refused else {},
+        },
+        status_code=refused.status_code if refused else 200,
+    )
+
+
+@router.get("/incidents/{incident_id}", response_class=HTMLResponse)
+def incident_page(
+    request: Request, incident_id: PathId, db: SessionDep, actor: ActorDep, done: str = ""
+) -> HTMLResponse:
+    """An incident's record: command, periods, positions, events, forms and requests."""
+    return _incident_page(request, db, actor, incident_id, flash=DONE.get(done))
+
+
+async def _incident_change(
+    request: Request, db: Session, actor: Actor, incident_id: int, name: str
+) -> Response:
+    form = await request.form()
+    try:
+        if name == "event":
+            occurred = moment(_text(form, "occurred_at"))
+            if occurred is None:
+                raise InvalidInput({"occurred_at": "Give when it happened (date and time, UTC)."})
+            corrects = _text(form, "corrects_id").strip()
+            corrects_id = whole_number(corrects) if corrects else None
+            if corrects and corrects_id is None:
+                raise InvalidInput({"corrects_id": "Give the number of the event corrected."})
+            incident_records.log_event(
+                db,
+                actor=actor,
+                incident_id=incident_id,
+                kind=_text(form, "kind"),
+                summary=_text(form, "summary"),
+                occurred_at=occurred,
+                corrects_id=corrects_id,
+            )
+        elif name == "agency":
+            incident_records.add_agency(
+                db,
+                actor=actor,
+                incident_id=incident_id,
+                agency_id=_number(form, "agency_id") or 0,
+                role=_text(form, "role"),
+            )
+        elif name == "period":
+            starts, ends = moment(_text(form, "starts_at")), moment(_text(form, "ends_at"))
+            if starts is None or ends is None:
+                raise InvalidInput({"starts_at": "Give the period's start and end (UTC)."})
+            incident_records.add_period(
+                db, actor=actor, incident_id=incident_id, starts_at=starts, ends_at=ends
+            )
+        elif name == "staff":
+            incident_records.assign_position(
+                db,
+                actor=actor,
+                incident_id=incident_id,
+                user_id=_number(form, "user_id") or 0,
+                position=_text(form, "position"),
+            )
+        elif name == "expectation":
+            resource_requests.set_expectation(
+                db,
+                actor=actor,
+                incident_id=incident_id,
+                state=_text(form, "state"),
+                minutes=_number(form, "minutes") or 0,
+            )
+    except (InvalidInput, Conflict) as problem:
+        refused = refuse_form(request, db, name, problem, form)
+        return _incident_page(request, db, actor, incident_id, refused=refused)
+    return RedirectResponse(f"/incidents/{incident_id}?done={name}#{name}", status_code=303)
+
+
+@router.post("/incidents/{incident_id}/events")
+async def log_event(
+    request: Request, incident_id: PathId, db: SessionDep, actor: ActorDep
+) -> Response:
+    return await _incident_change(request, db, actor, incident_id, "event")
+
+
+@router.post("/incidents/{incident_id}/agencies")
+async def add_agency(
+    request: Request, incident_id: PathId, db: SessionDep, actor: ActorDep
+) -> Response:
+    return await _incident_change(request, db, actor, incident_id, "agency")
+
+
+@router.post("/incidents/{incident_id}/periods")
+async def add_period(
+    request: Request, incident_id: PathId, db: SessionDep, actor: ActorDep
+) -> Response:
+    return await _incident_change(request, db, actor, incident_id, "period")
+
+
+@router.post("/incidents/{incident_id}/staff")
+async def assign_position(
+    request: Request, incident_id: PathId, db: SessionDep, actor: ActorDep
+) -> Response:
+    return await _incident_change(request, db, actor, incident_id, "staff")
+
+
+@router.post("/incidents/{incident_id}/expectations")
+async def set_expectation(
+    request: Request, incident_id: PathId, db: SessionDep, actor: ActorDep
+) -> Response:
+    return await _incident_change(request, db, actor, incident_id, "expectation")
+
+
+@router.post("/incidents/{incident_id}/staff/{assignment_id}/relieve")
+def relieve_position(
+    request: Request, incident_id: PathId, assignment_id: PathId, db: SessionDep, actor: ActorDep
+) -> Response:
+    try:
+        incident_records.relieve_position(
+            db, actor=actor, incident_id=incident_id, assignment_id=assignment_id
+        )
+    except Conflict:
+        db.rollback()
+    return RedirectResponse(f"/incidents/{incident_id}?done=relieved#staff", status_code=303)
+
+
+# --- ICS forms --------------------------------------------------------------------
+
+
+def _form_page(
+    request: Request,
+    db: Session,
+    actor: Actor,
+    incident_id: int,
+    code: str,
+    *,
+    fields: dict[str, object],
+    form_id: int | None = None,
+    corrects_id: int | None = None,
+    period_id: int | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    spec = spec_for(code)
+    view = incident_records.view_incident(db, actor=actor, incident_id=incident_id)
+    return render(
+        request,
+        "ics_form_edit.html",
+        {
+            "view": view,
+            "spec": spec,
+            "fields": fields,
+            "form_id": form_id,
+            "corrects_id": corrects_id,
+            "period_id": period_id,
+            "errors": errors or {},
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/incidents/{incident_id}/forms/new", response_class=HTMLResponse)
+def new_form_page(
+    request: Request,
+    incident_id: PathId,
+    db: SessionDep,
+    actor: ActorDep,
+    form: Annotated[str, Query(max_length=10)] = "201",
+    corrects: QueryId = None,
+) -> HTMLResponse:
+    """A blank ICS form, or a correction prefilled from the form it corrects."""
+    incident_records.authorize_incident(db, actor, "file_form", incident_id, "incident_record")
+    fields: dict[str, object] = {}
+    if corrects is not None:
+        old = ics_forms.view_form(db, actor=actor, incident_id=incident_id, form_id=corrects)
+        form, fields = old.form.form, dict(old.form.fields)
+    if spec_for(form) is None:
+        raise InvalidInput({"form": "Choose an ICS form: 201, 202, 209, 211, 213, 214 or sitrep."})
+    return _form_page(request, db, actor, incident_id, form, fields=fields, corrects_id=corrects)
+
+
+def _period_from(form: FormData) -> int | None:
+    raw = _text(form, "operational_period_id").strip()
+    return whole_number(raw) if raw else None
+
+
+@router.post("/incidents/{incident_id}/forms")
+async def create_form(
+    request: Request, incident_id: PathId, db: SessionDep, actor: ActorDep
+) -> Response:
+    form = await request.form()
+    code = _text(form, "form")
+    spec = spec_for(code)
+    if spec is None:
+        raise InvalidInput({"form": "Choose an ICS form: 201, 202, 209, 211, 213, 214 or sitrep."})
+    fields = fields_from_form(spec, form)
+    corrects_raw = _text(form, "corrects_id").strip()
+    corrects_id = whole_number(corrects_raw) if corrects_raw else None
+    try:
+        made = ics_forms.create_form(
+            db,
+            actor=actor,
+            incident_id=incident_id,
+            form=code,
+            fields=fields,
+            operational_period_id=_period_from(form),
+            submit=_text(form, "action") == "submit",
+            corrects_id=corrects_id,
+        )
+    except (InvalidInput, Conflict) as problem:
+        refused = refuse_form(request, db, "ics", problem, form)
+        return _form_page(
+            request,
+            db,
+            actor,
+            incident_id,
+            code,
+            fields=fields,
+            corrects_id=corrects_id,
+            period_id=_period_from(form),
+            errors={k.removeprefix("ics-"): v for k, v in refused.errors.items()},
+            status_code=refused.status_code,
+        )
+    return RedirectResponse(f"/incidents/{incident_id}/forms/{made.id}", status_code=303)
+
+
+@router.get("/incidents/{incident_id}/forms/{form_id}", response_class=HTMLResponse)
+def form_page(
+    request: Request, incident_id: PathId, form_id: PathId, db: SessionDep, actor: ActorDep
+) -> HTMLResponse:
+    """The form laid out like the federal form, ready to print."""
+    view = ics_forms.view_form(db, actor=actor, incident_id=incident_id, form_id=form_id)
+    return render(request, "ics_form.html", {"form_view": view})
+
+
+@router.get("/incidents/{incident_id}/forms/{form_id}/edit", response_class=HTMLResponse)
+def edit_form_page(
+    request: Request, incident_id: PathId, form_id: PathId, db: SessionDep, actor: ActorDep
+) -> HTMLResponse:
+    """A draft, to go on filling in."""
+    view = ics_forms.view_form(db, actor=actor, incident_id=incident_id, form_id=form_id)
+    if not view.may_edit:
+        raise Conflict("This form was submitted and can no longer change; file a correction.")
+    return _form_page(
+        request,
+        db,
+        actor,
+        incident_id,
+        view.form.form,
+        fields=dict(view.form.fields),
+        form_id=form_id,
+        period_id=view.form.operational_period_id,
+    )
+
+
+@router.post("/incidents/{incident_id}/forms/{form_id}")
+async def update_form(
+    request: Request, incident_id: PathId, form_id: PathId, db: SessionDep, actor: ActorDep
+) -> Response:
+    form = await request.form()
+    view = ics_forms.view_form(db, actor=actor, incident_id=incident_id, form_id=form_id)
+    fields = fields_from_form(view.spec, form)
+    try:
+        ics_forms.update_draft(
+            db,
+            actor=actor,
+            incident_id=incident_id,
+            form_id=form_id,
+            fields=fields,
+            operational_period_id=_period_from(form),
+            submit=_text(form, "action") == "submit",
+        )
+    except (InvalidInput, Conflict) as problem:
+        refused = refuse_form(request, db, "ics", problem, form)
+        return _form_page(
+            request,
+            db,
+            actor,
+            incident_id,
+            view.spec.code,
+            fields=fields,
+            form_id=form_id,
+            period_id=_period_from(form),
+            errors={k.removeprefix("ics-"): v for k, v in refused.errors.items()},
+            status_code=refused.status_code,
+        )
+    return RedirectResponse(f"/incidents/{incident_id}/forms/{form_id}", status_code=303)
+
+
+# --- ICS 213RR resource requests ----------------------------------------------------
+
+
+def _request_form_page(
+    request: Request,
+    db: Session,
+    actor: Actor,
+    incident_id: int,
+    *,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    incident_records.authorize_incident(db, actor, "create", incident_id, "resource_request")
+    view = incident_records.view_incident(db, actor=actor, incident_id=incident_id)
+    return render(
+        request,
+        "ics_request_new.html",
+        {
+            "view": view,
+            "catalogue": read_catalogue(actor=actor),
+            "values": values or {},
+            "errors": errors or {},
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/incidents/{incident_id}/requests/new", response_class=HTMLResponse)
+def new_request_page(
+    request: Request, incident_id: PathId, db: SessionDep, actor: ActorDep
+) -> HTMLResponse:
+    """The ICS 213RR requestor's section: what is needed, how many, by when, where."""
+    return _request_form_page(request, db, actor, incident_id)
+
+
+@router.post("/incidents/{incident_id}/requests")
+async def create_request(
+    request: Request, incident_id: PathId, db: SessionDep, actor: ActorDep
+) -> Response:
+    form = await request.form()
+    try:
+        needed = moment(_text(form, "needed_by"))
+        cost_raw = _text(form, "estimated_cost").strip().replace(",", "")
+        errors = {}
+        if needed is None:
+            errors["needed_by"] = "Give the requested arrival date and time (UTC)."
+        cost = whole_number(cost_raw, 10**9) if cost_raw else None
+        if cost_raw and cost is None:
+            errors["estimated_cost"] = "Give the estimated cost in whole dollars."
+        quantity = _number(form, "quantity")
+        if quantity is None:
+            errors["quantity"] = "Give how many are needed (a whole number)."
+        if errors or needed is None or quantity is None:
+            raise InvalidInput(errors)
+        made = resource_requests.create_request(
+            db,
+            actor=actor,
+            incident_id=incident_id,
+            resource_id=_text(form, "resource_id"),
+            quantity=quantity,
+            priority=_text(form, "priority"),
+            description=_text(form, "description"),
+            needed_by=needed,
+            deliver_to=_text(form, "deliver_to"),
+            estimated_cost_cents=cost * 100 if cost is not None else None,
+        )
+    except (InvalidInput, Conflict) as problem:
+        refused = refuse_form(request, db, "request", problem, form)
+        return _request_form_page(
+            request,
+            db,
+            actor,
+            incident_id,
+            values=form_values(form),
+            errors={k.removeprefix("request-"): v for k, v in refused.errors.items()},
+            status_code=refused.status_code,
+        )
+    return RedirectResponse(f"/incidents/{incident_id}/requests/{made.id}", status_code=303)
+
+
+def _request_page(
+    request: Request,
+    db: Session,
+    actor: Actor,
+    incident_id: int,
+    request_id: int,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    found = resource_requests.view_request(
+        db, actor=actor, incident_id=incident_id, request_id=request_id
+    )
+    view = incident_records.view_incident(db, actor=actor, incident_id=incident_id)
+    return render(
+        request,
+        "ics_request.html",
+        {
+            "view": view,
+            "found": found,
+            "resource": read_catalogue(actor=actor).find(found.request.resource_id),
+            "may_offer": incident_records.may_offer(db, actor=actor, incident_id=incident_id),
+            "errors": errors or {},
+            "values": values or {},
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/incidents/{incident_id}/requests/{request_id}", response_class=HTMLResponse)
+def request_page(
+    request: Request, incident_id: PathId, request_id: PathId, db: SessionDep, actor: ActorDep
+) -> HTMLResponse:
+    """An ICS 213RR with its steps, the time at each and what is overdue."""
+    return _request_page(request, db, actor, incident_id, request_id)
+
+
+@router.post("/incidents/{incident_id}/requests/{request_id}/transition")
+async def transition(
+    request: Request, incident_id: PathId, request_id: PathId, db: SessionDep, actor: ActorDep
+) -> Response:
+    form = await request.form()
+    try:
+        resource_requests.transition(
+            db,
+            actor=actor,
+            incident_id=incident_id,
+            request_id=request_id,
+            to_state=_text(form, "to_state"),
+            reason=_text(form, "reason") or None,
+            supplier=_text(form, "supplier") or None,
+            order_reference=_text(form, "order_reference") or None,
+        )
+    except TransitionRefused as refusal:
+        record_refusal(request, refusal)
+        return _request_page(
+            request,
+            db,
+            actor,
+            incident_id,
+            request_id,
+            errors={"to_state": f"Not allowed: {refusal.message}"},
+            status_code=403,
+        )
+    except (InvalidInput, Conflict) as problem:
+        refused = refuse_form(request, db, "step", problem, form)
+        return _request_page(
+            request,
+            db,
+            actor,
+            incident_id,
+            request_id,
+            errors={k.removeprefix("step-"): v for k, v in refused.errors.items()},
+            values=refused.values,
+            status_code=refused.status_code,
+        )
+    return RedirectResponse(f"/incidents/{incident_id}/requests/{request_id}", status_code=303)
+
+
+@router.post("/incidents/{incident_id}/requests/{request_id}/offers")
+async def offer(
+    request: Request, incident_id: PathId, request_id: PathId, db: SessionDep, actor: ActorDep
+) -> Response:
+    form = await request.form()
+    try:
+        available = moment(_text(form, "available_at"))
+        quantity = _number(form, "quantity")
+        if available is None or quantity is None:
+            raise InvalidInput({"available_at": "Give how many and when they can be there (UTC)."})
+        resource_requests.offer(
+            db,
+            actor=actor,
+            incident_id=incident_id,
+            request_id=request_id,
+            quantity=quantity,
+            available_at=available,
+            terms=_text(form, "terms"),
+        )
+    except (InvalidInput, Conflict) as problem:
+        refused = refuse_form(request, db, "offer", problem, form)
+        return _request_page(
+            request,
+            db,
+            actor,
+            incident_id,
+            request_id,
+            errors=refused.errors,
+            values=refused.values,
+            status_code=refused.status_code,
+        )
+    return RedirectResponse(
+        f"/incidents/{incident_id}/requests/{request_id}#offers", status_code=303
+    )
