@@ -611,6 +611,10 @@ class Cell:
     decisions: tuple[Decision, ...]
     audit_outcomes: tuple[str, ...]
     changed: bool | None  # whether the database changed; compared only for refusals
+    # Whether it wrote to users, roles, agencies or credentials, and any escalation that
+    # made (tests/web/grants.py).
+    grant_write: bool = False
+    escalations: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         return f"{self.label} [{self.target}] as {self.role.value} -> {self.status}"
@@ -618,9 +622,12 @@ class Cell:
 
 def walk_every_cell(site: Site) -> list[Cell]:
     from tests.web.catalog import ROUTES, Target, call
+    from tests.web.grants import GrantWrites, escalations, grants
 
     seed = snapshot(site.session_factory)
+    seed_grants = grants(site)
     writes = WriteLog(site.connection)
+    grant_writes = GrantWrites(site.connection)
     cells = []
     for role in ROLES:
         for case in ROUTES:
@@ -628,8 +635,16 @@ def walk_every_cell(site: Site) -> list[Cell]:
                 target = Target(site.world, site.world.member(role), kind)
                 with rolled_back(site.connection):
                     writes.statements.clear()
+                    grant_writes.seen = False
                     response = call(case, target, browsers=site.browsers, api=site.api)
                     refused = response.status_code >= 400
+                    escalated = (
+                        escalations(
+                            seed_grants, grants(site), target.actor, frozenset({role.value})
+                        )
+                        if grant_writes.seen
+                        else []
+                    )
                     cells.append(
                         Cell(
                             label=case.label,
@@ -651,9 +666,12 @@ def walk_every_cell(site: Site) -> list[Cell]:
                                 if refused
                                 else None
                             ),
+                            grant_write=grant_writes.seen,
+                            escalations=tuple(escalated),
                         )
                     )
     writes.close()
+    grant_writes.close()
     return cells
 
 
