@@ -283,3 +283,23 @@ def test_a_colleague_advocate_works_the_center_but_not_another_provider(
         db, actor=people.actor(people.colleague), registration_id=registration.id
     )
     assert cases.get_case(db, actor=people.actor(people.colleague), case_id=case.id)
+
+
+def test_the_purge_of_a_case_unlinks_its_registration(
+    db: Session, people: People, center_id: int
+) -> None:
+    from vigil.platform.actor import command_line
+    from vigil.recovery import export
+
+    registration = _register(db, people, center_id)
+    case = assistance.open_case_for(
+        db, actor=people.actor(people.advocate), registration_id=registration.id
+    )
+    closed = cases.close_case(db, actor=people.actor(people.supervisor), case_id=case.id)
+    assert closed.retain_until is not None
+    purged = export.purge_expired(
+        db, actor=command_line("tests"), today=closed.retain_until + timedelta(days=1)
+    )
+    assert purged == [case.id]
+    db.expire_all()
+    assert db.get(CenterRegistration, registration.id).survivor_case_id is None  # type: ignore[union-attr]

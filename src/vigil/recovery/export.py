@@ -6,13 +6,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from vigil.platform import audit, policy
 from vigil.platform.actor import Actor
 from vigil.platform.models import Agency, AuditEvent
 from vigil.platform.types import utcnow
+from vigil.recovery.assistance_models import CenterRegistration, FundClaim
 from vigil.recovery.cases import audit_case, get_case
 from vigil.recovery.models import (
     Consent,
@@ -195,6 +196,14 @@ def purge_expired(db: Session, *, actor: Actor, today: date | None = None) -> li
         db.execute(delete(NeedsAssessment).where(NeedsAssessment.case_id.in_(chunk)))
         db.execute(delete(PlanItem).where(PlanItem.case_id.in_(chunk)))
         db.execute(delete(Referral).where(Referral.case_id.in_(chunk)))
+        # The assistance center's registration and a fund claim outlive the case (the
+        # fund's books must add up); only their link to it goes.
+        for linked in (CenterRegistration, FundClaim):
+            db.execute(
+                update(linked)
+                .where(linked.survivor_case_id.in_(chunk))
+                .values(survivor_case_id=None)
+            )
         db.execute(delete(SurvivorCase).where(SurvivorCase.id.in_(chunk)))
     for case_id, agency_id in due:
         audit.record(
