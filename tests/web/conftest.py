@@ -287,6 +287,9 @@ def seed_world(db: Session, settings: Settings) -> World:
     from tests.web.catalog_preparedness import seed_preparedness
 
     seed_preparedness(db, world, (operator, home, other))
+    from tests.web.catalog_improvement import seed_improvement
+
+    seed_improvement(db, world, (operator, home, other))
     from tests.web.catalog_site_assessments import seed_site_assessments
 
     seed_site_assessments(db, settings, world, (operator, home, other))

@@ -12,6 +12,7 @@ from tests.web.catalog import OTHER, OWN, SELF, RouteCase
 from tests.web.catalog_alerts import ALERTS_MATRIX
 from tests.web.catalog_analytics import ANALYTICS_MATRIX
 from tests.web.catalog_ics import ICS_MATRIX
+from tests.web.catalog_improvement import IMPROVEMENT_MATRIX
 from tests.web.catalog_preparedness import PREPAREDNESS_MATRIX
 from tests.web.catalog_recovery import RECOVERY_MATRIX, STAFF_ONLY
 from tests.web.catalog_response import RESPONSE_MATRIX
@@ -149,6 +150,7 @@ MATRIX: dict[str, str | dict[str, str]] = {
     **ICS_MATRIX,
     **PREPAREDNESS_MATRIX,
     **SITE_ASSESSMENT_MATRIX,
+    **IMPROVEMENT_MATRIX,
     **SHARING_MATRIX,
     **ANALYTICS_MATRIX,
     **ALERTS_MATRIX,

@@ -386,7 +386,7 @@ def rows_of(db: Session, items: list[CorrectiveAction], today: date) -> list[Act
     """Owner names for a list the caller already read through the policy module."""
     ids = {i.owner_user_id for i in items if i.owner_user_id is not None}
     names = (
-        dict(db.execute(select(User.id, User.display_name).where(User.id.in_(ids))).tuples().all())
+        dict(db.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
         if ids
         else {}
     )
@@ -403,9 +403,29 @@ def agency_members(db: Session, *, actor: Actor) -> list[tuple[int, str]]:
             select(User.id, User.display_name)
             .where(User.agency_id == agency_id, User.disabled_at.is_(None))
             .order_by(User.display_name, User.id)
-        ).tuples()
+        ).all()
     ]
 
 
 def today_utc(now: datetime | None = None) -> date:
     return (now or utcnow()).astimezone(UTC).date()
+
+
+def agency_sites(db: Session, *, actor: Actor) -> list[tuple[int, str]]:
+    """(id, name) of the sites the actor's agency owns and the actor may read: the sites
+    an action, exercise or training session may be about."""
+    from vigil.preparedness.models import ProtectedSite
+
+    policy.authorize(actor, "list", "protected_site")
+    return [
+        (site_id, name)
+        for site_id, name in db.execute(
+            select(ProtectedSite.id, ProtectedSite.name)
+            .where(
+                policy.scope(actor, "list", "protected_site"),
+                ProtectedSite.owner_agency_id == actor.agency_id,
+            )
+            .order_by(ProtectedSite.name, ProtectedSite.id)
+            .limit(2000)
+        ).all()
+    ]

@@ -63,9 +63,7 @@ class CorrectiveActionEvidence(Base):
     __table_args__ = (Index("ix_corrective_action_evidence_action", "action_id", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    action_id: Mapped[int] = mapped_column(
-        ForeignKey("corrective_actions.id", ondelete="CASCADE")
-    )
+    action_id: Mapped[int] = mapped_column(ForeignKey("corrective_actions.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(20))
     description: Mapped[str] = mapped_column(Text)
     reference: Mapped[str | None] = mapped_column(String(300), nullable=True)

@@ -10,7 +10,7 @@ the action's or course's number and the date and a link, never a title or a name
 Each reminder is recorded in a SAVEPOINT released only after the mailer accepted the
 message, so a failed send leaves nothing behind and the next run tries again; the
 unique key makes a second run skip what the first recorded. ``send_due_reminders`` is
-what the scheduled job (vigil.reports.jobs) and ``vigil preparedness reminders`` call.
+what the scheduled job (vigil.reports.jobs.preparedness_job) calls.
 """
 
 from __future__ import annotations

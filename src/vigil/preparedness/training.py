@@ -69,7 +69,7 @@ def courses(db: Session, *, actor: Actor) -> list[Course]:
 def get_course(db: Session, *, actor: Actor, course_id: int) -> Course:
     course = db.get(Course, course_id)
     if course is None or not policy.decide(actor, "read", "training", course):
-        raise NotFound("course")
+        raise NotFound("training")
     return course
 
 
@@ -168,7 +168,7 @@ def schedule_session(
 def get_session(db: Session, *, actor: Actor, session_id: int) -> TrainingSession:
     session = db.get(TrainingSession, session_id)
     if session is None or not policy.decide(actor, "read", "training", session):
-        raise NotFound("training_session")
+        raise NotFound("training")
     return session
 
 

@@ -109,8 +109,13 @@ def _include_routers(app: FastAPI, settings: Settings) -> None:
     from vigil.platform.routes import account, admin, api, audit_pages, auth, sso
     from vigil.preparedness import api as preparedness_api
     from vigil.preparedness import assessment_api as site_assessment_api
-    from vigil.preparedness import assessment_routes
-    from vigil.preparedness import patrol_routes
+    from vigil.preparedness import (
+        assessment_routes,
+        improvement_api,
+        improvement_routes,
+        patrol_routes,
+        training_routes,
+    )
     from vigil.preparedness import routes as preparedness
     from vigil.recovery import api as recovery_api
     from vigil.recovery import routes as recovery
@@ -159,6 +164,9 @@ def _include_routers(app: FastAPI, settings: Settings) -> None:
         preparedness,
         preparedness_api,
         patrol_routes,
+        improvement_routes,
+        training_routes,
+        improvement_api,
         assessment_routes,
         site_assessment_api,
         sharing,
