@@ -62,6 +62,7 @@ class VigilServer(IntakeServer):
             except httpx.TransportError:
                 pass
             time.sleep(0.2)
+        self.stop()
         raise RuntimeError(f"vigil serve did not answer /health in {seconds:.0f}s")
 
 

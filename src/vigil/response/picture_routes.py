@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment
 
+from vigil.platform.database import begin_read_only
 from vigil.response.operating_picture import Picture, build_picture, open_picture
 from vigil.response.pages import LIST_LABELS, STATUS_LABELS, render
 from vigil.response.picture_map import (
@@ -106,6 +107,13 @@ def picture_live(
     v: str = Query(default="", max_length=64),
 ) -> Response:
     """The picture's live part as an HTML fragment; 204 when it matches version `v`."""
+    # Dozens of viewers poll this every few seconds and it writes nothing. On SQLite a
+    # request's transaction holds the write lock, so once the viewer is known, end it and
+    # read the picture from a snapshot that blocks no writer (PostgreSQL's reads never
+    # block writers).
+    if db.get_bind().dialect.name == "sqlite":
+        db.commit()
+        begin_read_only(db)
     fragment = _fragment(request, build_picture(db, actor=actor, incident_id=incident_id))
     version = _version(fragment)
     headers = {VERSION_HEADER: version, "Cache-Control": "no-store"}
