@@ -14,6 +14,7 @@ from vigil.platform.actor import command_line, for_user
 from vigil.platform.errors import NotFound
 from vigil.platform.models import User
 from vigil.platform.settings import Settings
+from vigil.recovery.demo_recovery import seed_recovery
 from vigil.response.demo_response import INCIDENT_NAME, seed_response
 from vigil.response.models import Incident, InquiryCandidate, ListedPerson
 from vigil.response.operating_picture import build_picture
@@ -69,3 +70,8 @@ def test_the_demo_incident_runs_end_to_end(db: Session, settings: Settings) -> N
         except NotFound:
             continue
         raise AssertionError(f"{outsider} sees the operating picture")
+    # The recovery demo follows this incident (found by its name) and its lists.
+    before = db.execute(select(func.count()).select_from(ListedPerson)).scalar_one()
+    assert seed_recovery(db) is not None
+    assert db.execute(select(func.count()).select_from(Incident)).scalar_one() == 1
+    assert db.execute(select(func.count()).select_from(ListedPerson)).scalar_one() == before
