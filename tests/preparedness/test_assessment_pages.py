@@ -143,6 +143,8 @@ def test_an_assessment_is_saved_answer_by_answer_and_signed_off_by_another(web: 
     site_page = officer.get(site_path)
     assert "Build a secure entry vestibule" in site_page.text
     assert f"assessment #{assessment_id}" in site_page.text
+    register = officer.get("/preparedness/sites")
+    assert f"assessment #{assessment_id}" in register.text
     history = officer.get(f"{site_path}/assessments/history")
     assert history.status_code == 200 and f"#{assessment_id}" in history.text
     # Another agency sees none of it.

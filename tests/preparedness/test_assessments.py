@@ -6,6 +6,7 @@ threat raised only by the reports and cases a reader may see."""
 from __future__ import annotations
 
 import io
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -665,3 +666,52 @@ def test_threat_is_raised_only_by_open_reports_and_cases_the_reader_may_see(
     )
     _, risk = sites.read_site(db, actor=analyst, site_id=world.site.id)
     assert (risk.open_reports, risk.open_cases) == (1, 0)
+
+
+def test_a_finding_becomes_a_corrective_action_with_an_owner_and_a_due_date(
+    world: World,
+) -> None:
+    db = world.db
+    assessment_id = world.start()
+    world.answer_all(assessment_id, "absent")
+    world.sign_off(assessment_id)
+    actor = world.act(world.assessor)
+    due = date.today() + timedelta(days=60)
+    with pytest.raises(InvalidInput) as refused:
+        finding_actions.raise_corrective_action(
+            db,
+            actor=actor,
+            assessment_id=assessment_id,
+            question_key="classroom_locks",
+            owner_user_id=None,
+            due=None,
+            poete="gadgets",
+        )
+    assert {"owner_user_id", "poete"} <= set(refused.value.errors)
+    action = finding_actions.raise_corrective_action(
+        db,
+        actor=actor,
+        assessment_id=assessment_id,
+        question_key="classroom_locks",
+        owner_user_id=world.analyst.id,
+        due=due,
+        poete="equipment",
+    )
+    assert action.title == "Classrooms cannot be locked from the inside."
+    assert action.site_id == world.site.id and action.owner_user_id == world.analyst.id
+    assert action.source_kind == "finding"
+    assert action.source_ref == f"assessment {assessment_id}: classroom_locks"
+    assessment = assessments.get_assessment(db, actor=actor, assessment_id=assessment_id)
+    follow_up = finding_actions.follow_up_of(db, actor=actor, assessment=assessment)
+    assert [a.id for a in follow_up.actions["classroom_locks"]] == [action.id]
+    # A question the instrument does not have has no finding to act on.
+    with pytest.raises(NotFound):
+        finding_actions.raise_corrective_action(
+            db,
+            actor=actor,
+            assessment_id=assessment_id,
+            question_key="no_such_question",
+            owner_user_id=world.analyst.id,
+            due=due,
+            poete="planning",
+        )
