@@ -378,3 +378,42 @@ def test_the_receiving_linkage_connects_an_arriving_report(
     home = {persons[m] for m in reyes}
     assert len(home) == 1
     assert {persons.get(m) for m in arrived} == home
+
+
+def test_subscription_pages_and_the_scheduled_job(instances: tuple[Instance, Instance]) -> None:
+    """B's analyst subscribes on the page (the token is never shown again), pulls now,
+    stops the schedule; the scheduled job pulls only active subscriptions."""
+    a, b = instances
+    _seed_a(a)
+    with transaction(b.factory) as db:
+        analyst = make_user(db, agency=make_agency(db, name="County FC"), roles={Role.ANALYST})
+        b.ids["analyst"] = analyst.id
+    app = make_app(b.settings, b.factory)
+    browser = sign_in(app, b.settings, b.factory, b.ids["analyst"])
+    token = a.ids["token"]
+    with serving(a.settings) as url:
+        collection_url = f"{url}/api/taxii2/vigil/collections/{a.ids['collection']}/"
+        refused = browser.post(
+            "/sharing/subscriptions",
+            {"name": "Metro PD", "collection_url": "file:///etc/passwd", "token": token},
+        )
+        assert refused.status_code == 422 and token not in refused.text
+        made = browser.post(
+            "/sharing/subscriptions",
+            {"name": "Metro PD", "collection_url": collection_url, "token": token},
+        )
+        assert made.status_code == 303, made.text
+        page = browser.get("/sharing/subscriptions")
+        assert "Metro PD" in page.text and token not in page.text and "Never" in page.text
+        with b.factory() as db:
+            (subscription,) = db.execute(select(Subscription)).scalars().all()
+        pulled = browser.post(f"/sharing/subscriptions/{subscription.id}/pull")
+        assert pulled.status_code == 200 and "2 reports arrived" in pulled.text
+        _share_later(a)
+        stopped = browser.post(f"/sharing/subscriptions/{subscription.id}/stop")
+        assert stopped.status_code == 303
+        jobs.federation_job(b.settings, b.factory)
+        assert len(_arrived(b)) == 2  # stopped: the schedule leaves it alone
+        browser.post(f"/sharing/subscriptions/{subscription.id}/resume")
+        jobs.federation_job(b.settings, b.factory)
+        assert len(_arrived(b)) == 3

@@ -5,6 +5,7 @@ rows of the authorization matrix (tests/web/matrix.py)."""
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,7 @@ from vigil.platform.models import Agency, User
 from vigil.platform.roles import Role
 from vigil.reports.models import Report
 from vigil.sharing import groups
+from vigil.sharing.models import Subscription
 from vigil.sharing.stix_mapping import local_report_id
 
 GROUP = "group"  # a sharing group of the actor's agency, or another's the agency belongs to
@@ -51,6 +53,18 @@ def seed_sharing(db: Session, world: Any, agencies: tuple[Agency, ...]) -> None:
         world.sharing[f"collection:{agency.id}"] = group.collection_id
         world.sharing[f"member:{agency.id}"] = member
         world.sharing[f"object:{agency.id}"] = local_report_id(report.receipt_number)
+        # A partner on loopback nobody allowed: a pull is refused by the outbound guard
+        # before any connection is opened.
+        subscription = Subscription(
+            agency_id=agency.id,
+            name=f"Partner of {agency.name}",
+            collection_url=f"http://127.0.0.1:9/api/taxii2/vigil/collections/{uuid.uuid4()}/",
+            token_encrypted="not-a-token",
+            created_by_user_id=owner.id,
+        )
+        db.add(subscription)
+        db.flush()
+        world.sharing[f"subscription:{agency.id}"] = subscription.id
 
 
 @dataclass(frozen=True)
@@ -69,6 +83,7 @@ class SharingRoute(RouteCase):
             "collection_id": seeded[f"collection:{agency}"],
             "member_agency_id": str(seeded[f"member:{agency}"]),
             "object_id": seeded[f"object:{agency}"],
+            "subscription_id": str(seeded[f"subscription:{agency}"]),
         }
         filled = RouteCase(
             self.method,
@@ -126,6 +141,22 @@ SHARING_PAGES = [
         build=lambda t: {"format": "stix2.1"},
         upload=("bundle.json", EMPTY_BUNDLE.encode(), "application/json"),
     ),
+    RouteCase("GET", "/sharing/subscriptions"),
+    RouteCase(
+        "POST",
+        "/sharing/subscriptions",
+        body="form",
+        build=lambda t: {
+            "name": "Walk partner",
+            # A public address literal: accepted without a name lookup or a connection.
+            "collection_url": "https://93.184.215.14/api/taxii2/vigil/collections/"
+            f"{uuid.UUID(int=t.actor.user_id)}/",
+            "token": "vgl_walk-partner-token-0123456789",
+        },
+    ),
+    SharingRoute("POST", "/sharing/subscriptions/{subscription_id}/pull", target=GROUP),
+    SharingRoute("POST", "/sharing/subscriptions/{subscription_id}/stop", target=GROUP),
+    SharingRoute("POST", "/sharing/subscriptions/{subscription_id}/resume", target=GROUP),
     RouteCase("GET", "/sharing/deconfliction"),
     RouteCase(
         "POST",
@@ -181,6 +212,8 @@ READ_LOG = {OWN: "ok  ok  ok  ok  404 404 404", OTHER: HIDDEN}
 EXPORT = {OWN: "ok  ok  404 404 404 404 404", OTHER: HIDDEN}
 IMPORTERS = "ok  ok  403 403 403 403 403"
 CREATE_GROUP = "403 ok  403 403 ok  403 403"
+# A subscription of the actor's agency (OWN), or of another agency (OTHER).
+SUBSCRIBED = {OWN: "ok  ok  404 404 404 404 404", OTHER: HIDDEN}
 # The walk's instance has no deconfliction key: analysts and supervisors are told so.
 DECONFLICT = "422 422 403 403 403 403 403"
 
@@ -200,6 +233,11 @@ SHARING_MATRIX: dict[str, str | dict[str, str]] = {
     "POST /api/v1/sharing/export": EXPORT,
     "POST /api/v1/sharing/import": IMPORTERS,
     "GET /api/v1/sharing/reports/{report_id}/disseminations": READ_LOG,
+    "GET /sharing/subscriptions": IMPORTERS,
+    "POST /sharing/subscriptions": IMPORTERS,
+    "POST /sharing/subscriptions/{subscription_id}/pull": SUBSCRIBED,
+    "POST /sharing/subscriptions/{subscription_id}/stop": SUBSCRIBED,
+    "POST /sharing/subscriptions/{subscription_id}/resume": SUBSCRIBED,
     "GET /sharing/deconfliction": IMPORTERS,
     "POST /sharing/deconfliction": DECONFLICT,
     "POST /api/v1/sharing/deconfliction": DECONFLICT,

@@ -1,7 +1,8 @@
 """The jobs `vigil serve` runs on a schedule: deadline escalation, retention,
 linkage of mentions the after-commit matcher did not reach, threat-assessment
-reminders and preparedness (after-action reports drafted when an exercise ends,
-overdue corrective actions and expiring certifications reminded).
+reminders, federation pulls from partners' TAXII collections and preparedness
+(after-action reports drafted when an exercise ends, overdue corrective actions and
+expiring certifications reminded).
 
 APScheduler's BackgroundScheduler runs them in a thread of the server process,
 every ``scheduled_jobs_interval_minutes`` and once at start-up. Each run is one
@@ -129,6 +130,28 @@ def preparedness_job(settings: Settings, session_factory: sessionmaker[Session])
         log.info("preparedness: %d after-action reports drafted, %d reminders sent", ended, sent)
 
 
+def federation_job(settings: Settings, session_factory: sessionmaker[Session]) -> None:
+    """Pull every active subscription to a partner's TAXII collection (each in its own
+    transaction, as its subscriber; a failing partner is recorded on its subscription)."""
+    from vigil.sharing import federation
+
+    try:
+        pulled = federation.pull_all(settings, session_factory)
+    except Exception as error:
+        log.error("scheduled federation pull failed: %s", type(error).__name__)
+        return
+    arrived = sum(p.imported + p.updated + p.purged for p in pulled)
+    failed = sum(1 for p in pulled if p.error)
+    if arrived or failed:
+        log.info(
+            "federation: %d subscriptions pulled, %d reports arrived, updated or purged, "
+            "%d partners failed",
+            len(pulled),
+            arrived,
+            failed,
+        )
+
+
 def start_scheduler(
     settings: Settings,
     session_factory: sessionmaker[Session],
@@ -149,6 +172,7 @@ def start_scheduler(
         ("retention", retention_job),
         ("linkage", linkage_job),
         ("reminders", reminders_job),
+        ("federation", federation_job),
         ("preparedness", preparedness_job),
     )
     for job_id, job in jobs:

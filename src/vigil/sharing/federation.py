@@ -39,6 +39,7 @@ from vigil.platform.database import transaction
 from vigil.platform.errors import Conflict, InvalidInput, NotFound
 from vigil.platform.models import User
 from vigil.platform.outbound import DestinationRefused, check_destination
+from vigil.platform.policy import PermissionDenied
 from vigil.platform.settings import Settings
 from vigil.platform.types import utcnow
 from vigil.reports import retention
@@ -130,6 +131,37 @@ def subscribe(
         object_id=subscription.id,
         agency_id=own_agency_id,
     )
+    return subscription
+
+
+def list_subscriptions(db: Session, *, actor: Actor) -> list[Subscription]:
+    """The subscriptions of the actor's agency, by name."""
+    policy.authorize(actor, "list", "subscription")
+    return list(
+        db.execute(
+            select(Subscription)
+            .where(Subscription.agency_id == actor.agency_id)
+            .order_by(Subscription.name, Subscription.id)
+        ).scalars()
+    )
+
+
+def set_active(db: Session, *, actor: Actor, subscription_id: int, active: bool) -> Subscription:
+    """Stop (or resume) the scheduled pulls of a subscription."""
+    subscription = db.get(Subscription, subscription_id)
+    if subscription is None or not policy.decide(actor, "pull", "subscription", subscription):
+        raise NotFound("subscription")
+    policy.authorize(actor, "manage", "subscription", subscription)
+    if subscription.active != active:
+        subscription.active = active
+        audit.record(
+            db,
+            actor=actor,
+            action="subscription.resume" if active else "subscription.stop",
+            object_type="subscription",
+            object_id=subscription.id,
+            agency_id=subscription.agency_id,
+        )
     return subscription
 
 
@@ -275,6 +307,6 @@ def pull_all(settings: Settings, session_factory: sessionmaker[Session]) -> list
                         subscription_id=subscription_id,
                     )
                 )
-        except (InvalidInput, NotFound) as error:
+        except (InvalidInput, NotFound, PermissionDenied) as error:
             log.error("federation pull %d refused: %s", subscription_id, type(error).__name__)
     return results

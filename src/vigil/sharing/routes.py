@@ -1,6 +1,7 @@
 """Sharing pages: sharing groups and their members, sharing a report with a group,
 who received a report (its dissemination log), STIX export and import, and
-deconfliction queries to partner instances."""
+subscriptions to partners' TAXII collections and deconfliction queries to partner
+instances."""
 
 from __future__ import annotations
 
@@ -16,7 +17,14 @@ from vigil.platform.errors import Conflict, InvalidInput
 from vigil.platform.routes.forms import int_from_form, text_from_form
 from vigil.reports.schemas import MentionIn
 from vigil.reports.service import get_report
-from vigil.sharing import deconfliction, disseminations, groups, stix_export, stix_import
+from vigil.sharing import (
+    deconfliction,
+    disseminations,
+    federation,
+    groups,
+    stix_export,
+    stix_import,
+)
 from vigil.sharing.models import SharingGroup
 from vigil.web.deps import ActorDep, PathId, SessionDep, SettingsDep
 from vigil.web.templating import render
@@ -424,3 +432,106 @@ async def run_deconfliction(
             request, db, actor, errors=invalid.errors, values=values, status_code=422
         )
     return _deconfliction_page(request, db, actor, answers=answers, values=values)
+
+
+SUBSCRIPTION_DONE = {
+    "created": "Your agency subscribes to the collection; pull it now or wait for the schedule.",
+    "stopped": "Scheduled pulls of this collection are stopped.",
+    "resumed": "Scheduled pulls of this collection are resumed.",
+}
+
+
+def _subscriptions_page(
+    request: Request,
+    db: Session,
+    actor: Actor,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    flash: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    return render(
+        request,
+        "sharing_subscriptions.html",
+        {
+            "subscriptions": federation.list_subscriptions(db, actor=actor),
+            "errors": errors or {},
+            "values": values or {},
+            "flash": flash,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/subscriptions", response_class=HTMLResponse)
+def subscriptions_page(
+    request: Request, db: SessionDep, actor: ActorDep, done: str | None = None
+) -> HTMLResponse:
+    """The partners' TAXII collections the agency pulls from."""
+    return _subscriptions_page(request, db, actor, flash=SUBSCRIPTION_DONE.get(done or ""))
+
+
+@router.post("/subscriptions")
+async def subscribe(
+    request: Request, db: SessionDep, actor: ActorDep, settings: SettingsDep
+) -> Response:
+    form = await request.form()
+    values = {
+        "name": text_from_form(form, "name", 300),
+        "collection_url": text_from_form(form, "collection_url", 600),
+    }
+    try:
+        federation.subscribe(
+            db,
+            actor=actor,
+            settings=settings,
+            name=values["name"],
+            collection_url=values["collection_url"],
+            token=text_from_form(form, "token", 600),
+        )
+    except (InvalidInput, Conflict) as problem:
+        db.rollback()
+        request.state.commit_on_error = True
+        errors = (
+            problem.errors
+            if isinstance(problem, InvalidInput)
+            else {problem.field or "collection_url": str(problem)}
+        )
+        # The token is never sent back to the browser.
+        return _subscriptions_page(
+            request, db, actor, errors=errors, values=values, status_code=422
+        )
+    return RedirectResponse("/sharing/subscriptions?done=created", status_code=303)
+
+
+@router.post("/subscriptions/{subscription_id}/pull", response_class=HTMLResponse)
+def pull_subscription(
+    request: Request,
+    subscription_id: PathId,
+    db: SessionDep,
+    actor: ActorDep,
+    settings: SettingsDep,
+) -> HTMLResponse:
+    """Pull a partner's collection now."""
+    pulled = federation.pull(db, actor=actor, settings=settings, subscription_id=subscription_id)
+    flash = (
+        f"The partner could not be read ({pulled.error})."
+        if pulled.error
+        else f"{pulled.objects} objects: {pulled.imported} reports arrived, {pulled.updated} "
+        f"updated, {pulled.purged} purged as the partner withdrew them, {pulled.rejected} "
+        "refused."
+    )
+    return _subscriptions_page(request, db, actor, flash=flash)
+
+
+@router.post("/subscriptions/{subscription_id}/stop")
+def stop_subscription(subscription_id: PathId, db: SessionDep, actor: ActorDep) -> Response:
+    federation.set_active(db, actor=actor, subscription_id=subscription_id, active=False)
+    return RedirectResponse("/sharing/subscriptions?done=stopped", status_code=303)
+
+
+@router.post("/subscriptions/{subscription_id}/resume")
+def resume_subscription(subscription_id: PathId, db: SessionDep, actor: ActorDep) -> Response:
+    federation.set_active(db, actor=actor, subscription_id=subscription_id, active=True)
+    return RedirectResponse("/sharing/subscriptions?done=resumed", status_code=303)

@@ -148,7 +148,7 @@ def subscription_rule(actor: Actor, action: str, subscription: Any) -> bool:
         return False
     if action in ("create", "list"):
         return True
-    if action == "pull":
+    if action in ("pull", "manage"):
         return getattr(subscription, "agency_id", None) == actor.agency_id
     return False
 
