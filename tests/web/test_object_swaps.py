@@ -48,6 +48,8 @@ SWAPS: dict[str, Foreign] = {
     "measure_id": lambda w, a, _c: w.preparedness[f"measure:{a}"],
     "group_id": lambda w, a, _c: w.sharing[f"group:{a}"],
     "bulletin_id": lambda w, a, _c: w.alerts[f"bulletin:{a}"],
+    # An exercise's area for improvement (tests/web/catalog_improvement.py).
+    "item_id": lambda w, a, _c: w.preparedness[f"area:{a}"],
 }
 # Body fields that hold ids but are not objects of the actor's agency to swap, and why.
 NOT_SWAPPED = {
@@ -60,6 +62,8 @@ NOT_SWAPPED = {
     "member_agency_id": "names a group member agency",
     # One instrument serves every agency (published, read-only reference data).
     "instrument_id": "a shared, read-only instrument",
+    # The walk schedules a course shipped with Vigil, which every agency uses.
+    "course_id": "a shipped course every agency uses",
 }
 
 
