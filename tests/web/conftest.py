@@ -299,6 +299,9 @@ def seed_world(db: Session, settings: Settings) -> World:
     from tests.web.catalog_response import seed_response
 
     seed_response(db, world, (operator, home, other))
+    from tests.web.catalog_ics import seed_ics_walk
+
+    seed_ics_walk(db, world, (operator, home, other))
     from tests.web.catalog_alerts import seed_alerts
 
     seed_alerts(db, world, (operator, home, other))
