@@ -2,8 +2,9 @@
 
 Hypothesis generates agencies, users with any mix of roles, and reports with every
 marking, file class, routing, share and named recipient; for every user the API's
-triage list (and its count), each report by id, and a full-text search that matches
-every report must return exactly the reports the model says that user may read.
+triage list (and its count), each report by id, its attachment's download, and a
+full-text search that matches every report must return exactly the reports the model
+says that user may read.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ from tests.web.conftest import bearer, make_client, rolled_back
 from vigil.platform import sessions
 from vigil.platform.roles import Role
 from vigil.platform.settings import Settings
+from vigil.platform.types import utcnow
+from vigil.reports import tipline
+from vigil.reports.models import ReportAttachment
 from vigil.web.app import create_app
 from vigil.web.deps import SESSION_COOKIE
 
@@ -78,12 +82,19 @@ def app_client(settings: Settings, session_factory: sessionmaker[Session]) -> It
         yield client
 
 
+@pytest.fixture()
+def app_settings(settings: Settings) -> Settings:
+    """The app's settings, under a name that does not hide Hypothesis's ``settings``."""
+    return settings
+
+
 def build(
-    db: Session, world: tuple[int, list[ModelUser], list[ModelReport]]
-) -> tuple[dict[int, str], dict[int, int], str]:
-    """Store the world; API tokens by user key, report ids by report key, and a web
-    session of the first user (the pages are checked as that user)."""
+    db: Session, world: tuple[int, list[ModelUser], list[ModelReport]], settings: Settings
+) -> tuple[dict[int, str], dict[int, int], dict[int, int], str]:
+    """Store the world; API tokens by user key, report ids and their attachment's id by
+    report key, and a web session of the first user (the pages are checked as that user)."""
     count, users, reports = world
+    stored_file = tipline.store_for(settings).save([b"A photo of the car, described.\n"])
     agencies = [make_agency(db) for _ in range(count)]
     stored_users = {
         u.key: make_user(db, agency=agencies[u.agency], roles={Role(r) for r in u.roles})
@@ -93,7 +104,7 @@ def build(
         key: sessions.create_api_token(db, user=user, name="oracle", days=1)[0]
         for key, user in stored_users.items()
     }
-    ids = {}
+    ids, attachments = {}, {}
     for r in reports:
         stored = make_report(
             db,
@@ -106,13 +117,27 @@ def build(
             recipients=[stored_users[k] for k in sorted(r.recipients)],
         )
         ids[r.key] = stored.id
+        attachment = ReportAttachment(
+            report_id=stored.id,
+            sha256=stored_file.sha256,
+            filename="car.txt",
+            media_type=stored_file.media_type,
+            size_bytes=stored_file.size_bytes,
+            created_at=utcnow(),
+        )
+        db.add(attachment)
+        db.flush()
+        attachments[r.key] = attachment.id
     session_raw, _ = sessions.start_session(db, user=stored_users[0], mfa_verified=True)
     db.commit()
-    return tokens, ids, session_raw
+    return tokens, ids, attachments, session_raw
 
 
 def test_every_report_read_path_matches_the_model(
-    app_client: TestClient, session_factory: sessionmaker[Session], connection: Any
+    app_client: TestClient,
+    session_factory: sessionmaker[Session],
+    connection: Any,
+    app_settings: Settings,
 ) -> None:
     tally = Tally()
 
@@ -127,7 +152,7 @@ def test_every_report_read_path_matches_the_model(
         _, users, reports = world
         with rolled_back(connection):
             with session_factory() as db:
-                tokens, ids, session_raw = build(db, world)
+                tokens, ids, attachments, session_raw = build(db, world, app_settings)
             for user in users:
                 auth = bearer(tokens[user.key])
                 want = {ids[r.key] for r in reports if reads_report(user, r)}
@@ -155,7 +180,16 @@ def test_every_report_read_path_matches_the_model(
                         user,
                         r,
                     )
-                tally.cases += 3 * len(reports)
+                    download = app_client.get(
+                        f"/reports/{ids[r.key]}/attachments/{attachments[r.key]}", headers=auth
+                    )
+                    assert (download.status_code == 200) == reads_report(user, r), (
+                        "attachment",
+                        download.status_code,
+                        user,
+                        r,
+                    )
+                tally.cases += 4 * len(reports)
             # The report pages, as the first user in a signed-in browser.
             first = users[0]
             app_client.cookies.set(SESSION_COOKIE, session_raw)
