@@ -347,3 +347,29 @@ def test_purge_deletes_guardians_checkins_and_releases(db: Session, scene: Scene
     purge_closed_incidents(db, actor=shell, now=datetime(2027, 2, 1, tzinfo=UTC))
     for model in (AuthorizedGuardian, GuardianCheckIn, Release):
         assert list(db.execute(select(model).where(model.incident_id == ident)).scalars()) == []
+
+
+def test_operating_picture_and_site_desk_rules() -> None:
+    from vigil.platform import policy
+    from vigil.platform.policy.response_rules import IncidentFacts
+
+    facts = IncidentFacts(1, {10: "command", 20: "law_enforcement", 30: "hospital"})
+
+    def user(agency: int, *roles: Role) -> Actor:
+        return Actor(kind="user", user_id=agency * 100, agency_id=agency, roles=frozenset(roles))
+
+    shell = command_line("test")
+    assert policy.decide(shell, "read", "operating_picture", facts)
+    assert not policy.decide(shell, "update", "operating_picture", facts)
+    assert policy.decide(user(10, Role.INCIDENT_COMMAND), "read", "operating_picture", facts)
+    assert policy.decide(user(20, Role.SUPERVISOR), "read", "operating_picture", facts)
+    assert not policy.decide(user(20, Role.ANALYST), "read", "operating_picture", facts)
+    assert not policy.decide(user(40, Role.SUPERVISOR), "read", "operating_picture", facts)
+    assert not policy.decide(user(10, Role.SUPERVISOR), "read", "operating_picture", None)
+    # The site desk: command and school agencies' reunification staff, not a hospital's.
+    for action in ("manage_site", "account", "check_in", "release"):
+        assert policy.decide(user(10, Role.REUNIFICATION), action, "reunification", facts)
+        assert not policy.decide(user(30, Role.REUNIFICATION), action, "reunification", facts)
+        assert not policy.decide(user(20, Role.SUPERVISOR), action, "reunification", facts)
+        assert not policy.decide(user(10, Role.ANALYST), action, "reunification", facts)
+        assert policy.decide(shell, action, "reunification", facts)
