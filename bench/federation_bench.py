@@ -12,8 +12,10 @@ shared reports (B has pulled them once), so a pull reads only what is new.
 2. scheduled: B runs its ``federation_job`` every ``--interval`` seconds under
    APScheduler (as ``vigil serve`` does every ``VIGIL_SCHEDULED_JOBS_INTERVAL_MINUTES``);
    ``--scheduled`` times A shares a report and the bench polls B's database every
-   20 ms until it is there. This delay is the wait for the next run plus the pull, so
-   it scales with the interval: at the default 5 minutes, expect about half of it.
+   20 ms until it is there. This delay is the wait for the next run plus the pull.
+   Each share follows the previous arrival, so it comes just after a run and waits
+   almost the whole interval (the worst case); a share at a random moment waits half
+   the interval on average (2.5 minutes at the default 5).
 
 Prints JSON with p50/p95/max in milliseconds and the load average.
 
