@@ -419,3 +419,20 @@ def test_the_demo_seed_files_forms_and_requests(db: Session, world: IcsWorld) ->
         db, actor=actor_for(commander), incident_id=incident.id
     )
     assert counts == {"demobilized": 1, "received": 1, "ordered": 1, "requested": 1, "rejected": 1}
+
+
+def test_text_no_column_can_hold_is_refused_inside_forms() -> None:
+    from vigil.response.ics_form_specs import clean_fields
+
+    spec = SPECS["213"]
+    _, errors = clean_fields(
+        spec,
+        {"to": "IC\x00", "subject": "Lone \ud800 surrogate", "\ud800": "x"},
+        complete=False,
+    )
+    assert set(errors) == {"to", "subject", "fields"}
+    assert "NUL" in errors["to"] and "Unicode" in errors["subject"]
+    _, errors = clean_fields(
+        SPECS["214"], {"activities": [{"at": "2026-11-25T14:00", "\ud800": "x"}]}, complete=False
+    )
+    assert "unknown columns ?" in errors["activities"]

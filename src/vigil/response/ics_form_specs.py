@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
 
+from vigil.platform.schemas import storable_text
+
 MAX_TEXT: Final = 200
 MAX_AREA: Final = 5000
 MAX_ROWS: Final = 50
@@ -417,8 +419,10 @@ def _clean_text(value: Any, limit: int) -> tuple[str, str | None]:
     if not isinstance(value, (str, int, float)) or isinstance(value, bool):
         return "", "must be text"
     text = str(value).replace("\r\n", "\n").strip()
-    if "\x00" in text:
-        return "", "must not contain NUL characters"
+    try:
+        storable_text(text)
+    except ValueError as problem:
+        return "", str(problem)
     if len(text) > limit:
         return "", f"must be at most {limit:,} characters"
     return text, None
@@ -448,6 +452,11 @@ def _clean_value(
     return None, "is not a field Vigil knows"
 
 
+def _shown(name: str) -> str:
+    """A field name someone sent, fit to quote back in a message."""
+    return name if name.isprintable() and len(name) <= 40 else "?"
+
+
 def _clean_rows(spec_field: Field, value: Any, errors: dict[str, str]) -> list[dict[str, Any]]:
     if value in (None, ""):
         return []
@@ -464,9 +473,9 @@ def _clean_rows(spec_field: Field, value: Any, errors: dict[str, str]) -> list[d
             continue
         unknown = set(raw) - {c.name for c in spec_field.columns}
         if unknown:
+            shown = sorted(_shown(str(name)) for name in unknown)
             errors[spec_field.name] = (
-                f"{spec_field.label}: row {number} has unknown columns "
-                + ", ".join(sorted(unknown))
+                f"{spec_field.label}: row {number} has unknown columns " + ", ".join(shown[:10])
             )
             continue
         row: dict[str, Any] = {}
@@ -493,7 +502,8 @@ def clean_fields(
     known = {f.name for f in spec.fields()}
     unknown = sorted(set(raw) - known)
     if unknown:
-        errors["fields"] = f"{spec.label} has no field " + ", ".join(unknown)
+        shown = [_shown(str(name)) for name in unknown]
+        errors["fields"] = f"{spec.label} has no field " + ", ".join(shown[:10])
     clean: dict[str, Any] = {}
     for spec_field in spec.fields():
         value = raw.get(spec_field.name)

@@ -91,9 +91,22 @@ def incident_page(
     return _incident_page(request, db, actor, incident_id, flash=DONE.get(done))
 
 
+# Each change on the incident page: the action the policy is asked, on which object type.
+CHANGES = {
+    "event": ("log_event", "incident_record"),
+    "agency": ("add_agency", "incident_record"),
+    "period": ("add_period", "incident_record"),
+    "staff": ("assign_position", "incident_record"),
+    "expectation": ("set_expectations", "resource_request"),
+}
+
+
 async def _incident_change(
     request: Request, db: Session, actor: Actor, incident_id: int, name: str
 ) -> Response:
+    # Who may not make the change is told so before anything about their input.
+    action, object_type = CHANGES[name]
+    incident_records.authorize_incident(db, actor, action, incident_id, object_type)
     form = await request.form()
     try:
         if name == "event":
@@ -262,6 +275,7 @@ def _period_from(form: FormData) -> int | None:
 async def create_form(
     request: Request, incident_id: PathId, db: SessionDep, actor: ActorDep
 ) -> Response:
+    incident_records.authorize_incident(db, actor, "file_form", incident_id, "incident_record")
     form = await request.form()
     code = _text(form, "form")
     spec = spec_for(code)
@@ -401,6 +415,7 @@ def new_request_page(
 async def create_request(
     request: Request, incident_id: PathId, db: SessionDep, actor: ActorDep
 ) -> Response:
+    incident_records.authorize_incident(db, actor, "create", incident_id, "resource_request")
     form = await request.form()
     try:
         needed = moment(_text(form, "needed_by"))
@@ -526,6 +541,7 @@ async def transition(
 async def offer(
     request: Request, incident_id: PathId, request_id: PathId, db: SessionDep, actor: ActorDep
 ) -> Response:
+    incident_records.authorize_incident(db, actor, "offer", incident_id, "resource_request")
     form = await request.form()
     try:
         available = moment(_text(form, "available_at"))
