@@ -33,7 +33,8 @@ from vigil.preparedness.assessment_routes import evidence_store
 from vigil.preparedness.instruments import definition_of, sync_instruments
 from vigil.preparedness.scoring import score
 
-ASSESSED = "assessed"  # an assessment of the actor's agency's site, or of another's
+# The question every route about one question names (it has a finding when "absent").
+QUESTION = {"question_key": "single_entry"}
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
@@ -133,7 +134,7 @@ class AssessedRoute(RouteCase):
             "assessment_id": str(seeded[f"assessment:{self.stage}:{agency}"]),
             "evidence_id": str(seeded[f"evidence:{agency}"]),
             "threat_id": str(seeded[f"threat:{agency}"]),
-            "question_key": "single_entry",
+            **QUESTION,
         }
         params = {k: v for k, v in params.items() if "{" + k + "}" in self.template}
         filled = RouteCase(self.method, self.template, params=params, query=self.query)
@@ -176,6 +177,7 @@ SITE_ASSESSMENT_PAGES: list[RouteCase] = [
     AssessedRoute(
         "POST",
         "/preparedness/assessments/{assessment_id}/answers/{question_key}",
+        params=QUESTION,
         body="form",
         build=lambda t: {"answer": "in_place", "note": "Vestibule built."},
     ),
@@ -199,6 +201,7 @@ SITE_ASSESSMENT_PAGES: list[RouteCase] = [
     AssessedRoute(
         "POST",
         "/preparedness/assessments/{assessment_id}/findings/{question_key}/measures",
+        params=QUESTION,
         stage="signed",
         body="form",
         build=lambda t: {"option": "secure_vestibule"},
@@ -206,6 +209,7 @@ SITE_ASSESSMENT_PAGES: list[RouteCase] = [
     AssessedRoute(
         "POST",
         "/preparedness/assessments/{assessment_id}/findings/{question_key}/actions",
+        params=QUESTION,
         stage="signed",
         body="form",
         build=_action_form,
@@ -216,6 +220,7 @@ SITE_ASSESSMENT_API: list[RouteCase] = [
     AssessedRoute(
         "PUT",
         "/api/v1/preparedness/assessments/{assessment_id}/answers/{question_key}",
+        params=QUESTION,
         body="json",
         build=lambda t: {"answer": "in_place"},
     ),
@@ -237,14 +242,14 @@ SITE_ASSESSMENT_MATRIX: dict[str, str | dict[str, str]] = {
     "POST /preparedness/sites/{site_id}/threats/{threat_id}/delete": UNLINK,
     "GET /preparedness/sites/{site_id}/assessments/history": STAFF,
     "GET /preparedness/assessments/{assessment_id}": STAFF,
-    "POST /preparedness/assessments/{assessment_id}/answers/{question_key}": STAFF,
+    "POST /preparedness/assessments/{assessment_id}/answers/single_entry": STAFF,
     "POST /preparedness/evidence": STAFF,
     "GET /preparedness/assessments/{assessment_id}/evidence/{evidence_id}": STAFF,
     "POST /preparedness/assessments/{assessment_id}/submit": STAFF,
     "POST /preparedness/assessments/{assessment_id}/review": REVIEW,
     "GET /preparedness/assessments/{assessment_id}/findings": STAFF,
-    "POST /preparedness/assessments/{assessment_id}/findings/{question_key}/measures": STAFF,
-    "POST /preparedness/assessments/{assessment_id}/findings/{question_key}/actions": STAFF,
+    "POST /preparedness/assessments/{assessment_id}/findings/single_entry/measures": STAFF,
+    "POST /preparedness/assessments/{assessment_id}/findings/single_entry/actions": STAFF,
     "GET /api/v1/preparedness/assessments/{assessment_id}": STAFF,
-    "PUT /api/v1/preparedness/assessments/{assessment_id}/answers/{question_key}": STAFF,
+    "PUT /api/v1/preparedness/assessments/{assessment_id}/answers/single_entry": STAFF,
 }

@@ -50,6 +50,8 @@ SWAPS: dict[str, Foreign] = {
     "bulletin_id": lambda w, a, _c: w.alerts[f"bulletin:{a}"],
     # An exercise's area for improvement (tests/web/catalog_improvement.py).
     "item_id": lambda w, a, _c: w.preparedness[f"area:{a}"],
+    # A site assessment in progress (tests/web/catalog_site_assessments.py).
+    "assessment_id": lambda w, a, _c: w.preparedness[f"assessment:progress:{a}"],
 }
 # Body fields that hold ids but are not objects of the actor's agency to swap, and why.
 NOT_SWAPPED = {
