@@ -4,6 +4,7 @@ page without a reload (204 when nothing changed since the version the page holds
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
@@ -15,6 +16,7 @@ from vigil.response.operating_picture import Picture, build_picture, open_pictur
 from vigil.response.pages import LIST_LABELS, STATUS_LABELS, render
 from vigil.response.picture_map import (
     MARKERS,
+    MapPoint,
     bar_chart,
     distance_km,
     local_map,
@@ -58,8 +60,8 @@ def _context(picture: Picture) -> dict[str, Any]:
         "requests_chart": bar_chart(
             request_rows, chart_id="requests-chart", title="Resource requests by state"
         ),
-        "region_map": region_map(picture.points, chart_id="region-map"),
-        "local_map": local_map(picture.points, chart_id="local-map"),
+        "region_map": _region_map(tuple(picture.points)),
+        "local_map": _local_map(tuple(picture.points)),
         "markers": MARKERS,
         "distances": {
             index: (distance_km(incident_point, point) if incident_point else None)
@@ -67,6 +69,18 @@ def _context(picture: Picture) -> dict[str, Any]:
         },
         "list_labels": LIST_LABELS,
     }
+
+
+# The maps change only when the points do, and every viewer's poll draws them: keep
+# the last few drawings (keyed by the points) instead of drawing them on every poll.
+@lru_cache(maxsize=64)
+def _region_map(points: tuple[MapPoint, ...]) -> str:
+    return region_map(points, chart_id="region-map")
+
+
+@lru_cache(maxsize=64)
+def _local_map(points: tuple[MapPoint, ...]) -> str:
+    return local_map(points, chart_id="local-map")
 
 
 def _fragment(request: Request, picture: Picture) -> str:
