@@ -260,6 +260,8 @@ def test_the_api_refuses_bad_input_with_a_clear_error(web: Web) -> None:
     made = client.post(f"{base}/actions", json=good, headers=headers)
     assert made.status_code == 201 and made.json()["status"] == "open"
     action_id = made.json()["id"]
+    empty = client.patch(f"{base}/actions/{action_id}", json={}, headers=headers)
+    assert empty.status_code == 422
     closing = client.post(f"{base}/actions/{action_id}/close", headers=headers)
     assert closing.status_code == 422 and "evidence" in closing.text
     exercise = client.post(

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel, Field, StrictBool, StrictInt
+from pydantic import BaseModel, Field, StrictBool, StrictInt, field_validator, model_validator
 
 from vigil.platform.errors import NotFound
 from vigil.preparedness import capabilities, exercises, training
@@ -53,6 +53,20 @@ class ActionChange(Strict):
     status: Literal["open", "in_progress"] | None = None
     owner_user_id: Id | None = None
     due: date | None = None
+
+    @field_validator("status", "owner_user_id", "due", mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        # Leave a field out to keep it; null is not a status, an owner or a date.
+        if value is None:
+            raise ValueError("leave the field out to keep its value")
+        return value
+
+    @model_validator(mode="after")
+    def _something(self) -> ActionChange:
+        if self.status is None and self.owner_user_id is None and self.due is None:
+            raise ValueError("give the new status, owner or due date")
+        return self
 
 
 class EvidenceIn(Strict):
