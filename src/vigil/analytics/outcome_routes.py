@@ -23,7 +23,10 @@ router = APIRouter()
 PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"description": "Sign-in required", **PROBLEM},
-    403: {"description": "Not allowed: supervisors only, another agency only if it shares"},
+    403: {
+        "description": "Not allowed: supervisors only, another agency only if it shares",
+        **PROBLEM,
+    },
     404: {"description": "No such agency", **PROBLEM},
     422: {"description": "Invalid input", **PROBLEM},
 }
