@@ -66,6 +66,8 @@ NOT_SWAPPED = {
     "instrument_id": "a shared, read-only instrument",
     # The walk schedules a course shipped with Vigil, which every agency uses.
     "course_id": "a shipped course every agency uses",
+    # A resource request names a type from the resource catalogue shipped with Vigil.
+    "resource_id": "a resource type of the shipped catalogue",
 }
 
 
