@@ -214,8 +214,6 @@ IMPORTERS = "ok  ok  403 403 403 403 403"
 CREATE_GROUP = "403 ok  403 403 ok  403 403"
 # A subscription of the actor's agency (OWN), or of another agency (OTHER).
 SUBSCRIBED = {OWN: "ok  ok  404 404 404 404 404", OTHER: HIDDEN}
-# The walk's instance has no deconfliction key: analysts and supervisors are told so.
-DECONFLICT = "422 422 403 403 403 403 403"
 
 SHARING_MATRIX: dict[str, str | dict[str, str]] = {
     "GET /sharing/groups": LISTERS,
@@ -239,8 +237,8 @@ SHARING_MATRIX: dict[str, str | dict[str, str]] = {
     "POST /sharing/subscriptions/{subscription_id}/stop": SUBSCRIBED,
     "POST /sharing/subscriptions/{subscription_id}/resume": SUBSCRIBED,
     "GET /sharing/deconfliction": IMPORTERS,
-    "POST /sharing/deconfliction": DECONFLICT,
-    "POST /api/v1/sharing/deconfliction": DECONFLICT,
+    "POST /sharing/deconfliction": IMPORTERS,
+    "POST /api/v1/sharing/deconfliction": IMPORTERS,
     "GET /api/taxii2/": LISTERS,
     "GET /api/taxii2/vigil/": LISTERS,
     "GET /api/taxii2/vigil/collections/": LISTERS,

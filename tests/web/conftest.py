@@ -15,6 +15,7 @@ import pytest
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -31,6 +32,7 @@ from vigil.platform.settings import Settings
 from vigil.platform.types import utcnow
 from vigil.reports import numbers, ratelimit, tipline
 from vigil.reports.models import Mention, Report, ReportAttachment, RoutingRule
+from vigil.sharing import deconfliction
 from vigil.web.app import create_app
 from vigil.web.csrf import CSRF_COOKIE
 from vigil.web.deps import SESSION_COOKIE
@@ -495,11 +497,14 @@ class SignedInBrowsers(dict[Role, Browser]):
 def open_site(
     settings: Settings, session_factory: sessionmaker[Session], connection: Any
 ) -> Iterator[Site]:
+    # Partners share a deconfliction key, so the walk reaches those routes' answers.
+    settings = settings.model_copy(update={"deconfliction_key": SecretStr("w" * 40)})
     with session_factory() as db:
         world = seed_world(db, settings)
     app = build_app(settings, session_factory)
     # The tip line's per-client limit is not under test here; the walk posts many tips.
     app.state.tipline_rate_limit = ratelimit.ClientRateLimit(1_000_000)
+    app.state.deconfliction_rate_limit = deconfliction.QueryRateLimit(1_000_000)
     with ExitStack() as stack:
         site = Site(
             app,
