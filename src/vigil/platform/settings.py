@@ -247,7 +247,7 @@ class Settings(BaseSettings):
         ge=2,
         le=1000,
         description="Smallest count the outcome statistics show: smaller cells, and the "
-        "cells that would give them away, are suppressed (a page may raise it, never lower).",
+        "cells that would give them away, are suppressed; every reader sees the same view.",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Logging level."
