@@ -18,6 +18,7 @@ from vigil.platform.types import utcnow
 from vigil.sharing import bulletins, cap
 
 BULLETIN = "bulletin"  # a draft bulletin of the actor's agency, or of another agency
+PUBLISHED = "published"  # a published TLP:AMBER+STRICT bulletin, of either agency
 
 
 def bulletin_form(t: Target) -> dict[str, str]:
@@ -55,8 +56,9 @@ def alert_body(t: Target) -> dict[str, str]:
 
 
 def seed_alerts(db: Session, world: Any, agencies: tuple[Agency, ...]) -> None:
-    """For each agency a draft TLP:AMBER bulletin addressed to the next agency, written
-    by home's analyst in home and by an analyst of their own elsewhere; and one public
+    """For each agency a draft TLP:AMBER bulletin addressed to the next agency and a
+    published TLP:AMBER+STRICT one (for its STIX export), written by home's analyst in
+    home and by an analyst of their own elsewhere; and one public
     alert of home's supervisor. Ids go in ``world.alerts``."""
     for index, agency in enumerate(agencies):
         if agency.id == world.home:
@@ -76,6 +78,18 @@ def seed_alerts(db: Session, world: Any, agencies: tuple[Agency, ...]) -> None:
             ),
         )
         world.alerts[f"bulletin:{agency.id}"] = draft.id
+        strict = bulletins.create_draft(
+            db,
+            actor=actor_for(author),
+            draft=bulletins.Draft(
+                title=f"Internal bulletin of {agency.name}",
+                summary="Several reports describe threats against Friday games.",
+                body="Three tips name the same stadium and the same Friday.",
+                marking="AMBER+STRICT",
+            ),
+        )
+        bulletins.publish(db, actor=actor_for(author), bulletin_id=strict.id)
+        world.alerts[f"published:{agency.id}"] = strict.id
     supervisor = db.get_one(User, world.member(Role.SUPERVISOR).user_id)
     alert = cap.issue(
         db,
@@ -92,12 +106,12 @@ class AlertRoute(RouteCase):
 
     @property
     def targets(self) -> tuple[str, ...]:
-        return (OWN, OTHER) if self.target == BULLETIN else super().targets
+        return (OWN, OTHER) if self.target in (BULLETIN, PUBLISHED) else super().targets
 
     def path(self, target: Target) -> str:
         seeded = target.world.alerts
         values = {
-            "bulletin_id": str(seeded.get(f"bulletin:{target.agency_id}", "")),
+            "bulletin_id": str(seeded.get(f"{self.target}:{target.agency_id}", "")),
             "identifier": str(seeded.get("identifier", "")),
         }
         filled = RouteCase(
@@ -117,6 +131,7 @@ BULLETIN_PAGES = [
     RouteCase("POST", "/bulletins", body="form", build=bulletin_form),
     AlertRoute("GET", "/bulletins/{bulletin_id}", target=BULLETIN),
     AlertRoute("GET", "/bulletins/{bulletin_id}/edit", target=BULLETIN),
+    AlertRoute("GET", "/bulletins/{bulletin_id}/stix", target=PUBLISHED),
     AlertRoute(
         "POST", "/bulletins/{bulletin_id}", target=BULLETIN, body="form", build=bulletin_form
     ),
@@ -133,6 +148,7 @@ BULLETIN_API = [
     RouteCase("GET", "/api/v1/bulletins"),
     RouteCase("POST", "/api/v1/bulletins", body="json", build=bulletin_json),
     AlertRoute("GET", "/api/v1/bulletins/{bulletin_id}", target=BULLETIN),
+    AlertRoute("GET", "/api/v1/bulletins/{bulletin_id}/stix", target=PUBLISHED),
     AlertRoute(
         "PUT", "/api/v1/bulletins/{bulletin_id}", target=BULLETIN, body="json", build=bulletin_json
     ),
@@ -164,6 +180,7 @@ WRITERS = "ok  ok  403 403 403 403 403"
 HIDDEN = "404 " * 7
 ISSUERS = "403 ok  403 403 403 403 403"
 DRAFT = {OWN: "ok  ok  404 404 404 404 404", OTHER: HIDDEN}
+STRICT = {OWN: "ok  ok  ok  ok  404 404 404", OTHER: HIDDEN}
 
 ALERTS_MATRIX: dict[str, str | dict[str, str]] = {
     "GET /bulletins": READERS,
@@ -171,11 +188,13 @@ ALERTS_MATRIX: dict[str, str | dict[str, str]] = {
     "POST /bulletins": WRITERS,
     "GET /bulletins/{bulletin_id}": DRAFT,
     "GET /bulletins/{bulletin_id}/edit": DRAFT,
+    "GET /bulletins/{bulletin_id}/stix": STRICT,
     "POST /bulletins/{bulletin_id}": DRAFT,
     "POST /bulletins/{bulletin_id}/publish": DRAFT,
     "GET /api/v1/bulletins": READERS,
     "POST /api/v1/bulletins": WRITERS,
     "GET /api/v1/bulletins/{bulletin_id}": DRAFT,
+    "GET /api/v1/bulletins/{bulletin_id}/stix": STRICT,
     "PUT /api/v1/bulletins/{bulletin_id}": DRAFT,
     "POST /api/v1/bulletins/{bulletin_id}/publish": DRAFT,
     "GET /alerts": WRITERS,

@@ -7,10 +7,11 @@ from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from vigil.reports.schemas import RowId, Strict
-from vigil.sharing import bulletins, cap
+from vigil.sharing import bulletin_stix, bulletins, cap
 from vigil.sharing.alert_routes import deliver_mail
 from vigil.sharing.bulletin_models import Bulletin, PublicAlert
 from vigil.sharing.cap_feed import document_url
@@ -123,6 +124,19 @@ def create_bulletin(body: BulletinIn, db: SessionDep, actor: ActorDep) -> Bullet
 def get_bulletin(bulletin_id: PathId, db: SessionDep, actor: ActorDep) -> BulletinOut:
     """One bulletin, if its marking and distribution let you read it."""
     return _out(bulletins.read_bulletin(db, actor=actor, bulletin_id=bulletin_id))
+
+
+@router.get(
+    "/bulletins/{bulletin_id}/stix",
+    response_class=Response,
+    responses={200: {"content": {"application/stix+json;version=2.1": {}}}},
+)
+def export_bulletin_stix(bulletin_id: PathId, db: SessionDep, actor: ActorDep) -> Response:
+    """A published bulletin you may read as a STIX 2.1 bundle (a ``report``, its author
+    agency's ``identity`` and its TLP 2.0 marking definition); recorded as a
+    dissemination to your agency. A draft is refused (403)."""
+    result = bulletin_stix.export_bulletin(db, actor=actor, bulletin_id=bulletin_id)
+    return Response(result.bundle, media_type="application/stix+json;version=2.1")
 
 
 @router.put("/bulletins/{bulletin_id}", response_model=BulletinOut)

@@ -18,7 +18,7 @@ from vigil.platform.mail import MailError, mailer_from_settings
 from vigil.platform.routes.forms import text_from_form, whole_number
 from vigil.platform.settings import Settings
 from vigil.platform.types import utcnow
-from vigil.sharing import bulletins, cap, cap_feed
+from vigil.sharing import bulletin_stix, bulletins, cap, cap_feed
 from vigil.sharing.bulletin_models import Bulletin
 from vigil.web.deps import ActorDep, AnonymousDep, PathId, SessionDep, SettingsDep
 from vigil.web.templating import render
@@ -148,6 +148,17 @@ def view_bulletin(
             "deliveries": bulletins.deliveries(db, actor=actor, bulletin=bulletin),
             "flash": DONE.get(done or ""),
         },
+    )
+
+
+@router.get("/bulletins/{bulletin_id}/stix")
+def download_bulletin_stix(bulletin_id: PathId, db: SessionDep, actor: ActorDep) -> Response:
+    """The bulletin as a STIX 2.1 bundle file (recorded as a dissemination)."""
+    result = bulletin_stix.export_bulletin(db, actor=actor, bulletin_id=bulletin_id)
+    return Response(
+        result.bundle,
+        media_type="application/stix+json;version=2.1",
+        headers={"Content-Disposition": f'attachment; filename="{result.filename}"'},
     )
 
 

@@ -267,9 +267,8 @@ def read_bulletin(db: Session, *, actor: Actor, bulletin_id: int) -> Bulletin:
 
 def may(db: Session, actor: Actor, bulletin: Bulletin) -> dict[str, bool]:
     known = facts(db, bulletin)
-    return {
-        action: policy.decide(actor, action, "bulletin", known) for action in ("edit", "publish")
-    }
+    actions = ("edit", "publish", "export")
+    return {action: policy.decide(actor, action, "bulletin", known) for action in actions}
 
 
 def list_bulletins(db: Session, *, actor: Actor, limit: int = 200) -> list[Bulletin]:

@@ -5,7 +5,8 @@ by their agency's analysts and supervisors only) and publish them. A published b
 is read by the staff who work on intelligence (analysts, supervisors, tip-line
 operators, threat-assessment members) of the author's agency and of the agencies on its
 distribution list, as its TLP 2.0 marking allows: TLP:AMBER+STRICT never leaves the
-author's agency and TLP:RED is read only by its author and the users it names.
+author's agency and TLP:RED is read only by its author and the users it names. Whoever
+may read a published bulletin may export it as a STIX 2.1 bundle (a draft, never).
 
 Public alerts: a warning to the public speaks for the agency, so only its supervisors
 issue one (an Alert, or an Update or Cancel of their agency's earlier alert); its
@@ -74,7 +75,7 @@ def bulletin_rule(actor: Actor, action: str, facts: Any) -> bool:
         if facts.marking == Tlp.RED.value and not _marking_lets_read(actor, facts):
             return False
         return action in ("read", "edit", "publish")
-    if action == "read":
+    if action in ("read", "export"):  # export: its STIX 2.1 bundle, for the reader
         return bool(actor.roles & READER_ROLES) and _marking_lets_read(actor, facts)
     return False
 
