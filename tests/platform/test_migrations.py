@@ -35,6 +35,16 @@ PLATFORM_TABLES = {
     "audit_checkpoints",
 }
 
+# Tables whose rows the database itself refuses to change: the audit trail, and the
+# response domain's submitted ICS forms, significant events and request steps.
+APPEND_ONLY_TABLES = (
+    "audit_events",
+    "audit_checkpoints",
+    "incident_events",
+    "ics_forms",
+    "resource_request_steps",
+)
+
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def fresh_engine(request, tmp_path) -> Iterator[Engine]:
@@ -87,15 +97,10 @@ def assert_migrated(engine: Engine) -> None:
         version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
         assert version == head_revision()
     if engine.dialect.name == "postgresql":
-        assert trigger_names(engine) == {
-            "audit_events_append_only",
-            "audit_checkpoints_append_only",
-        }
+        assert trigger_names(engine) == {f"{table}_append_only" for table in APPEND_ONLY_TABLES}
     else:
         assert trigger_names(engine) == {
-            f"{table}_no_{verb}"
-            for table in ("audit_events", "audit_checkpoints")
-            for verb in ("update", "delete")
+            f"{table}_no_{verb}" for table in APPEND_ONLY_TABLES for verb in ("update", "delete")
         }
 
 
