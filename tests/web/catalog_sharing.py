@@ -14,11 +14,14 @@ from sqlalchemy.orm import Session
 from tests.factories import actor_for, make_user
 from tests.web.catalog import OTHER, OWN, REASON, REPORT, RouteCase, Target
 from vigil.platform.models import Agency, User
+from vigil.platform.policy.markings import Tlp
 from vigil.platform.roles import Role
+from vigil.platform.types import utcnow
 from vigil.reports.models import Report
 from vigil.sharing import groups
-from vigil.sharing.models import Subscription
+from vigil.sharing.models import Subscription, TaxiiStatus
 from vigil.sharing.stix_mapping import local_report_id
+from vigil.sharing.stix_markings import marking_definition
 
 GROUP = "group"  # a sharing group of the actor's agency, or another's the agency belongs to
 EMPTY_BUNDLE = json.dumps(
@@ -65,6 +68,23 @@ def seed_sharing(db: Session, world: Any, agencies: tuple[Agency, ...]) -> None:
         db.add(subscription)
         db.flush()
         world.sharing[f"subscription:{agency.id}"] = subscription.id
+        status = TaxiiStatus(
+            id=str(uuid.uuid4()),
+            agency_id=agency.id,
+            user_id=owner.id,
+            group_id=group.id,
+            status="complete",
+            request_timestamp=utcnow(),
+            total_count=1,
+            success_count=1,
+            failure_count=0,
+            pending_count=0,
+            successes=[{"id": "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"}],
+            failures=[],
+        )
+        db.add(status)
+        db.flush()
+        world.sharing[f"status:{agency.id}"] = status.id
 
 
 @dataclass(frozen=True)
@@ -84,6 +104,7 @@ class SharingRoute(RouteCase):
             "member_agency_id": str(seeded[f"member:{agency}"]),
             "object_id": seeded[f"object:{agency}"],
             "subscription_id": str(seeded[f"subscription:{agency}"]),
+            "status_id": seeded[f"status:{agency}"],
         }
         filled = RouteCase(
             self.method,
@@ -197,6 +218,14 @@ SHARING_API = [
         "GET", "/api/taxii2/vigil/collections/{collection_id}/objects/{object_id}/", target=GROUP
     ),
     SharingRoute("GET", "/api/taxii2/vigil/collections/{collection_id}/manifest/", target=GROUP),
+    SharingRoute(
+        "POST",
+        "/api/taxii2/vigil/collections/{collection_id}/objects/",
+        target=GROUP,
+        body="json",
+        build=lambda t: {"objects": [marking_definition(Tlp.GREEN)]},
+    ),
+    SharingRoute("GET", "/api/taxii2/vigil/status/{status_id}/", target=GROUP),
 ]
 
 # Columns: an su tl ta aa sa au. Groups: OWN is the actor's agency's group (the operator
@@ -214,6 +243,10 @@ IMPORTERS = "ok  ok  403 403 403 403 403"
 CREATE_GROUP = "403 ok  403 403 ok  403 403"
 # A subscription of the actor's agency (OWN), or of another agency (OTHER).
 SUBSCRIBED = {OWN: "ok  ok  404 404 404 404 404", OTHER: HIDDEN}
+# TAXII add-objects: members and the owner who may import; others who read get 403.
+WRITE_COLLECTION = {OWN: "ok  ok  403 403 404 404 404", OTHER: "ok  ok  403 403 404 404 404"}
+# A TAXII status of the actor's agency (OWN) or of another agency (OTHER).
+READ_STATUS = {OWN: "ok  ok  403 403 403 403 403", OTHER: "404 404 403 403 403 403 403"}
 
 SHARING_MATRIX: dict[str, str | dict[str, str]] = {
     "GET /sharing/groups": LISTERS,
@@ -246,4 +279,6 @@ SHARING_MATRIX: dict[str, str | dict[str, str]] = {
     "GET /api/taxii2/vigil/collections/{collection_id}/objects/": READ_COLLECTION,
     "GET /api/taxii2/vigil/collections/{collection_id}/objects/{object_id}/": READ_COLLECTION,
     "GET /api/taxii2/vigil/collections/{collection_id}/manifest/": READ_COLLECTION,
+    "POST /api/taxii2/vigil/collections/{collection_id}/objects/": WRITE_COLLECTION,
+    "GET /api/taxii2/vigil/status/{status_id}/": READ_STATUS,
 }

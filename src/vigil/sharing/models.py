@@ -197,3 +197,27 @@ class FeedEvent(Base):
     stix_created: Mapped[str] = mapped_column(String(40))
     stix_published: Mapped[str] = mapped_column(String(40))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TaxiiStatus(Base):
+    """The TAXII 2.1 status resource of one add-objects request: what became of each
+    object (the importer's message for each failure), read back by the agency that sent
+    it at /api/taxii2/vigil/status/{id}/."""
+
+    __tablename__ = "taxii_statuses"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # a UUIDv4
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sharing_groups.id", ondelete="SET NULL"), nullable=True
+    )
+    status: Mapped[str] = mapped_column(String(20))  # complete (imports run synchronously)
+    request_timestamp: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    total_count: Mapped[int] = mapped_column(Integer)
+    success_count: Mapped[int] = mapped_column(Integer)
+    failure_count: Mapped[int] = mapped_column(Integer)
+    pending_count: Mapped[int] = mapped_column(Integer)
+    # [{"id", "version"?, "message"?}] as TAXII's status details (inert JSON).
+    successes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    failures: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

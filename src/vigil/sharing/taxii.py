@@ -6,13 +6,17 @@ X-TAXII-Date-Added-First/Last headers), one object, and the manifest.
 Callers authenticate with a Vigil API token, sent as ``Authorization: Bearer <token>``
 (or ``Token <token>``, as taxii2-client's TokenAuth sends it). Every answer has the
 media type application/taxii+json;version=2.1, and a request that accepts neither it
-nor any JSON is answered 406. The collections are read-only to TAXII clients
-(``can_write`` false): what a group holds is decided by the owning agency's shares.
+nor any JSON is answered 406. What a collection serves is decided by the owning
+agency's shares. A collection is writable (``can_write``) to members and the owner
+whose role may import STIX: objects added to it are imported by the STIX importer into
+the sender's own agency (never served back in the collection), and the answer is a
+TAXII status resource, kept and readable again at /status/{id}/ by the sender's agency.
 """
 
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -25,8 +29,9 @@ from vigil.platform import policy, sessions
 from vigil.platform.actor import Actor
 from vigil.platform.errors import InvalidInput, NotFound
 from vigil.platform.models import User
-from vigil.sharing import groups, taxii_feed
-from vigil.sharing.models import SharingGroup
+from vigil.platform.types import utcnow
+from vigil.sharing import groups, stix_import, taxii_feed
+from vigil.sharing.models import SharingGroup, TaxiiStatus
 from vigil.sharing.stix_mapping import stix_time
 from vigil.web.deps import SessionDep, SignInRequired, current_actor, get_settings
 
@@ -122,13 +127,14 @@ def api_root(actor: TaxiiActor) -> JSONResponse:
     )
 
 
-def _collection(group: SharingGroup) -> dict[str, Any]:
+def _collection(db: Session, actor: Actor, group: SharingGroup) -> dict[str, Any]:
+    writable = policy.decide(actor, "write_collection", "sharing_group", groups.facts(db, group))
     return {
         "id": group.collection_id,
         "title": group.name,
         "description": group.description or f"Reports shared with the sharing group {group.name}.",
         "can_read": True,
-        "can_write": False,
+        "can_write": writable,
         "media_types": [taxii_feed.STIX_MEDIA_TYPE],
     }
 
@@ -144,7 +150,7 @@ def _readable(db: Session, actor: Actor) -> list[SharingGroup]:
 @router.get("/vigil/collections/", summary="TAXII 2.1 collections")
 def collections(db: SessionDep, actor: TaxiiActor) -> JSONResponse:
     found = _readable(db, actor)
-    return taxii({"collections": [_collection(g) for g in found]} if found else {})
+    return taxii({"collections": [_collection(db, actor, g) for g in found]} if found else {})
 
 
 COLLECTION_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -159,7 +165,7 @@ def _group(db: Session, actor: Actor, collection_id: str) -> SharingGroup:
 
 @router.get("/vigil/collections/{collection_id}/", summary="TAXII 2.1 collection")
 def collection(collection_id: str, db: SessionDep, actor: TaxiiActor) -> JSONResponse:
-    return taxii(_collection(_group(db, actor, collection_id)))
+    return taxii(_collection(db, actor, _group(db, actor, collection_id)))
 
 
 def _filters(request: Request, added_after: str | None) -> taxii_feed.Filters:
@@ -325,3 +331,118 @@ def manifest(
         for obj, added in zip(page.objects, page.added, strict=True)
     ]
     return taxii(_envelope(page, {"objects": records} if records else {}), headers=headers)
+
+
+STATUS_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+
+
+def _status_body(row: TaxiiStatus) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": row.id,
+        "status": row.status,
+        "request_timestamp": stix_time(row.request_timestamp),
+        "total_count": row.total_count,
+        "success_count": row.success_count,
+        "failure_count": row.failure_count,
+        "pending_count": row.pending_count,
+    }
+    if row.successes:
+        body["successes"] = row.successes
+    if row.failures:
+        body["failures"] = row.failures
+    return body
+
+
+def _detail(raw: Any, message: str) -> dict[str, Any]:
+    obj = raw if isinstance(raw, dict) else {}
+    stix_id = obj.get("id")
+    detail: dict[str, Any] = {"id": stix_id[:100] if isinstance(stix_id, str) else "unknown"}
+    version = obj.get("modified") or obj.get("created")
+    if isinstance(version, str):
+        detail["version"] = version[:40]
+    if message:
+        detail["message"] = message[:500]
+    return detail
+
+
+async def _envelope_text(request: Request) -> bytes:
+    kind = request.headers.get("content-type", "").replace(" ", "").lower()
+    if not kind.startswith(("application/taxii+json", "application/json")) or (
+        "version=" in kind and "version=2.1" not in kind
+    ):
+        raise HTTPException(415, f"Send a TAXII envelope as {TAXII_MEDIA_TYPE}.")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_CONTENT_LENGTH:
+        raise HTTPException(413, f"The envelope is larger than {MAX_CONTENT_LENGTH} bytes.")
+    data = bytearray()
+    async for chunk in request.stream():
+        data.extend(chunk)
+        if len(data) > MAX_CONTENT_LENGTH:
+            raise HTTPException(413, f"The envelope is larger than {MAX_CONTENT_LENGTH} bytes.")
+    return bytes(data)
+
+
+@router.post(
+    "/vigil/collections/{collection_id}/objects/",
+    summary="TAXII 2.1 add objects",
+    status_code=202,
+    responses={
+        413: {"description": "The envelope is too large", **PROBLEM},
+        415: {"description": "Not a TAXII 2.1 envelope", **PROBLEM},
+    },
+)
+async def add_objects(
+    request: Request, collection_id: str, db: SessionDep, actor: TaxiiActor
+) -> JSONResponse:
+    """Import an envelope's objects into your agency through the STIX importer (every
+    object checked on its own; URLs in them never fetched). Answers the status resource
+    (complete: the import runs before the answer)."""
+    group = _group(db, actor, collection_id)
+    policy.authorize(actor, "write_collection", "sharing_group", groups.facts(db, group))
+    text = await _envelope_text(request)
+    raw_objects = stix_import.read_objects(text)
+    if not raw_objects:
+        raise InvalidInput({"objects": "The envelope has no objects."})
+    settings = get_settings(request)
+    outcome = stix_import.import_bundle(
+        db, actor=actor, settings=settings, text=text, channel="taxii"
+    )
+    by_index = {result.index: result for result in outcome.results}
+    successes: list[dict[str, Any]] = []
+    failures: list[dict[str, Any]] = []
+    for index, raw in enumerate(raw_objects):
+        result = by_index.get(index)
+        if result is not None and result.status == "rejected":
+            failures.append(_detail(raw, result.message or "rejected"))
+        elif result is not None:
+            successes.append(_detail(raw, f"{result.status}: {result.message}".rstrip(": ")))
+        else:
+            successes.append(_detail(raw, "read: a supporting object, not stored on its own"))
+    user_id, agency_id = actor.member_ids()
+    row = TaxiiStatus(
+        id=str(uuid.uuid4()),
+        agency_id=agency_id,
+        user_id=user_id,
+        group_id=group.id,
+        status="complete",
+        request_timestamp=utcnow(),
+        total_count=len(raw_objects),
+        success_count=len(successes),
+        failure_count=len(failures),
+        pending_count=0,
+        successes=successes,
+        failures=failures,
+    )
+    db.add(row)
+    db.flush()
+    return taxii(_status_body(row), status_code=202)
+
+
+@router.get("/vigil/status/{status_id}/", summary="TAXII 2.1 status")
+def status(status_id: str, db: SessionDep, actor: TaxiiActor) -> JSONResponse:
+    """The status of an add-objects request your agency sent (for those who may import)."""
+    policy.authorize(actor, "import", "stix_import")
+    row = db.get(TaxiiStatus, status_id) if STATUS_ID.match(status_id) else None
+    if row is None or not policy.decide(actor, "read_status", "stix_import", row):
+        raise NotFound("stix_import")  # named as the policy type, so a refusal is audited
+    return taxii(_status_body(row))

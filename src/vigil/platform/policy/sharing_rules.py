@@ -76,9 +76,12 @@ def report_export_rule(actor: Actor, action: str, report: Any) -> bool:
 
 
 def stix_import_rule(actor: Actor, action: str, report: Any) -> bool:
-    """Importing; "update" applies a partner's correction to the agency's own copy."""
+    """Importing; "update" applies a partner's correction to the agency's own copy;
+    "read_status" reads the TAXII status of an import the agency sent."""
     if action == "update":
         return _sharer(actor) and actor.agency_id == getattr(report, "owner_agency_id", None)
+    if action == "read_status":  # a TAXII add-objects status: ``report`` is the status row
+        return _sharer(actor) and actor.agency_id == getattr(report, "agency_id", None)
     return action == "import" and _sharer(actor)
 
 
@@ -105,6 +108,8 @@ def group_rule(actor: Actor, action: str, facts: Any) -> bool:
         return owner and _sharer(actor)
     if action == "read_collection":
         return (owner or member) and bool(actor.roles & READER_ROLES)
+    if action == "write_collection":  # TAXII add-objects: imported into the actor's agency
+        return (owner or member) and _sharer(actor)
     return False
 
 
