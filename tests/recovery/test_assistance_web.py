@@ -279,7 +279,11 @@ def test_the_fund_through_its_pages_and_what_it_publishes(
             ],
             today=TODAY + timedelta(days=8),
         )
-        claim_ids = list(db.execute(select(FundClaim.id).order_by(FundClaim.id)).scalars())
+        claim_ids = list(
+            db.execute(
+                select(FundClaim.id).where(FundClaim.fund_id == fund).order_by(FundClaim.id)
+            ).scalars()
+        )
         db.commit()
     assert (
         advocate.post(

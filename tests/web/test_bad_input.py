@@ -43,7 +43,7 @@ HOSTILE = {
 # All of the above in one string, where a test runs per field and per value.
 MIXED = " ".join(HOSTILE.values())
 HUGE = "x" * 200_000
-NULLABLE = {"email", "password"}  # JSON fields where null is a value
+NULLABLE = {"email", "password", "evidence_record"}  # JSON fields where null is a value
 # Known bugs in report intake, reported to its engineer (not ours to fix): the test
 # tolerates these and nothing else. Prune the list as they are fixed.
 KNOWN_BAD_INPUT_BUGS: set[str] = set()
@@ -294,7 +294,7 @@ def test_forms_with_broken_encodings_get_a_page(site: Site) -> None:
         browser.restore()
         # Invalid UTF-8, an encoded lone surrogate (CESU-8) and stray percent signs.
         for raw in (b"%FF%FE", b"%ED%A0%80", b"%", b"%zz", b"=&&=", b"a" * 5000):
-            field = next(iter(case.payload(target)))
+            field = next(iter(case.payload(target)), "note")  # a form without fields too
             body = f"csrf_token={browser.csrf}&{field}=".encode() + raw
             with rolled_back(site.connection):
                 response = browser.client.post(

@@ -62,6 +62,8 @@ NOT_SWAPPED = {
     "agency_ids": "names partner agencies",
     "recipient_agency_id": "names the consent's recipient agency",
     "member_agency_id": "names a group member agency",
+    # A pair of rows of the public incident catalogue, which every agency reads alike.
+    "link_id": "a link of the public incident catalogue",
     # One instrument serves every agency (published, read-only reference data).
     "instrument_id": "a shared, read-only instrument",
     # The walk schedules a course shipped with Vigil, which every agency uses.

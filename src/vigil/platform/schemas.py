@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Generic, TypeVar
+import types
+from datetime import date, datetime
+from typing import Annotated, Any, Generic, TypeVar, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool, StrictInt, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    NaiveDatetime,
+    StrictBool,
+    StrictInt,
+    ValidationInfo,
+    field_validator,
+)
 
 from vigil.platform.roles import AgencyKind, Role
 
@@ -25,17 +37,43 @@ def storable_text(value: str) -> str:
     return value
 
 
+# What a field's annotation accepts, reduced to the plain types JSON input is checked
+# against (pydantic's aware and naive datetimes count as datetimes).
+_DATETIME_TYPES: dict[Any, type] = {AwareDatetime: datetime, NaiveDatetime: datetime}
+
+
+def scalar_types(annotation: Any) -> frozenset[type]:
+    """The plain types an annotation admits: ``Annotated`` and unions unwrapped."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return scalar_types(get_args(annotation)[0])
+    if origin is Union or origin is types.UnionType:
+        return frozenset().union(*(scalar_types(arg) for arg in get_args(annotation)))
+    found = _DATETIME_TYPES.get(annotation, annotation)
+    return frozenset({found}) if isinstance(found, type) else frozenset()
+
+
 class Strict(BaseModel):
     """API input: no unknown fields, numbers and flags of their own JSON type (true is
-    not 1), text that can be stored."""
+    not 1), dates and times written as text (123 is not a time), text that can be
+    stored."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     @field_validator("*", mode="before")
     @classmethod
-    def _storable(cls, value: Any) -> Any:
+    def _storable(cls, value: Any, info: ValidationInfo) -> Any:
         if isinstance(value, str):
             return storable_text(value)
+        field = cls.model_fields.get(info.field_name or "")
+        if field is None or value is None:
+            return value
+        kinds = scalar_types(field.annotation)
+        numeric = bool(kinds & {int, float})
+        if isinstance(value, bool) and numeric and bool not in kinds:
+            raise ValueError("must be a number, not true or false")
+        if isinstance(value, (int, float)) and kinds & {datetime, date} and not numeric:
+            raise ValueError("must be a date or time written as text (ISO 8601)")
         return value
 
 

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from vigil.platform.schemas import Strict
 from vigil.recovery import assistance, community, fund_report, funds
 from vigil.recovery.assistance import RegistrationInput
 from vigil.web.deps import ActorDep, PathId, SessionDep
@@ -18,7 +19,7 @@ from vigil.web.deps import ActorDep, PathId, SessionDep
 router = APIRouter()
 
 
-class RegistrationIn(BaseModel):
+class RegistrationIn(Strict):
     kind: Literal["survivor", "family"]
     display_name: str = Field(min_length=1, max_length=200)
     people_count: int = Field(default=1, ge=1, le=assistance.MAX_PEOPLE)
@@ -58,7 +59,7 @@ def register(
     )
 
 
-class VisitIn(BaseModel):
+class VisitIn(Strict):
     services: list[str] = Field(default_factory=list, max_length=20)
     note: str | None = Field(default=None, max_length=2000)
 
@@ -134,7 +135,7 @@ def daily_summary(
     )
 
 
-class ClaimIn(BaseModel):
+class ClaimIn(Strict):
     claimant_name: str = Field(min_length=1, max_length=200)
     harm: Literal["killed", "hospitalised", "injured", "present"]
     nights: int | None = Field(default=None, ge=1, le=funds.MAX_NIGHTS)
@@ -231,7 +232,7 @@ def public_report(fund_id: PathId, actor: ActorDep, db: SessionDep) -> PublicRep
     )
 
 
-class OfferIn(BaseModel):
+class OfferIn(Strict):
     offer_kind: Literal["in_kind", "volunteer"]
     kind: str = Field(min_length=1, max_length=40)
     offered_by: str = Field(min_length=1, max_length=200)

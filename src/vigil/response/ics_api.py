@@ -196,7 +196,7 @@ class FormIn(Strict):
 
 
 class DraftIn(Strict):
-    fields: dict[str, Any] = Field(default_factory=dict)
+    fields: dict[str, Any]  # a PUT replaces the draft: its fields must be given
     operational_period_id: Id | None = None
     submit: bool = False
 
