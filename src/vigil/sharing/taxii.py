@@ -400,7 +400,10 @@ async def add_objects(
     group = _group(db, actor, collection_id)
     policy.authorize(actor, "write_collection", "sharing_group", groups.facts(db, group))
     text = await _envelope_text(request)
-    raw_objects = stix_import.read_objects(text)
+    try:
+        raw_objects = stix_import.read_objects(text)
+    except stix_import.BundleRefused as refused:  # named as the envelope's field
+        raise InvalidInput({"objects": refused.errors["bundle"]}) from None
     if not raw_objects:
         raise InvalidInput({"objects": "The envelope has no objects."})
     settings = get_settings(request)
