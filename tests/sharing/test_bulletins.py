@@ -13,7 +13,7 @@ from sqlalchemy import select
 from tests.factories import make_user
 from tests.sharing.factories import Partners, make_partners
 from vigil.platform.errors import Conflict, InvalidInput, NotFound
-from vigil.platform.mail import FileMailer
+from vigil.platform.mail import FileMailer, MailError
 from vigil.platform.models import AuditEvent, Notification
 from vigil.platform.policy import PermissionDenied
 from vigil.platform.roles import Role
@@ -318,3 +318,37 @@ def test_pages_and_api_keep_script_inert_and_mail_after_commit(
         assert "<b>reports</b>" not in page.text
         listing = client.get("/bulletins")
         assert listing.status_code == 200 and "<script>alert(" not in listing.text
+
+
+class _DownMailer:
+    """A mail server that cannot be reached."""
+
+    def send(self, *, to: str, subject: str, body: str) -> None:
+        raise MailError("connection refused")
+
+
+def test_e_mail_deferred_while_the_server_is_down_is_sent_by_the_scheduled_retry(
+    db, staff, tmp_path
+):
+    analyst = staff.actor(staff.analyst)
+    draft = bulletins.create_draft(db, actor=analyst, draft=_draft(agency_ids=[staff.partner.id]))
+    bulletins.publish(db, actor=analyst, bulletin_id=draft.id, reason="Partners host the games")
+    down = bulletins.send_pending_mail(
+        db, bulletin_id=draft.id, mailer=_DownMailer(), base_url=BASE
+    )
+    assert (down.sent, down.deferred) == (0, 2)
+    statuses = db.execute(
+        select(BulletinDelivery.email_status).where(BulletinDelivery.bulletin_id == draft.id)
+    ).scalars()
+    assert set(statuses) == {"deferred"}
+    # Still down at the first scheduled run: nothing lost, nothing sent.
+    assert bulletins.retry_pending_mail(db, mailer=_DownMailer(), base_url=BASE).deferred == 2
+    # The server is back: the next run sends each recipient one e-mail, and no more.
+    back = bulletins.retry_pending_mail(db, mailer=_mailer(tmp_path), base_url=BASE)
+    assert (back.sent, back.deferred) == (2, 0)
+    assert {m["To"] for m in _mails(tmp_path)} == {
+        staff.partner_analyst.email,
+        staff.supervisor.email,
+    }
+    again = bulletins.retry_pending_mail(db, mailer=_mailer(tmp_path), base_url=BASE)
+    assert (again.sent, again.deferred) == (0, 0) and len(_mails(tmp_path)) == 2

@@ -152,6 +152,29 @@ def federation_job(settings: Settings, session_factory: sessionmaker[Session]) -
         )
 
 
+def bulletin_mail_job(settings: Settings, session_factory: sessionmaker[Session]) -> None:
+    """E-mail the bulletin recipients whose e-mail is pending or was deferred."""
+    from vigil.platform.mail import mailer_from_settings
+    from vigil.sharing import bulletins
+
+    try:
+        mailer = mailer_from_settings(settings)
+        with transaction(session_factory) as db:
+            tally = bulletins.retry_pending_mail(
+                db, mailer=mailer, base_url=settings.resolved_public_url
+            )
+    except Exception as error:
+        log.error("scheduled bulletin e-mail failed: %s", type(error).__name__)
+        return
+    if tally.sent or tally.refused or tally.deferred:
+        log.info(
+            "bulletins: %d e-mails sent, %d refused, %d deferred",
+            tally.sent,
+            tally.refused,
+            tally.deferred,
+        )
+
+
 def start_scheduler(
     settings: Settings,
     session_factory: sessionmaker[Session],
@@ -174,6 +197,7 @@ def start_scheduler(
         ("reminders", reminders_job),
         ("federation", federation_job),
         ("preparedness", preparedness_job),
+        ("bulletin_mail", bulletin_mail_job),
     )
     for job_id, job in jobs:
         scheduler.add_job(

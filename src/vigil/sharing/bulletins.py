@@ -513,6 +513,30 @@ def send_pending_mail(db: Session, *, bulletin_id: int, mailer: Mailer, base_url
     return tally
 
 
+def retry_pending_mail(db: Session, *, mailer: Mailer, base_url: str) -> MailTally:
+    """The scheduled retry: e-mail every published bulletin's recipients whose e-mail is
+    still pending or was deferred (the mail server was down), oldest bulletin first."""
+    pending = db.execute(
+        select(BulletinDelivery.bulletin_id)
+        .join(Bulletin, Bulletin.id == BulletinDelivery.bulletin_id)
+        .where(
+            Bulletin.status == "published",
+            BulletinDelivery.email_status.in_(["pending", "deferred"]),
+        )
+        .distinct()
+        .order_by(BulletinDelivery.bulletin_id)
+    ).scalars()
+    total = MailTally()
+    for bulletin_id in list(pending):
+        tally = send_pending_mail(db, bulletin_id=bulletin_id, mailer=mailer, base_url=base_url)
+        total.sent += tally.sent
+        total.refused += tally.refused
+        total.deferred += tally.deferred
+        if tally.deferred:
+            break  # the server is down: the rest wait for the next run
+    return total
+
+
 def deliveries(db: Session, *, actor: Actor, bulletin: Bulletin) -> list[BulletinDelivery]:
     """Who was delivered the bulletin, for those who may edit its agency's bulletins."""
     if actor.agency_id != bulletin.owner_agency_id or not policy.decide(
