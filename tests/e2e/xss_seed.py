@@ -4,9 +4,12 @@ user-controlled text and file-name column of every table, each row's payload uni
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from itertools import count
+from typing import Any
 
-from sqlalchemy import Engine, String, Table, Text, select, update
+from sqlalchemy import Engine, String, Table, Text, select, text, update
 
 from vigil.platform.database import Base
 from vigil.platform.models_registry import import_all_models
@@ -48,6 +51,27 @@ def text_columns(table: Table) -> list[str]:
     ]
 
 
+@contextmanager
+def guards_lifted(connection: Any, table: str) -> Iterator[None]:
+    """The response domain's submitted records are append-only too (database triggers);
+    the crawl must still meet their text, so their triggers are lifted while the seed
+    writes and put back, as they were, before it commits."""
+    if connection.dialect.name == "sqlite":
+        found = connection.execute(
+            text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t"),
+            {"t": table},
+        ).all()
+        for name, _ in found:
+            connection.exec_driver_sql(f'DROP TRIGGER "{name}"')
+        yield
+        for _, sql in found:
+            connection.exec_driver_sql(sql)
+    else:
+        connection.exec_driver_sql(f'ALTER TABLE "{table}" DISABLE TRIGGER USER')
+        yield
+        connection.exec_driver_sql(f'ALTER TABLE "{table}" ENABLE TRIGGER USER')
+
+
 def poison(engine: Engine) -> dict[str, list[str]]:
     """Overwrite every non-empty text column value with a polyglot; what was written."""
     import_all_models()
@@ -62,15 +86,16 @@ def poison(engine: Engine) -> dict[str, list[str]]:
             if not columns or not keys:
                 continue
             rows = connection.execute(select(*keys, *(table.c[c] for c in columns))).all()
-            for row in rows:
-                values = {}
-                for position, column in enumerate(columns, start=len(keys)):
-                    if row[position]:
-                        n = next(numbers)
-                        values[column] = POLYGLOTS[n % len(POLYGLOTS)].format(n=n)
-                if values:
-                    match = [key == row[i] for i, key in enumerate(keys)]
-                    connection.execute(update(table).where(*match).values(**values))
+            with guards_lifted(connection, table.name):
+                for row in rows:
+                    values = {}
+                    for position, column in enumerate(columns, start=len(keys)):
+                        if row[position]:
+                            n = next(numbers)
+                            values[column] = POLYGLOTS[n % len(POLYGLOTS)].format(n=n)
+                    if values:
+                        match = [key == row[i] for i, key in enumerate(keys)]
+                        connection.execute(update(table).where(*match).values(**values))
             if rows:
                 written[table.name] = columns
     return written
