@@ -21,24 +21,36 @@ For each backend, one throwaway database is migrated, then:
    ``search.RESULT_WINDOW``), with and without the policy.
 
 Run: ``.venv/bin/python -m bench.search_bench --rows 1000000 --backend both``
+
+With ``--keep NAME`` the loaded database is kept (PostgreSQL database ``NAME``; SQLite
+file ``NAME/vigil.sqlite3`` in ``VIGIL_BENCH_TMPDIR`` or the temp directory) and a
+later run with the same name, rows and seed reuses it after migrating it to head: the
+load is skipped and the queries are the same. Drop it by hand when done.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
+import re
+import secrets
+import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import psycopg
-from sqlalchemy import Engine, func, select, true
+from sqlalchemy import Engine, func, make_url, select, true
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.databases import (
+    POSTGRES_ADMIN_URL,
     backends,
     libpq_url,
     migrated_engine,
@@ -53,6 +65,7 @@ from vigil.platform.actor import Actor
 from vigil.platform.database import make_sessionmaker, transaction
 from vigil.platform.models import Agency, User, UserRole
 from vigil.platform.roles import AgencyKind, Role
+from vigil.platform.settings import Settings
 from vigil.reports import search
 from vigil.reports.models import Report
 
@@ -134,6 +147,35 @@ def seed_world(factory: sessionmaker[Session]) -> World:
         assert actor_user is not None
         actor = actors.for_user(actor_user, request_id="bench", source_address="127.0.0.1")
     return World(ids, users, actor)
+
+
+def kept_world(factory: sessionmaker[Session]) -> World:
+    """The world ``seed_world`` made in a kept database: agencies largest first (in the
+    order they were made), their users, the same actor."""
+    with transaction(factory) as db:
+        agencies = db.scalars(
+            select(Agency).where(Agency.name.like("Bench agency %")).order_by(Agency.id)
+        ).all()
+        users: dict[int, list[int]] = {
+            agency.id: list(
+                db.scalars(select(User.id).where(User.agency_id == agency.id).order_by(User.id))
+            )
+            for agency in agencies
+        }
+        ids = [agency.id for agency in agencies]
+        actor_user = db.get(User, users[ids[ACTOR_AGENCY - 1]][0])
+        assert actor_user is not None
+        actor = actors.for_user(actor_user, request_id="bench", source_address="127.0.0.1")
+    return World(ids, users, actor)
+
+
+def replay_sample(corpus: Corpus, rows: int) -> None:
+    """Regenerate the corpus's sample of subjects (the queries' source) without loading:
+    the generator is deterministic, so the same reports give the same sample."""
+    for _ in range(rows):
+        if len(corpus.sample) >= 20_000:
+            break
+        corpus.report()
 
 
 @dataclass
@@ -406,8 +448,38 @@ def visible_share(factory: sessionmaker[Session], actor: Actor) -> float:
     return round(visible / max(everything, 1), 3)
 
 
-def run_backend(backend: str, *, rows: int, queries: int, seed: int) -> dict[str, Any]:
-    with throwaway_settings(backend) as settings:
+@contextmanager
+def kept_settings(backend: str, name: str) -> Iterator[Settings]:
+    """Settings for a database kept between runs under ``name``, made if missing."""
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,62}", name):
+        raise SystemExit("--keep: lower-case letters, digits and underscores")
+    base = Path(os.environ.get("VIGIL_BENCH_TMPDIR") or tempfile.gettempdir())
+    secret = secrets.token_urlsafe(48)
+    if backend == "sqlite":
+        data_dir = base / name
+        data_dir.mkdir(exist_ok=True)
+        yield Settings(data_dir=data_dir, secret_key=secret)
+        return
+    with (
+        tempfile.TemporaryDirectory(prefix="vigil-bench-", dir=base) as data_dir_name,
+        psycopg.connect(libpq_url(POSTGRES_ADMIN_URL), autocommit=True) as connection,
+    ):
+        if not connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (name,)
+        ).fetchone():
+            connection.execute(f'CREATE DATABASE "{name}"')  # name checked above
+        url = make_url(POSTGRES_ADMIN_URL).set(database=name)
+        yield Settings(
+            data_dir=Path(data_dir_name),
+            secret_key=secret,
+            database_url=url.render_as_string(hide_password=False),
+        )
+
+
+def run_backend(
+    backend: str, *, rows: int, queries: int, seed: int, keep: str | None = None
+) -> dict[str, Any]:
+    with kept_settings(backend, keep) if keep else throwaway_settings(backend) as settings:
         engine = migrated_engine(settings)
         try:
             factory = make_sessionmaker(engine)
@@ -417,10 +489,20 @@ def run_backend(backend: str, *, rows: int, queries: int, seed: int) -> dict[str
                 "load_average_at_start": load_average(),
             }
             say(f"[search/{backend}] {figures['server']}")
-            world = seed_world(factory)
             corpus = Corpus(seed)
-            say(f"[search/{backend}] generating and loading {rows:,} reports")
-            figures["load"] = load(engine, settings.resolved_database_url, world, corpus, rows)
+            with factory() as db:
+                present = db.execute(select(func.count()).select_from(Report)).scalar_one()
+            if present == 0:
+                world = seed_world(factory)
+                say(f"[search/{backend}] generating and loading {rows:,} reports")
+                figures["load"] = load(engine, settings.resolved_database_url, world, corpus, rows)
+            elif keep and present == rows:
+                say(f"[search/{backend}] reusing the {rows:,} reports kept in {keep!r}")
+                world = kept_world(factory)
+                replay_sample(corpus, rows)
+                figures["load"] = {"rows": rows, "reused": keep}
+            else:
+                raise SystemExit(f"{keep!r} holds {present:,} reports, not {rows:,}: drop it")
             figures["visible_share"] = visible_share(factory, world.actor)
             say(
                 f"[search/{backend}] the bench analyst may read "
@@ -484,11 +566,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=7, help="corpus and query seed")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument(
+        "--keep",
+        metavar="NAME",
+        help="keep the loaded database under NAME and reuse it on later runs (same rows, seed)",
+    )
     return parser.parse_args(argv)
 
 
 def run_one(args: argparse.Namespace, backend: str) -> dict[str, Any]:
-    return run_backend(backend, rows=args.rows, queries=args.queries, seed=args.seed)
+    return run_backend(
+        backend, rows=args.rows, queries=args.queries, seed=args.seed, keep=args.keep
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
