@@ -6,11 +6,12 @@ VENV := .venv
 UV := .tools/bin/uv
 export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
+VERIFY_SECONDS ?= 60
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 VENDOR := src/vigil/web/static/vendor
 PYTEST_ARGS ?= -n 2 --dist loadfile
 
-.PHONY: demo test setup assets chromium lint format typecheck bench serve clean audit-deps sbom
+.PHONY: demo test setup assets chromium lint format typecheck bench serve clean audit-deps sbom verify
 
 demo: setup assets ## Build a fresh demo database and serve it on localhost
 	$(VENV)/bin/vigil demo
@@ -68,8 +69,12 @@ typecheck: setup
 bench: setup ## Benchmarks (figures, not pass/fail); see bench/README.md
 	$(VENV)/bin/python -m bench.run
 
+verify: setup ## Crash and load proofs (issue 7.8): SIGKILL tip harness and Locust surge, both databases; exit 1 on a goal missed
+	$(VENV)/bin/python -m bench.sigkill_harness --backend both --seconds $(VERIFY_SECONDS)
+	$(VENV)/bin/python -m bench.surge_bench --backend both --seconds $(VERIFY_SECONDS) --users 40
+
 audit-deps: setup ## Known-vulnerability check; says plainly when it could not check
-	$(UV) export --frozen --no-hashes --quiet --format requirements-txt > .audit-requirements.txt
+	$(UV) export --frozen --no-hashes --no-emit-project --quiet --format requirements-txt > .audit-requirements.txt
 	@if $(UV) tool run pip-audit --strict --requirement .audit-requirements.txt; then \
 	  echo "pip-audit: checked; no known vulnerabilities"; \
 	else echo "pip-audit: NOT CHECKED (database unreachable) or vulnerabilities found: see above"; exit 1; fi
