@@ -49,6 +49,7 @@ class AssistanceCenter(Base):
     """A family assistance center a provider runs for one incident."""
 
     __tablename__ = "assistance_centers"
+    __table_args__ = (Index("ix_assistance_centers_retain_until", "retain_until"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
@@ -59,6 +60,10 @@ class AssistanceCenter(Base):
     lead_user_id: Mapped[int | None] = mapped_column(_user_fk(), nullable=True)
     status: Mapped[str] = mapped_column(String(20))  # open, closed
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # Set when the center closes; the purge deletes it, with every family's registration,
+    # visits and attendance, after this date.
+    retain_until: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
 class CenterService(Base):
@@ -160,6 +165,8 @@ class Fund(Base):
     status: Mapped[str] = mapped_column(String(20))  # drafting, comment, final, distributed
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_user_id: Mapped[int | None] = mapped_column(_user_fk(), nullable=True)
+    # The day the last payment was made: the claims' retention runs from it.
+    paid_out_on: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
 class FundProtocol(Base):
@@ -221,6 +228,9 @@ class FundClaim(Base):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_user_id: Mapped[int | None] = mapped_column(_user_fk(), nullable=True)
+    # Set by the retention purge, which empties the claimant's name, evidence and reason
+    # and keeps the harm, decision and payment the published report counts.
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class FundDistribution(Base):

@@ -81,6 +81,9 @@ class Consent(Base):
     document_reference: Mapped[str] = mapped_column(String(200))
     signed_on: Mapped[date] = mapped_column(Date)
     expires_on: Mapped[date] = mapped_column(Date)
+    # The form also lets the family's records at the assistance center (registration,
+    # visits, briefings attended) go to the recipient, for the same purpose.
+    covers_center_records: Mapped[bool] = mapped_column(Boolean, default=False)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     recorded_by_user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True
@@ -108,6 +111,8 @@ class Disclosure(Base):
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
     purpose: Mapped[str] = mapped_column(String(40))
+    # What was disclosed: the case, or a registration at an assistance center.
+    subject: Mapped[str] = mapped_column(String(40), default="case")
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
