@@ -189,6 +189,10 @@ class ResourceOffer(Base):
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    decided_by_name: Mapped[str | None] = mapped_column(String(150), nullable=True)
+    decided_position: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    # Why it was declined (an accepted offer fills the request: its agency supplies it).
+    decision_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class StepExpectation(Base):

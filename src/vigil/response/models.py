@@ -136,6 +136,29 @@ class ListedPerson(Base):
     status: Mapped[str] = mapped_column(String(30))
 
 
+class ListedPersonLink(Base):
+    """Staff's record that two rows of an incident's lists are the same person (a
+    roster's student and a hospital's patient, say): who said so and when. The
+    operating picture counts each group of linked rows once."""
+
+    __tablename__ = "listed_person_links"
+    __table_args__ = (
+        UniqueConstraint("person_id", "same_as_id"),
+        Index("ix_listed_person_links_incident", "incident_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("listed_persons.id", ondelete="CASCADE"))
+    same_as_id: Mapped[int] = mapped_column(ForeignKey("listed_persons.id", ondelete="CASCADE"))
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Who linked them: the user's login, or the operating-system user at the shell.
+    linked_by: Mapped[str] = mapped_column(String(150))
+    linked_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+
+
 class Inquiry(Base):
     """A family's inquiry about someone (from the phone bank or the web form)."""
 

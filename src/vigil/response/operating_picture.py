@@ -2,6 +2,10 @@
 its agencies, significant events, resource requests by state, people by reunification
 status, open tasks and the map's points.
 
+People are counted once each: rows that staff linked as the same person (person_links)
+count as one, at the most serious of their statuses; the rows per list stay beside
+them in a table of their own.
+
 Each section asks the policy of its own records: the people figures and the
 reunification tasks only for viewers the reunification rule lets read them; events and
 resource requests only for those the incident-record rules let read them. A section a
@@ -23,13 +27,12 @@ from vigil.platform.errors import NotFound
 from vigil.platform.models import Agency
 from vigil.response import incident_records, resource_requests
 from vigil.response.models import (
-    AccountabilityList,
     DeathNotification,
     Incident,
     IncidentAgency,
     InquiryCandidate,
-    ListedPerson,
 )
+from vigil.response.person_links import people_figures
 from vigil.response.pfif_exchange import incident_facts
 from vigil.response.picture_map import MapPoint
 from vigil.response.reunification_sites import release_counts
@@ -76,6 +79,9 @@ class Picture:
     agencies: list[tuple[str, str]]
     people: dict[str, int] | None = None
     hospitals: list[tuple[str, int]] | None = None
+    # Rows by list kind and status, as uploaded (one person may be on two lists).
+    list_rows: list[tuple[str, str, int]] | None = None
+    linked_people: int = 0
     events: list[EventLine] | None = None
     requests: dict[str, int] | None = None
     tasks: list[Task] = field(default_factory=list)
@@ -137,27 +143,15 @@ def build_picture(session: Session, *, actor: Actor, incident_id: int) -> Pictur
 
 def _people(session: Session, picture: Picture) -> None:
     ident = picture.incident_id
-    counts = {
-        status: int(count)
-        for status, count in session.execute(
-            select(ListedPerson.status, func.count())
-            .where(ListedPerson.incident_id == ident)
-            .group_by(ListedPerson.status)
-        ).all()
-    }
-    picture.people = {s: counts.get(s, 0) for s in PEOPLE_ORDER if s in counts} | {
+    # People, not rows: a roster's student who is a hospital's patient is one person.
+    figures = people_figures(session, ident)
+    counts = figures.people
+    picture.people = {s: counts[s] for s in PEOPLE_ORDER if s in counts} | {
         s: c for s, c in counts.items() if s not in PEOPLE_ORDER
     }
-    picture.hospitals = [
-        (source, int(count))
-        for source, count in session.execute(
-            select(AccountabilityList.source_name, func.count())
-            .join(ListedPerson, ListedPerson.list_id == AccountabilityList.id)
-            .where(ListedPerson.incident_id == ident, ListedPerson.status == "at_hospital")
-            .group_by(AccountabilityList.source_name)
-            .order_by(AccountabilityList.source_name)
-        ).all()
-    ]
+    picture.hospitals = figures.hospitals
+    picture.list_rows = figures.rows
+    picture.linked_people = figures.linked_people
     pending_matches = session.execute(
         select(func.count(func.distinct(InquiryCandidate.inquiry_id))).where(
             InquiryCandidate.incident_id == ident, InquiryCandidate.confirmed_at.is_(None)

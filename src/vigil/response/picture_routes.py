@@ -68,6 +68,7 @@ def _context(picture: Picture) -> dict[str, Any]:
             for index, point in enumerate(picture.points)
         },
         "list_labels": LIST_LABELS,
+        "status_labels": STATUS_LABELS,
     }
 
 

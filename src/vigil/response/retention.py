@@ -27,6 +27,7 @@ from vigil.response.models import (
     Inquiry,
     InquiryCandidate,
     ListedPerson,
+    ListedPersonLink,
     ReunificationAccess,
     ReunificationNote,
     ReunificationPerson,
@@ -94,6 +95,7 @@ def purge_closed_incidents(
             DeathNotification,
             InquiryCandidate,
             ReunificationAccess,
+            ListedPersonLink,
             *SITE_TABLES,
         ):
             _deleted(session, delete(model).where(model.incident_id == ident))

@@ -47,10 +47,12 @@ SHELL_ACTIONS: Final = frozenset(
         "upload",
         "match",
         "confirm",
+        "link",
         *("manage_site", "account", "check_in", "release"),
     }
 )
-USER_ACTIONS: Final = frozenset({"read", "export", "upload", "match", "confirm"})
+# "link": staff recording that two list rows are the same person.
+USER_ACTIONS: Final = frozenset({"read", "export", "upload", "match", "confirm", "link"})
 # The reunification-site desk (sites, guardians, arrivals, check-in, release) is run by
 # the agencies reuniting families, not by a hospital or the medical examiner.
 SITE_ACTIONS: Final = frozenset({"manage_site", "account", "check_in", "release"})
