@@ -4,20 +4,16 @@ capabilities and levels."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from starlette.datastructures import FormData
 
-from vigil.platform.errors import InvalidInput
 from vigil.platform.routes.forms import RefusedForm, text_from_form, whole_number
 from vigil.preparedness import capabilities, corrective_actions, exercises
 from vigil.preparedness.pages import render
-
-T = TypeVar("T")
 
 
 def vocabulary() -> dict[str, Any]:
@@ -91,16 +87,3 @@ def form_level(form: FormData, name: str, errors: dict[str, str]) -> int | None:
 def form_text(form: FormData, name: str) -> str:
     # Longer than any field allows, so the service refuses an over-long value by name.
     return text_from_form(form, name, 20_000)
-
-
-def attempt(call: Callable[[], T], parse_errors: dict[str, str]) -> T:
-    """Run a service call and report its errors together with the form's own (a date or
-    id that did not parse); a call that succeeds despite those is refused all the same
-    (the caller's rollback undoes it)."""
-    try:
-        result = call()
-    except InvalidInput as problem:
-        raise InvalidInput({**problem.errors, **parse_errors}) from None
-    if parse_errors:
-        raise InvalidInput(parse_errors)
-    return result

@@ -4,19 +4,19 @@ plan, and the mitigation plan's investment justification and corrective actions.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from vigil.platform.actor import Actor
 from vigil.platform.errors import InvalidInput
-from vigil.platform.routes.forms import RefusedForm, refuse_form, text_from_form, whole_number
+from vigil.platform.routes.forms import RefusedForm, settle_form, text_from_form, whole_number
 from vigil.preparedness import corrective_actions as ca
 from vigil.preparedness import exercises, investment, measures
 from vigil.preparedness.improvement_pages import (
-    attempt,
     form_date,
     form_id,
     form_text,
@@ -89,26 +89,27 @@ async def create_action(request: Request, db: SessionDep, actor: ActorDep) -> Re
     site_id = form_id(form, "site_id", errors)
     owner = form_id(form, "owner_user_id", errors)
     due = form_date(form, "due", errors)
-    try:
-        item = attempt(
-            lambda: ca.create_corrective_action(
-                db,
-                actor=actor,
-                site_id=site_id,
-                title=form_text(form, "title"),
-                owner_user_id=owner,
-                due=due,
-                poete=text_from_form(form, "poete", 40),
-                source_kind=text_from_form(form, "source_kind", 40),
-                source_ref=form_text(form, "source_ref"),
-                description=form_text(form, "description"),
-            ),
-            errors,
-        )
-    except InvalidInput as problem:
-        refused = refuse_form(request, db, "action", problem, form)
-        return _actions_page(request, db, actor, "open", refused=refused)
-    return RedirectResponse(f"/preparedness/actions/{item.id}?done=created", status_code=303)
+    return settle_form(
+        request,
+        db,
+        form,
+        "action",
+        lambda: ca.create_corrective_action(
+            db,
+            actor=actor,
+            site_id=site_id,
+            title=form_text(form, "title"),
+            owner_user_id=owner,
+            due=due,
+            poete=text_from_form(form, "poete", 40),
+            source_kind=text_from_form(form, "source_kind", 40),
+            source_ref=form_text(form, "source_ref"),
+            description=form_text(form, "description"),
+        ),
+        again=lambda refused: _actions_page(request, db, actor, "open", refused=refused),
+        done=lambda item: f"/preparedness/actions/{item.id}?done=created",
+        parse_errors=errors,
+    )
 
 
 def _action_page(
@@ -149,6 +150,15 @@ def _action_page(
     )
 
 
+def _action_again(
+    request: Request, db: Session, actor: Actor, action_id: int, form_name: str
+) -> Callable[[RefusedForm], Response]:
+    """The action page again, showing what refused the form ``form_name``."""
+    return lambda refused: _action_page(
+        request, db, actor, action_id, refused=refused, form_name=form_name
+    )
+
+
 @router.get("/preparedness/actions/{action_id}", response_class=HTMLResponse)
 def action_page(
     request: Request, action_id: PathId, db: SessionDep, actor: ActorDep, done: str = ""
@@ -166,17 +176,18 @@ async def update_action(
     owner = form_id(form, "owner_user_id", errors)
     due = form_date(form, "due", errors)
     status = text_from_form(form, "status", 40) or None
-    try:
-        attempt(
-            lambda: ca.update_corrective_action(
-                db, actor=actor, action_id=action_id, status=status, owner_user_id=owner, due=due
-            ),
-            errors,
-        )
-    except InvalidInput as problem:
-        refused = refuse_form(request, db, "update", problem, form)
-        return _action_page(request, db, actor, action_id, refused=refused, form_name="update")
-    return RedirectResponse(f"/preparedness/actions/{action_id}?done=updated", status_code=303)
+    return settle_form(
+        request,
+        db,
+        form,
+        "update",
+        lambda: ca.update_corrective_action(
+            db, actor=actor, action_id=action_id, status=status, owner_user_id=owner, due=due
+        ),
+        again=_action_again(request, db, actor, action_id, "update"),
+        done=f"/preparedness/actions/{action_id}?done=updated",
+        parse_errors=errors,
+    )
 
 
 @router.post("/preparedness/actions/{action_id}/evidence")
@@ -186,24 +197,23 @@ async def add_evidence(
     form = await request.form()
     errors: dict[str, str] = {}
     objective = form_id(form, "objective_id", errors)
-    try:
-        attempt(
-            lambda: ca.add_evidence(
-                db,
-                actor=actor,
-                action_id=action_id,
-                kind=text_from_form(form, "kind", 40),
-                description=form_text(form, "description"),
-                reference=form_text(form, "reference"),
-                objective_id=objective,
-            ),
-            errors,
-        )
-    except InvalidInput as problem:
-        refused = refuse_form(request, db, "evidence", problem, form)
-        return _action_page(request, db, actor, action_id, refused=refused, form_name="evidence")
-    return RedirectResponse(
-        f"/preparedness/actions/{action_id}?done=evidence#evidence", status_code=303
+    return settle_form(
+        request,
+        db,
+        form,
+        "evidence",
+        lambda: ca.add_evidence(
+            db,
+            actor=actor,
+            action_id=action_id,
+            kind=text_from_form(form, "kind", 40),
+            description=form_text(form, "description"),
+            reference=form_text(form, "reference"),
+            objective_id=objective,
+        ),
+        again=_action_again(request, db, actor, action_id, "evidence"),
+        done=f"/preparedness/actions/{action_id}?done=evidence#evidence",
+        parse_errors=errors,
     )
 
 
@@ -211,26 +221,30 @@ async def add_evidence(
 async def close_action(
     request: Request, action_id: PathId, db: SessionDep, actor: ActorDep
 ) -> Response:
-    form = await request.form()
-    try:
-        ca.close_corrective_action(db, actor=actor, action_id=action_id)
-    except InvalidInput as problem:
-        refused = refuse_form(request, db, "close", problem, form)
-        return _action_page(request, db, actor, action_id, refused=refused, form_name="close")
-    return RedirectResponse(f"/preparedness/actions/{action_id}?done=closed", status_code=303)
+    return settle_form(
+        request,
+        db,
+        await request.form(),
+        "close",
+        lambda: ca.close_corrective_action(db, actor=actor, action_id=action_id),
+        again=_action_again(request, db, actor, action_id, "close"),
+        done=f"/preparedness/actions/{action_id}?done=closed",
+    )
 
 
 @router.post("/preparedness/actions/{action_id}/reopen")
 async def reopen_action(
     request: Request, action_id: PathId, db: SessionDep, actor: ActorDep
 ) -> Response:
-    form = await request.form()
-    try:
-        ca.reopen_corrective_action(db, actor=actor, action_id=action_id)
-    except InvalidInput as problem:
-        refused = refuse_form(request, db, "close", problem, form)
-        return _action_page(request, db, actor, action_id, refused=refused, form_name="close")
-    return RedirectResponse(f"/preparedness/actions/{action_id}?done=reopened", status_code=303)
+    return settle_form(
+        request,
+        db,
+        await request.form(),
+        "close",
+        lambda: ca.reopen_corrective_action(db, actor=actor, action_id=action_id),
+        again=_action_again(request, db, actor, action_id, "close"),
+        done=f"/preparedness/actions/{action_id}?done=reopened",
+    )
 
 
 # --- exercises --------------------------------------------------------------------------
@@ -269,24 +283,25 @@ async def create_exercise(request: Request, db: SessionDep, actor: ActorDep) -> 
     starts = form_date(form, "starts_on", errors)
     ends = form_date(form, "ends_on", errors)
     site_id = form_id(form, "site_id", errors)
-    try:
-        exercise = attempt(
-            lambda: exercises.create_exercise(
-                db,
-                actor=actor,
-                name=form_text(form, "name"),
-                kind=text_from_form(form, "kind", 40),
-                starts_on=starts,
-                ends_on=ends,
-                site_id=site_id,
-                scenario=form_text(form, "scenario"),
-            ),
-            errors,
-        )
-    except InvalidInput as problem:
-        refused = refuse_form(request, db, "exercise", problem, form)
-        return _exercises_page(request, db, actor, refused=refused)
-    return RedirectResponse(f"/preparedness/exercises/{exercise.id}?done=exercise", status_code=303)
+    return settle_form(
+        request,
+        db,
+        form,
+        "exercise",
+        lambda: exercises.create_exercise(
+            db,
+            actor=actor,
+            name=form_text(form, "name"),
+            kind=text_from_form(form, "kind", 40),
+            starts_on=starts,
+            ends_on=ends,
+            site_id=site_id,
+            scenario=form_text(form, "scenario"),
+        ),
+        again=lambda refused: _exercises_page(request, db, actor, refused=refused),
+        done=lambda exercise: f"/preparedness/exercises/{exercise.id}?done=exercise",
+        parse_errors=errors,
+    )
 
 
 def _exercise_page(
@@ -331,6 +346,15 @@ def _exercise_page(
     )
 
 
+def _exercise_again(
+    request: Request, db: Session, actor: Actor, exercise_id: int, form_name: str
+) -> Callable[[RefusedForm], Response]:
+    """The exercise page again, showing what refused the form ``form_name``."""
+    return lambda refused: _exercise_page(
+        request, db, actor, exercise_id, refused=refused, form_name=form_name
+    )
+
+
 @router.get("/preparedness/exercises/{exercise_id}", response_class=HTMLResponse)
 def exercise_page(
     request: Request, exercise_id: PathId, db: SessionDep, actor: ActorDep, done: str = ""
@@ -346,26 +370,23 @@ async def add_objective(
     form = await request.form()
     errors: dict[str, str] = {}
     action_id = form_id(form, "corrective_action_id", errors)
-    try:
-        attempt(
-            lambda: exercises.add_objective(
-                db,
-                actor=actor,
-                exercise_id=exercise_id,
-                text=form_text(form, "text"),
-                capability_key=text_from_form(form, "capability_key", 60) or None,
-                corrective_action_id=action_id,
-                finding_ref=form_text(form, "finding_ref"),
-            ),
-            errors,
-        )
-    except InvalidInput as problem:
-        refused = refuse_form(request, db, "objective", problem, form)
-        return _exercise_page(
-            request, db, actor, exercise_id, refused=refused, form_name="objective"
-        )
-    return RedirectResponse(
-        f"/preparedness/exercises/{exercise_id}?done=objective#objectives", status_code=303
+    return settle_form(
+        request,
+        db,
+        form,
+        "objective",
+        lambda: exercises.add_objective(
+            db,
+            actor=actor,
+            exercise_id=exercise_id,
+            text=form_text(form, "text"),
+            capability_key=text_from_form(form, "capability_key", 60) or None,
+            corrective_action_id=action_id,
+            finding_ref=form_text(form, "finding_ref"),
+        ),
+        again=_exercise_again(request, db, actor, exercise_id, "objective"),
+        done=f"/preparedness/exercises/{exercise_id}?done=objective#objectives",
+        parse_errors=errors,
     )
 
 
@@ -375,7 +396,8 @@ async def evaluate(
 ) -> Response:
     form = await request.form()
     name = f"eval{objective_id}"
-    try:
+
+    def change() -> None:
         exercises.get_exercise(db, actor=actor, exercise_id=exercise_id)
         exercises.submit_evaluation(
             db,
@@ -386,12 +408,15 @@ async def evaluate(
             areas_for_improvement=form_text(form, "areas_for_improvement"),
             observations=form_text(form, "observations"),
         )
-    except InvalidInput as problem:
-        refused = refuse_form(request, db, name, problem, form)
-        return _exercise_page(request, db, actor, exercise_id, refused=refused, form_name=name)
-    return RedirectResponse(
-        f"/preparedness/exercises/{exercise_id}?done=evaluation#objective-{objective_id}",
-        status_code=303,
+
+    return settle_form(
+        request,
+        db,
+        form,
+        name,
+        change,
+        again=_exercise_again(request, db, actor, exercise_id, name),
+        done=f"/preparedness/exercises/{exercise_id}?done=evaluation#objective-{objective_id}",
     )
 
 
@@ -399,14 +424,14 @@ async def evaluate(
 async def end_exercise(
     request: Request, exercise_id: PathId, db: SessionDep, actor: ActorDep
 ) -> Response:
-    form = await request.form()
-    try:
-        exercises.end_exercise(db, actor=actor, exercise_id=exercise_id)
-    except InvalidInput as problem:
-        refused = refuse_form(request, db, "end", problem, form)
-        return _exercise_page(request, db, actor, exercise_id, refused=refused, form_name="end")
-    return RedirectResponse(
-        f"/preparedness/exercises/{exercise_id}?done=ended#after-action", status_code=303
+    return settle_form(
+        request,
+        db,
+        await request.form(),
+        "end",
+        lambda: exercises.end_exercise(db, actor=actor, exercise_id=exercise_id),
+        again=_exercise_again(request, db, actor, exercise_id, "end"),
+        done=f"/preparedness/exercises/{exercise_id}?done=ended#after-action",
     )
 
 
@@ -420,28 +445,30 @@ async def plan_improvement(
     owner = form_id(form, "owner_user_id", errors)
     due = form_date(form, "due", errors)
     name = f"plan{item_id or 0}"
-    try:
+
+    def change() -> None:
         exercises.get_exercise(db, actor=actor, exercise_id=exercise_id, action="update")
         if item_id is None:
             raise InvalidInput({"item_id": "Choose an area for improvement."})
-        attempt(
-            lambda: exercises.plan_improvement(
-                db,
-                actor=actor,
-                item_id=item_id,
-                owner_user_id=owner,
-                due=due,
-                poete=text_from_form(form, "poete", 40),
-                title=form_text(form, "title"),
-            ),
-            errors,
+        exercises.plan_improvement(
+            db,
+            actor=actor,
+            item_id=item_id,
+            owner_user_id=owner,
+            due=due,
+            poete=text_from_form(form, "poete", 40),
+            title=form_text(form, "title"),
         )
-    except InvalidInput as problem:
-        refused = refuse_form(request, db, name, problem, form)
-        return _exercise_page(request, db, actor, exercise_id, refused=refused, form_name=name)
-    return RedirectResponse(
-        f"/preparedness/exercises/{exercise_id}?done=improvement#improvement-plan",
-        status_code=303,
+
+    return settle_form(
+        request,
+        db,
+        form,
+        name,
+        change,
+        again=_exercise_again(request, db, actor, exercise_id, name),
+        done=f"/preparedness/exercises/{exercise_id}?done=improvement#improvement-plan",
+        parse_errors=errors,
     )
 
 
@@ -526,26 +553,32 @@ async def plan_actions(request: Request, db: SessionDep, actor: ActorDep) -> Res
     owner = form_id(form, "owner_user_id", errors)
     due = form_date(form, "due", errors)
     chosen_in, chosen_out = _forced(force_in, errors), _forced(force_out, errors)
-    try:
+    if amount is None:
+        errors.setdefault("budget", "Enter the budget of the plan.")
+
+    def change() -> investment.PlannedActions:
         if amount is None:
-            errors.setdefault("budget", "Enter the budget of the plan.")
             raise InvalidInput(errors)
-        result = attempt(
-            lambda: investment.actions_from_plan(
-                db,
-                actor=actor,
-                budget=amount,
-                owner_user_id=owner,
-                due=due,
-                poete=text_from_form(form, "poete", 40),
-                forced_in=chosen_in,
-                forced_out=chosen_out,
-            ),
-            errors,
+        return investment.actions_from_plan(
+            db,
+            actor=actor,
+            budget=amount,
+            owner_user_id=owner,
+            due=due,
+            poete=text_from_form(form, "poete", 40),
+            forced_in=chosen_in,
+            forced_out=chosen_out,
         )
-    except InvalidInput as problem:
-        refused = refuse_form(request, db, "plan", problem, form)
-        return _justification_page(request, db, actor, budget, force_in, force_out, refused=refused)
-    return RedirectResponse(
-        f"/preparedness/actions?done=created&made={len(result.created)}", status_code=303
+
+    return settle_form(
+        request,
+        db,
+        form,
+        "plan",
+        change,
+        again=lambda refused: _justification_page(
+            request, db, actor, budget, force_in, force_out, refused=refused
+        ),
+        done=lambda result: f"/preparedness/actions?done=created&made={len(result.created)}",
+        parse_errors=errors,
     )

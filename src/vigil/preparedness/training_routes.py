@@ -5,16 +5,14 @@ capability targets with the gap report."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from vigil.platform.actor import Actor
-from vigil.platform.errors import InvalidInput
-from vigil.platform.routes.forms import RefusedForm, refuse_form, text_from_form, whole_number
+from vigil.platform.routes.forms import RefusedForm, settle_form, text_from_form, whole_number
 from vigil.preparedness import capabilities, sites, training
 from vigil.preparedness import corrective_actions as ca
 from vigil.preparedness.improvement_pages import (
-    attempt,
     form_date,
     form_id,
     form_level,
@@ -75,23 +73,26 @@ async def add_course(request: Request, db: SessionDep, actor: ActorDep) -> Respo
     months = whole_number(months_text, maximum=10_000) if months_text else None
     if months_text and months is None:
         errors["validity_months"] = "Enter a whole number of months, or leave it empty."
-    try:
-        attempt(
-            lambda: training.add_course(
-                db,
-                actor=actor,
-                code=form_text(form, "code"),
-                name=form_text(form, "name"),
-                validity_months=months,
-                capability_key=text_from_form(form, "capability_key", 60) or None,
-                description=form_text(form, "description"),
-            ),
-            errors,
-        )
-    except InvalidInput as problem:
-        refused = refuse_form(request, db, "course", problem, form)
-        return _training_page(request, db, actor, refused=refused, form_name="course")
-    return RedirectResponse("/preparedness/training?done=course", status_code=303)
+    return settle_form(
+        request,
+        db,
+        form,
+        "course",
+        lambda: training.add_course(
+            db,
+            actor=actor,
+            code=form_text(form, "code"),
+            name=form_text(form, "name"),
+            validity_months=months,
+            capability_key=text_from_form(form, "capability_key", 60) or None,
+            description=form_text(form, "description"),
+        ),
+        again=lambda refused: _training_page(
+            request, db, actor, refused=refused, form_name="course"
+        ),
+        done="/preparedness/training?done=course",
+        parse_errors=errors,
+    )
 
 
 @router.post("/preparedness/training/sessions")
@@ -101,24 +102,25 @@ async def schedule_session(request: Request, db: SessionDep, actor: ActorDep) ->
     course_id = form_id(form, "course_id", errors)
     held_on = form_date(form, "held_on", errors)
     site_id = form_id(form, "site_id", errors)
-    try:
-        session = attempt(
-            lambda: training.schedule_session(
-                db,
-                actor=actor,
-                course_id=course_id,
-                held_on=held_on,
-                site_id=site_id,
-                location=form_text(form, "location"),
-                instructor=form_text(form, "instructor"),
-            ),
-            errors,
-        )
-    except InvalidInput as problem:
-        refused = refuse_form(request, db, "session", problem, form)
-        return _training_page(request, db, actor, refused=refused, form_name="session")
-    return RedirectResponse(
-        f"/preparedness/training/sessions/{session.id}?done=session", status_code=303
+    return settle_form(
+        request,
+        db,
+        form,
+        "session",
+        lambda: training.schedule_session(
+            db,
+            actor=actor,
+            course_id=course_id,
+            held_on=held_on,
+            site_id=site_id,
+            location=form_text(form, "location"),
+            instructor=form_text(form, "instructor"),
+        ),
+        again=lambda refused: _training_page(
+            request, db, actor, refused=refused, form_name="session"
+        ),
+        done=lambda session: f"/preparedness/training/sessions/{session.id}?done=session",
+        parse_errors=errors,
     )
 
 
@@ -166,25 +168,23 @@ async def record_attendance(
     completed = text_from_form(form, "completed", 10)
     if completed not in ("yes", "no"):
         errors["completed"] = "Say whether the person completed the course."
-    try:
-        attempt(
-            lambda: training.record_attendance(
-                db,
-                actor=actor,
-                session_id=session_id,
-                person_name=form_text(form, "person_name"),
-                completed=completed == "yes",
-                user_id=user_id,
-                site_id=site_id,
-            ),
-            errors,
-        )
-    except InvalidInput as problem:
-        refused = refuse_form(request, db, "attendance", problem, form)
-        return _session_page(request, db, actor, session_id, refused=refused)
-    return RedirectResponse(
-        f"/preparedness/training/sessions/{session_id}?done=attendance#attendance",
-        status_code=303,
+    return settle_form(
+        request,
+        db,
+        form,
+        "attendance",
+        lambda: training.record_attendance(
+            db,
+            actor=actor,
+            session_id=session_id,
+            person_name=form_text(form, "person_name"),
+            completed=completed == "yes",
+            user_id=user_id,
+            site_id=site_id,
+        ),
+        again=lambda refused: _session_page(request, db, actor, session_id, refused=refused),
+        done=f"/preparedness/training/sessions/{session_id}?done=attendance#attendance",
+        parse_errors=errors,
     )
 
 
@@ -235,19 +235,20 @@ async def set_target(request: Request, db: SessionDep, actor: ActorDep) -> Respo
     errors: dict[str, str] = {}
     target = form_level(form, "target_level", errors)
     current = form_level(form, "current_level", errors)
-    try:
-        attempt(
-            lambda: capabilities.set_target(
-                db,
-                actor=actor,
-                capability_key=text_from_form(form, "capability_key", 60),
-                target_level=target,
-                current_level=current,
-                note=form_text(form, "note"),
-            ),
-            errors,
-        )
-    except InvalidInput as problem:
-        refused = refuse_form(request, db, "target", problem, form)
-        return _capabilities_page(request, db, actor, refused=refused)
-    return RedirectResponse("/preparedness/capabilities?done=target", status_code=303)
+    return settle_form(
+        request,
+        db,
+        form,
+        "target",
+        lambda: capabilities.set_target(
+            db,
+            actor=actor,
+            capability_key=text_from_form(form, "capability_key", 60),
+            target_level=target,
+            current_level=current,
+            note=form_text(form, "note"),
+        ),
+        again=lambda refused: _capabilities_page(request, db, actor, refused=refused),
+        done="/preparedness/capabilities?done=target",
+        parse_errors=errors,
+    )

@@ -1,17 +1,23 @@
 """Helpers shared by the HTML forms: reading checkbox lists, numbers and typed values,
-and what a page of several forms shows when one of them is refused."""
+what a page of several forms shows when one of them is refused, and the one way a
+form's change is run and answered (``settle_form``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from fastapi import Request
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from vigil.platform.errors import Conflict, InvalidInput
 from vigil.platform.roles import Role
 from vigil.platform.schemas import MAX_ID
+
+T = TypeVar("T")
 
 
 def roles_from_form(form: FormData) -> frozenset[Role]:
@@ -73,3 +79,37 @@ def refuse_form(
         values=form_values(form),
         status_code=409 if isinstance(problem, Conflict) else 422,
     )
+
+
+def attempt(call: Callable[[], T], parse_errors: dict[str, str]) -> T:
+    """Run a service call and report its errors together with the form's own (a date or
+    id that did not parse); a call that succeeds despite those is refused all the same
+    (the caller's rollback undoes it)."""
+    try:
+        result = call()
+    except InvalidInput as problem:
+        raise InvalidInput({**problem.errors, **parse_errors}) from None
+    if parse_errors:
+        raise InvalidInput(parse_errors)
+    return result
+
+
+def settle_form(
+    request: Request,
+    db: Session,
+    form: FormData,
+    form_name: str,
+    change: Callable[[], T],
+    *,
+    again: Callable[[RefusedForm], Response],
+    done: str | Callable[[T], str],
+    parse_errors: dict[str, str] | None = None,
+) -> Response:
+    """Make a form's change and answer it: refused (its own errors and the form's parse
+    errors together), the change is undone and ``again`` shows the page with the errors
+    under ``form_name``; made, a 303 to ``done`` (a URL, or one made from the result)."""
+    try:
+        result = attempt(change, parse_errors or {})
+    except InvalidInput as problem:
+        return again(refuse_form(request, db, form_name, problem, form))
+    return RedirectResponse(done(result) if callable(done) else done, status_code=303)
