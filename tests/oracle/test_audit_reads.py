@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tests.factories import make_agency, make_user
 from tests.oracle.model import ModelUser, reads_audit_event
+from tests.oracle.tally import OracleCases
 from tests.web.conftest import bearer, make_client, rolled_back
 from vigil.platform import audit, sessions
 from vigil.platform.actor import command_line
@@ -49,10 +50,11 @@ def app_client(settings: Settings, session_factory: sessionmaker[Session]) -> It
 
 
 def test_the_audit_viewer_matches_the_model(
-    app_client: TestClient, session_factory: sessionmaker[Session], connection: Any
+    app_client: TestClient,
+    session_factory: sessionmaker[Session],
+    connection: Any,
+    oracle_cases: OracleCases,
 ) -> None:
-    checked = 0
-
     @given(world=worlds())
     @settings(
         max_examples=EXAMPLES,
@@ -61,7 +63,6 @@ def test_the_audit_viewer_matches_the_model(
         suppress_health_check=list(HealthCheck),
     )
     def check(world: World) -> None:
-        nonlocal checked
         count, users, events = world
         with rolled_back(connection):
             with session_factory() as db:
@@ -96,7 +97,7 @@ def test_the_audit_viewer_matches_the_model(
                     f"/api/v1/audit/events?object_type={OBJECT_TYPE}&limit=500",
                     headers=bearer(tokens[user.key]),
                 )
-                checked += len(events)
+                oracle_cases.add(len(events))
                 if got.status_code != 200:
                     assert got.status_code == 403 and "auditor" not in user.roles, got.status_code
                     continue
@@ -105,5 +106,5 @@ def test_the_audit_viewer_matches_the_model(
                 assert page["total"] == len(want), (user, events)
 
     check()
-    print(f"audit oracle: {checked} (user, event) cases")
-    assert checked >= EXAMPLES
+    print(f"audit oracle: {oracle_cases.cases} (user, event) cases")
+    assert oracle_cases.cases >= EXAMPLES

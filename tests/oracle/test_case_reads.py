@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from itertools import count
 from typing import Any
 
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tests.factories import make_agency, make_user
 from tests.oracle.model import ACTIVE_CASE_STATUSES, ModelCase, ModelUser, reads_case
+from tests.oracle.tally import OracleCases
 from tests.web.conftest import bearer, make_client, rolled_back
 from vigil.assessment.models import Case, CaseMember, CaseShare
 from vigil.platform import sessions
@@ -65,11 +65,6 @@ def worlds(draw: st.DrawFn) -> World:
             )
         )
     return agencies, users, cases
-
-
-@dataclass
-class Tally:
-    cases: int = 0
 
 
 @pytest.fixture
@@ -134,10 +129,11 @@ def build(db: Session, world: World) -> tuple[dict[int, str], dict[int, int]]:
 
 
 def test_every_case_read_path_matches_the_model(
-    app_client: TestClient, session_factory: sessionmaker[Session], connection: Any
+    app_client: TestClient,
+    session_factory: sessionmaker[Session],
+    connection: Any,
+    oracle_cases: OracleCases,
 ) -> None:
-    tally = Tally()
-
     @given(world=worlds())
     @settings(
         max_examples=EXAMPLES,
@@ -177,8 +173,8 @@ def test_every_case_read_path_matches_the_model(
                         user,
                         c,
                     )
-                tally.cases += 3 * len(model_cases)
+                oracle_cases.add(3 * len(model_cases))
 
     check()
-    print(f"case oracle: {tally.cases} (user, case, read path) cases")
-    assert tally.cases >= EXAMPLES * 2 * 3
+    print(f"case oracle: {oracle_cases.cases} (user, case, read path) cases")
+    assert oracle_cases.cases >= EXAMPLES * 2 * 3

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tests.factories import make_agency, make_user
 from tests.oracle.model import ModelReport, ModelUser, person_view
+from tests.oracle.tally import OracleCases
 from tests.oracle.test_report_reads import FILE_CLASSES, MARKINGS
 from tests.reports.factories import make_report
 from tests.web.conftest import bearer, make_client, rolled_back
@@ -115,10 +116,11 @@ def build(db: Session, world: PersonWorld) -> tuple[dict[int, str], dict[int, in
 
 
 def test_person_pages_match_the_model(
-    app_client: TestClient, session_factory: sessionmaker[Session], connection: Any
+    app_client: TestClient,
+    session_factory: sessionmaker[Session],
+    connection: Any,
+    oracle_cases: OracleCases,
 ) -> None:
-    checked = 0
-
     @given(world=worlds())
     @settings(
         max_examples=EXAMPLES,
@@ -127,7 +129,6 @@ def test_person_pages_match_the_model(
         suppress_health_check=list(HealthCheck),
     )
     def check(world: PersonWorld) -> None:
-        nonlocal checked
         with rolled_back(connection):
             with session_factory() as db:
                 tokens, report_ids, person_ids = build(db, world)
@@ -137,7 +138,7 @@ def test_person_pages_match_the_model(
                     about = [r for r in world.reports if world.person_of[r.key] == index]
                     want = person_view(user, about, world.protected_only)
                     got = app_client.get(f"/api/v1/persons/{person_id}", headers=auth)
-                    checked += 1
+                    oracle_cases.add(1)
                     if want is None:
                         assert got.status_code in (403, 404), (
                             "hidden",
@@ -157,5 +158,5 @@ def test_person_pages_match_the_model(
                     }, ("pointers", user, about, world.protected_only)
 
     check()
-    print(f"person oracle: {checked} (user, person) pages")
-    assert checked >= EXAMPLES
+    print(f"person oracle: {oracle_cases.cases} (user, person) pages")
+    assert oracle_cases.cases >= EXAMPLES

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tests.factories import make_agency, make_user
 from tests.oracle.model import ModelReport, ModelUser, reads_report
+from tests.oracle.tally import OracleCases
 from tests.reports.factories import make_report
 from tests.web.conftest import bearer, make_client, rolled_back
 from vigil.platform import sessions
@@ -68,11 +68,6 @@ def worlds(draw: st.DrawFn) -> tuple[int, list[ModelUser], list[ModelReport]]:
             )
         )
     return agencies, users, reports
-
-
-@dataclass
-class Tally:
-    cases: int = 0
 
 
 @pytest.fixture
@@ -138,9 +133,8 @@ def test_every_report_read_path_matches_the_model(
     session_factory: sessionmaker[Session],
     connection: Any,
     app_settings: Settings,
+    oracle_cases: OracleCases,
 ) -> None:
-    tally = Tally()
-
     @given(world=worlds())
     @settings(
         max_examples=EXAMPLES,
@@ -189,7 +183,7 @@ def test_every_report_read_path_matches_the_model(
                         user,
                         r,
                     )
-                tally.cases += 4 * len(reports)
+                oracle_cases.add(4 * len(reports))
             # The report pages, as the first user in a signed-in browser.
             first = users[0]
             app_client.cookies.set(SESSION_COOKIE, session_raw)
@@ -202,10 +196,10 @@ def test_every_report_read_path_matches_the_model(
                         first,
                         r,
                     )
-                    tally.cases += 1
+                    oracle_cases.add(1)
             finally:
                 app_client.cookies.clear()
 
     check()
-    print(f"report oracle: {tally.cases} (user, report, read path) cases")
-    assert tally.cases >= EXAMPLES * 2 * 3
+    print(f"report oracle: {oracle_cases.cases} (user, report, read path) cases")
+    assert oracle_cases.cases >= EXAMPLES * 2 * 3
