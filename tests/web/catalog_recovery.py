@@ -175,6 +175,7 @@ ASSIST_PAGES = [
         body="form",
         upload=("clients.csv", b"kind,display_name\nfamily,Walk family 3\n", "text/csv"),
     ),
+    AssistRoute("POST", CENTER + "/close", body="form", build=lambda t: {"closed_on": TODAY}),
     AssistRoute("GET", "/recovery/community"),
     AssistRoute(
         "POST",

@@ -165,6 +165,27 @@ class Settings(BaseSettings):
         description="Days before the intelligence retention limit at which "
         "a report enters the review queue.",
     )
+    assistance_center_retention_days: int = Field(
+        default=7 * 365,
+        ge=1,
+        description="Days a closed family assistance center is kept after its closing day "
+        "(the families registered, their visits and briefing attendance); then vigil "
+        "recover purge deletes it.",
+    )
+    fund_claim_retention_days: int = Field(
+        default=7 * 365,
+        ge=1,
+        description="Days a donated fund's claims keep the claimant's name, evidence and "
+        "reasons after the fund's last payment; then the purge empties them (the public "
+        "report's counts stay).",
+    )
+    community_offer_retention_days: int = Field(
+        default=365,
+        ge=1,
+        description="Days a resiliency center keeps an in-kind offer or volunteer (who, how "
+        "to reach them) after it was matched to a need now met, or after it was made if "
+        "never matched; then the purge deletes it.",
+    )
     ack_minutes_imminent: int = Field(
         default=15, ge=1, description="Minutes to acknowledge an imminent report."
     )

@@ -104,6 +104,37 @@ def get_center(
         raise NotFound("assistance_center")
     if action != "read":
         policy.authorize(actor, action, "assistance_center", facts)
+    if action == "work" and center.status == "closed":
+        raise Conflict("The center is closed; its records are only kept until they are purged.")
+    return center
+
+
+def close_center(
+    db: Session,
+    *,
+    actor: Actor,
+    center_id: int,
+    retention_days: int,
+    closed_on: date | None = None,
+) -> AssistanceCenter:
+    """Close the center (its provider's supervisors): from then on it takes no families,
+    visits or briefings, and everything it holds is kept ``retention_days`` (the
+    platform's ``assistance_center_retention_days``), then purged."""
+    center = get_center(db, actor=actor, center_id=center_id, action="manage")
+    if center.status == "closed":
+        raise Conflict("This center is already closed.", field="closed_on")
+    today = utcnow().date()
+    day = closed_on or today
+    if day > today or day < center.opened_on:
+        raise InvalidInput(
+            {"closed_on": "Give the day it closed: from its opening day, not in the future."}
+        )
+    center.status = "closed"
+    center.closed_on = day
+    center.retain_until = day + timedelta(days=retention_days)
+    audit_center(
+        db, actor, "close", center, closed_on=day.isoformat(), retain_until=str(center.retain_until)
+    )
     return center
 
 

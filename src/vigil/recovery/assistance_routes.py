@@ -8,17 +8,17 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from vigil.platform.actor import Actor
-from vigil.platform.errors import Conflict, InvalidInput
-from vigil.platform.routes.forms import int_from_form, refuse_form, text_from_form
+from vigil.platform.errors import InvalidInput
+from vigil.platform.routes.forms import RefusedForm, int_from_form, text_from_form
 from vigil.recovery import assistance, client_import, community
 from vigil.recovery.assistance import RegistrationInput
-from vigil.recovery.pages import form_text, render
-from vigil.web.deps import ActorDep, PathId, SessionDep
+from vigil.recovery.pages import form_date, form_text, render, submit_form
+from vigil.web.deps import ActorDep, PathId, SessionDep, SettingsDep
 
 router = APIRouter(include_in_schema=False)
 
@@ -30,6 +30,7 @@ FLASH = {
     "attendance": "Attendance was recorded.",
     "visit": "The visit was recorded.",
     "case": "A survivor case is open for the family; you are its advocate.",
+    "closed": "The center is closed; what it holds is kept until its retention date, then purged.",
     "provider": "The provider is in the directory.",
     "event": "The event is on the calendar.",
     "need": "The need is recorded.",
@@ -84,8 +85,25 @@ def _center_page(
             "flash": flash,
             "report": report,
             "today": datetime.now(UTC).date(),
+            "may_manage": assistance.may_manage(db, actor),
         },
         status_code=status_code,
+    )
+
+
+def _center_refused(
+    request: Request, db: Session, actor: Actor, center_id: int, form_name: str
+) -> Callable[[RefusedForm], HTMLResponse]:
+    """The center page again, showing why ``form_name`` was refused."""
+    return lambda refused: _center_page(
+        request,
+        db,
+        actor,
+        center_id,
+        errors=refused.errors,
+        error_form=form_name,
+        values=refused.values,
+        status_code=refused.status_code,
     )
 
 
@@ -98,62 +116,58 @@ async def _center_form(
     done: str,
     work: Callable[[FormData], object],
 ) -> Response:
-    form = await request.form()
-    assistance.get_center(db, actor=actor, center_id=center_id, action="work")
-    try:
-        work(form)
-    except (InvalidInput, Conflict) as problem:
-        refused = refuse_form(request, db, form_name, problem, form)
-        return _center_page(
-            request,
-            db,
-            actor,
-            center_id,
-            errors=refused.errors,
-            error_form=form_name,
-            values=refused.values,
-            status_code=refused.status_code,
-        )
-    return RedirectResponse(f"/recovery/centers/{center_id}?done={done}", status_code=303)
+    return await submit_form(
+        request,
+        db,
+        form_name=form_name,
+        guard=lambda: assistance.get_center(db, actor=actor, center_id=center_id, action="work"),
+        work=work,
+        done=lambda _: f"/recovery/centers/{center_id}?done={done}",
+        page=_center_refused(request, db, actor, center_id, form_name),
+    )
+
+
+def _centers_page(
+    request: Request, db: Session, actor: Actor, refused: RefusedForm | None = None
+) -> HTMLResponse:
+    context: dict[str, object] = {
+        "centers": assistance.list_centers(db, actor=actor),
+        "may_manage": assistance.may_manage(db, actor),
+        "errors": {},
+    }
+    if refused is not None:
+        context |= {"errors": refused.errors, "values": refused.values, "error_form": "center"}
+    return render(
+        request,
+        "recovery_centers.html",
+        context,
+        status_code=refused.status_code if refused is not None else 200,
+    )
 
 
 @router.get("/recovery/centers", response_class=HTMLResponse)
 def centers_page(request: Request, db: SessionDep, actor: ActorDep) -> HTMLResponse:
-    centers = assistance.list_centers(db, actor=actor)
-    return render(
-        request,
-        "recovery_centers.html",
-        {"centers": centers, "may_manage": assistance.may_manage(db, actor), "errors": {}},
-    )
+    return _centers_page(request, db, actor)
 
 
 @router.post("/recovery/centers")
 async def open_center(request: Request, db: SessionDep, actor: ActorDep) -> Response:
-    form = await request.form()
-    assistance.list_centers(db, actor=actor)  # the provider's staff only
-    try:
-        center = assistance.open_center(
+    return await submit_form(
+        request,
+        db,
+        form_name="center",
+        guard=lambda: assistance.list_centers(db, actor=actor),  # the provider's staff only
+        work=lambda form: assistance.open_center(
             db,
             actor=actor,
             incident_id=number(form, "incident_id"),
             name=form_text(form, "name", 200),
             place=form_text(form, "place", 200),
-        )
-    except InvalidInput as problem:
-        refused = refuse_form(request, db, "center", problem, form)
-        return render(
-            request,
-            "recovery_centers.html",
-            {
-                "centers": assistance.list_centers(db, actor=actor),
-                "may_manage": assistance.may_manage(db, actor),
-                "errors": refused.errors,
-                "values": refused.values,
-                "error_form": "center",
-            },
-            status_code=refused.status_code,
-        )
-    return RedirectResponse(f"/recovery/centers/{center.id}?done=opened", status_code=303)
+        ),
+        done=lambda center: f"/recovery/centers/{center.id}?done=opened",
+        page=lambda refused: _centers_page(request, db, actor, refused),
+        refused=(InvalidInput,),
+    )
 
 
 @router.get("/recovery/centers/{center_id}", response_class=HTMLResponse)
@@ -280,17 +294,23 @@ async def log_visit(
 async def open_case(
     request: Request, center_id: PathId, registration_id: PathId, db: SessionDep, actor: ActorDep
 ) -> Response:
-    form = await request.form()
-    _, found = assistance.get_registration(
-        db, actor=actor, registration_id=registration_id, action="work"
-    )
-    if found.center_id != center_id:
-        raise InvalidInput({"registration_id": "Choose a family registered here."})
-    try:
-        case = assistance.open_case_for(db, actor=actor, registration_id=registration_id)
-    except (InvalidInput, Conflict) as problem:
-        refused = refuse_form(request, db, "case", problem, form)
-        return _center_page(
+    def guard() -> None:
+        _, found = assistance.get_registration(
+            db, actor=actor, registration_id=registration_id, action="work"
+        )
+        if found.center_id != center_id:
+            raise InvalidInput({"registration_id": "Choose a family registered here."})
+
+    return await submit_form(
+        request,
+        db,
+        form_name="case",
+        guard=guard,
+        work=lambda form: assistance.open_case_for(
+            db, actor=actor, registration_id=registration_id
+        ),
+        done=lambda case: f"/recovery/cases/{case.id}?done=opened",
+        page=lambda refused: _center_page(
             request,
             db,
             actor,
@@ -298,8 +318,29 @@ async def open_case(
             errors=refused.errors,
             error_form="case",
             status_code=refused.status_code,
-        )
-    return RedirectResponse(f"/recovery/cases/{case.id}?done=opened", status_code=303)
+        ),
+    )
+
+
+@router.post("/recovery/centers/{center_id}/close")
+async def close_center(
+    request: Request, center_id: PathId, db: SessionDep, actor: ActorDep, settings: SettingsDep
+) -> Response:
+    return await submit_form(
+        request,
+        db,
+        form_name="close",
+        guard=lambda: assistance.get_center(db, actor=actor, center_id=center_id),
+        work=lambda form: assistance.close_center(
+            db,
+            actor=actor,
+            center_id=center_id,
+            retention_days=settings.assistance_center_retention_days,
+            closed_on=form_date(form, "closed_on", required=False),
+        ),
+        done=lambda _: f"/recovery/centers/{center_id}?done=closed",
+        page=_center_refused(request, db, actor, center_id, "close"),
+    )
 
 
 @router.post("/recovery/centers/{center_id}/import")
@@ -391,13 +432,14 @@ async def _community_form(
     done: str,
     work: Callable[[FormData], object],
 ) -> Response:
-    form = await request.form()
-    community.community_view(db, actor=actor)  # the holder's staff only
-    try:
-        work(form)
-    except (InvalidInput, Conflict) as problem:
-        refused = refuse_form(request, db, form_name, problem, form)
-        return _community_page(
+    return await submit_form(
+        request,
+        db,
+        form_name=form_name,
+        guard=lambda: community.community_view(db, actor=actor),  # the holder's staff only
+        work=work,
+        done=lambda _: f"/recovery/community?done={done}",
+        page=lambda refused: _community_page(
             request,
             db,
             actor,
@@ -405,8 +447,8 @@ async def _community_form(
             error_form=form_name,
             values=refused.values,
             status_code=refused.status_code,
-        )
-    return RedirectResponse(f"/recovery/community?done={done}", status_code=303)
+        ),
+    )
 
 
 @router.post("/recovery/community/providers")

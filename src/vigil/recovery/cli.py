@@ -1,5 +1,6 @@
 """The `vigil recover` commands: distribute a donated fund under a published protocol;
-remind advocates before survivors' dates; purge expired cases; print the statistics."""
+remind advocates before survivors' dates; purge the records past retention; print the
+statistics."""
 
 from __future__ import annotations
 
@@ -185,16 +186,33 @@ def purge_command(
         typer.Option("--now", help="Purge as on this ISO 8601 date instead of today."),
     ] = None,
 ) -> None:
-    """Delete closed survivor cases past their retention date, with all they hold."""
+    """Purge victim-services records past retention: closed survivor cases, closed
+    assistance centers, the claims of funds paid out, offers and volunteers."""
     from vigil.cli import load_settings, open_database, operator_actor
     from vigil.platform.database import transaction
-    from vigil.recovery.export import purge_expired
+    from vigil.recovery.retention import RetentionPeriods, run_purge
 
     moment = _now_option(now)
-    _, factory = open_database(load_settings())
+    settings = load_settings()
+    _, factory = open_database(settings)
     with transaction(factory) as db:
-        purged = purge_expired(db, actor=operator_actor(), today=moment.date())
-    typer.echo(f"{len(purged)} case{'s' if len(purged) != 1 else ''} purged.")
+        result = run_purge(
+            db,
+            actor=operator_actor(),
+            periods=RetentionPeriods.from_settings(settings),
+            today=moment.date(),
+        )
+
+    def counted(count: int, one: str, many: str) -> str:
+        return f"{count} {one if count == 1 else many}"
+
+    typer.echo(f"{counted(len(result.cases), 'case', 'cases')} purged.")
+    typer.echo(
+        f"{counted(len(result.centers), 'assistance center', 'assistance centers')} purged "
+        f"({counted(result.registrations, 'registration', 'registrations')}); "
+        f"{counted(result.claims, 'fund claim', 'fund claims')} emptied; "
+        f"{counted(result.offers, 'offer', 'offers')} deleted."
+    )
 
 
 @recover_app.command("statistics")

@@ -9,17 +9,17 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from vigil.platform.actor import Actor
-from vigil.platform.errors import Conflict, InvalidInput
-from vigil.platform.routes.forms import int_from_form, refuse_form, text_from_form
+from vigil.platform.errors import InvalidInput
+from vigil.platform.routes.forms import RefusedForm, int_from_form, text_from_form
 from vigil.recovery import fund_report, funds
 from vigil.recovery.assistance_routes import number
 from vigil.recovery.funds import TierSpec
-from vigil.recovery.pages import form_date, form_text, render, required_form_date
+from vigil.recovery.pages import form_date, form_text, render, required_form_date, submit_form
 from vigil.web.deps import ActorDep, PathId, SessionDep
 
 router = APIRouter(include_in_schema=False)
@@ -129,13 +129,14 @@ async def _fund_form(
     done: str,
     work: Callable[[FormData], object],
 ) -> Response:
-    form = await request.form()
-    funds.get_fund(db, actor=actor, fund_id=fund_id)
-    try:
-        work(form)
-    except (InvalidInput, Conflict) as problem:
-        refused = refuse_form(request, db, form_name, problem, form)
-        return _fund_page(
+    return await submit_form(
+        request,
+        db,
+        form_name=form_name,
+        guard=lambda: funds.get_fund(db, actor=actor, fund_id=fund_id),
+        work=work,
+        done=lambda _: f"/recovery/funds/{fund_id}?done={done}",
+        page=lambda refused: _fund_page(
             request,
             db,
             actor,
@@ -144,49 +145,50 @@ async def _fund_form(
             error_form=form_name,
             values=refused.values,
             status_code=refused.status_code,
-        )
-    return RedirectResponse(f"/recovery/funds/{fund_id}?done={done}", status_code=303)
+        ),
+    )
+
+
+def _funds_page(
+    request: Request, db: Session, actor: Actor, refused: RefusedForm | None = None
+) -> HTMLResponse:
+    context: dict[str, object] = {
+        "funds": funds.list_funds(db, actor=actor),
+        "may_manage": funds.may_manage(db, actor),
+        "errors": {},
+    }
+    if refused is not None:
+        context |= {"errors": refused.errors, "values": refused.values, "error_form": "fund"}
+    return render(
+        request,
+        "recovery_funds.html",
+        context,
+        status_code=refused.status_code if refused is not None else 200,
+    )
 
 
 @router.get("/recovery/funds", response_class=HTMLResponse)
 def funds_page(request: Request, db: SessionDep, actor: ActorDep) -> HTMLResponse:
-    return render(
-        request,
-        "recovery_funds.html",
-        {
-            "funds": funds.list_funds(db, actor=actor),
-            "may_manage": funds.may_manage(db, actor),
-            "errors": {},
-        },
-    )
+    return _funds_page(request, db, actor)
 
 
 @router.post("/recovery/funds")
 async def create_fund(request: Request, db: SessionDep, actor: ActorDep) -> Response:
-    form = await request.form()
-    funds.list_funds(db, actor=actor)  # the provider's staff only
-    try:
-        fund = funds.create_fund(
+    return await submit_form(
+        request,
+        db,
+        form_name="fund",
+        guard=lambda: funds.list_funds(db, actor=actor),  # the provider's staff only
+        work=lambda form: funds.create_fund(
             db,
             actor=actor,
             incident_id=number(form, "incident_id"),
             name=form_text(form, "name", 200),
-        )
-    except InvalidInput as problem:
-        refused = refuse_form(request, db, "fund", problem, form)
-        return render(
-            request,
-            "recovery_funds.html",
-            {
-                "funds": funds.list_funds(db, actor=actor),
-                "may_manage": funds.may_manage(db, actor),
-                "errors": refused.errors,
-                "values": refused.values,
-                "error_form": "fund",
-            },
-            status_code=refused.status_code,
-        )
-    return RedirectResponse(f"/recovery/funds/{fund.id}?done=created", status_code=303)
+        ),
+        done=lambda fund: f"/recovery/funds/{fund.id}?done=created",
+        page=lambda refused: _funds_page(request, db, actor, refused),
+        refused=(InvalidInput,),
+    )
 
 
 @router.get("/recovery/funds/{fund_id}", response_class=HTMLResponse)

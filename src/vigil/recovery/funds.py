@@ -580,7 +580,18 @@ def record_payment(
     payment.paid_on = paid_on
     payment.payment_reference = clean
     payment.recorded_by_user_id = actor.user_id
+    db.flush()
+    unpaid, last = db.execute(
+        select(
+            func.count(FundPayment.id).filter(FundPayment.paid_on.is_(None)),
+            func.max(FundPayment.paid_on),
+        ).where(FundPayment.distribution_id == distribution.id)
+    ).one()
     _audit(db, actor, "paid", fund, payment_id=payment.id)
+    if not unpaid and last is not None:
+        # Every cent is paid: the claims' retention runs from the last payment.
+        fund.paid_out_on = last
+        _audit(db, actor, "paid_out", fund, paid_out_on=last.isoformat())
     return payment
 
 

@@ -1,19 +1,23 @@
-"""Rendering the recovery pages: the shared templates plus this package's own, and
-reading the values of their forms."""
+"""Rendering the recovery pages: the shared templates plus this package's own, reading
+the values of their forms, and the one way a form's change is run and answered."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from vigil.platform.errors import InvalidInput
-from vigil.platform.routes.forms import text_from_form
+from vigil.platform.errors import Conflict, InvalidInput
+from vigil.platform.routes.forms import RefusedForm, refuse_form, text_from_form
 from vigil.recovery import vocabulary
 from vigil.web import templating
+
+T = TypeVar("T")
 
 VOCABULARY: dict[str, Any] = {
     "case_kinds": vocabulary.CASE_KINDS,
@@ -76,3 +80,27 @@ def required_form_date(form: FormData, name: str) -> date:
     if found is None:  # form_date refuses a blank required date; this keeps the type
         raise InvalidInput({name: "Give a date as YYYY-MM-DD."})
     return found
+
+
+async def submit_form(
+    request: Request,
+    db: Session,
+    *,
+    form_name: str,
+    guard: Callable[[], object],
+    work: Callable[[FormData], T],
+    done: Callable[[T], str],
+    page: Callable[[RefusedForm], HTMLResponse],
+    refused: tuple[type[InvalidInput | Conflict], ...] = (InvalidInput, Conflict),
+) -> Response:
+    """Read the posted form, let ``guard`` refuse an actor who may not use the page
+    (before anything is parsed), run ``work``; a change ``refused`` (invalid input, a
+    conflict) shows ``page`` again with the errors and what was typed, a done one
+    redirects (303) to ``done(result)``."""
+    form = await request.form()
+    guard()
+    try:
+        result = work(form)
+    except refused as problem:
+        return page(refuse_form(request, db, form_name, problem, form))
+    return RedirectResponse(done(result), status_code=303)

@@ -1,8 +1,8 @@
-"""The jobs `vigil serve` runs on a schedule: deadline escalation, retention,
-linkage of mentions the after-commit matcher did not reach, threat-assessment
-reminders, federation pulls from partners' TAXII collections and preparedness
-(after-action reports drafted when an exercise ends, overdue corrective actions and
-expiring certifications reminded).
+"""The jobs `vigil serve` runs on a schedule: deadline escalation, retention (of
+reports, and the victim-services purge), linkage of mentions the after-commit matcher
+did not reach, threat-assessment reminders, federation pulls from partners' TAXII
+collections and preparedness (after-action reports drafted when an exercise ends,
+overdue corrective actions and expiring certifications reminded).
 
 APScheduler's BackgroundScheduler runs them in a thread of the server process,
 every ``scheduled_jobs_interval_minutes`` and once at start-up. Each run is one
@@ -59,6 +59,28 @@ def retention_job(settings: Settings, session_factory: sessionmaker[Session]) ->
             result.queued_for_review,
             result.purged,
             removed,
+        )
+
+
+def recovery_retention_job(settings: Settings, session_factory: sessionmaker[Session]) -> None:
+    """Purge the victim-services records past retention (vigil.recovery.retention)."""
+    from vigil.recovery.retention import RetentionPeriods, run_purge
+
+    try:
+        with transaction(session_factory) as db:
+            result = run_purge(
+                db, actor=SCHEDULER_ACTOR, periods=RetentionPeriods.from_settings(settings)
+            )
+    except Exception as error:
+        log.error("scheduled victim-services purge failed: %s", type(error).__name__)
+        return
+    if result.total:
+        log.info(
+            "victim services: %d cases, %d assistance centers, %d fund claims, %d offers purged",
+            len(result.cases),
+            len(result.centers),
+            result.claims,
+            result.offers,
         )
 
 
@@ -193,6 +215,7 @@ def start_scheduler(
     jobs = (
         ("escalation", escalation_job),
         ("retention", retention_job),
+        ("recovery_retention", recovery_retention_job),
         ("linkage", linkage_job),
         ("reminders", reminders_job),
         ("federation", federation_job),
