@@ -221,6 +221,11 @@ class DisclosureOut(BaseModel):
     consent_expires_on: date
     referrals: list[dict[str, Any]]
     dates: list[dict[str, Any]]
+    center_records: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="The family's assistance-center registrations, visits and briefings "
+        "attended: only under a consent that covers them.",
+    )
 
 
 @router.get("/cases/{survivor_case_id}/disclosure")
@@ -247,6 +252,22 @@ def disclosure(
             for k, p, s, o in seen.referrals
         ],
         dates=[{"kind": k, "label": lb, "on_date": o.isoformat()} for k, lb, o in seen.dates],
+        center_records=[
+            {
+                "number": r.number,
+                "center": r.center_name,
+                "kind": r.kind,
+                "display_name": r.display_name,
+                "people_count": r.people_count,
+                "registered_at": r.registered_at.isoformat(),
+                "visits": [{"at": at.isoformat(), "services": used} for at, used in r.visits],
+                "briefings": [
+                    {"at": at.isoformat(), "topic": topic, "attendees": attendees}
+                    for at, topic, attendees in r.briefings
+                ],
+            }
+            for r in seen.center_records
+        ],
     )
 
 

@@ -4,11 +4,15 @@ once), and reading a case from outside its provider only under a valid consent.
 A disclosure is asked for with a purpose. The consented purposes are read from the
 database at the moment of every check (never from objects already in the session),
 so a revocation committed a moment earlier, in the same second, is seen.
+
+The family's records at the provider's assistance center (registrations linked to the
+case, their visits and the briefings attended) go with a disclosure only when the
+consent used also covers them: the survivor is told on the form, and signs for it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -20,6 +24,13 @@ from vigil.platform.errors import Conflict, InvalidInput, NotFound
 from vigil.platform.models import Agency
 from vigil.platform.policy.recovery_rules import HOLDER_KINDS
 from vigil.platform.types import utcnow
+from vigil.recovery.assistance_models import (
+    AssistanceCenter,
+    BriefingAttendance,
+    CenterBriefing,
+    CenterRegistration,
+    CenterVisit,
+)
 from vigil.recovery.cases import audit_case, case_facts, get_case, load_case
 from vigil.recovery.models import Consent, Disclosure, ImportantDate, Referral, SurvivorCase
 from vigil.recovery.vocabulary import PURPOSES
@@ -38,21 +49,26 @@ def valid_consent_condition(today: date) -> list[object]:
 
 
 def consented_purposes(
-    db: Session, *, case_id: int, agency_id: int | None, today: date | None = None
+    db: Session,
+    *,
+    case_id: int,
+    agency_id: int | None,
+    today: date | None = None,
+    center_records: bool = False,
 ) -> dict[str, int]:
-    """purpose -> consent id, for the valid consents naming ``agency_id`` on this case."""
+    """purpose -> consent id, for the valid consents naming ``agency_id`` on this case
+    (with ``center_records``, only those that also cover the assistance center's)."""
     if agency_id is None:
         return {}
     today = today or utcnow().date()
-    statement = (
-        select(Consent.purpose, Consent.id)
-        .where(
-            Consent.case_id == case_id,
-            Consent.recipient_agency_id == agency_id,
-            *valid_consent_condition(today),  # type: ignore[arg-type]
-        )
-        .order_by(Consent.id)
-    )
+    conditions = [
+        Consent.case_id == case_id,
+        Consent.recipient_agency_id == agency_id,
+        *valid_consent_condition(today),
+    ]
+    if center_records:
+        conditions.append(Consent.covers_center_records.is_(True))
+    statement = select(Consent.purpose, Consent.id).where(*conditions).order_by(Consent.id)  # type: ignore[arg-type]
     return {purpose: consent_id for purpose, consent_id in db.execute(statement)}
 
 
@@ -67,8 +83,11 @@ def record_consent(
     document_reference: str,
     signed_on: date,
     expires_on: date,
+    covers_center_records: bool = False,
 ) -> Consent:
-    """Record a signed consent the provider holds on file. Services never depend on it."""
+    """Record a signed consent the provider holds on file. Services never depend on it.
+    ``covers_center_records``: the form also names the family's assistance-center
+    records (registration, visits, briefings attended)."""
     case = get_case(db, actor=actor, case_id=case_id, action="manage_consent")
     errors: dict[str, str] = {}
     if purpose not in PURPOSES:
@@ -102,6 +121,7 @@ def record_consent(
         document_reference=reference,
         signed_on=signed_on,
         expires_on=expires_on,
+        covers_center_records=covers_center_records,
         recorded_at=utcnow(),
         recorded_by_user_id=actor.user_id,
     )
@@ -117,6 +137,7 @@ def record_consent(
             "recipient_agency_id": recipient_agency_id,
             "purpose": purpose,
             "expires_on": expires_on.isoformat(),
+            "covers_center_records": covers_center_records,
         },
     )
     return consent
@@ -162,6 +183,22 @@ def consent_state(consent: Consent, today: date | None = None) -> str:
 
 
 @dataclass(frozen=True)
+class DisclosedRegistration:
+    """A family's registration at an assistance center, as disclosed under a consent
+    that covers it: who registered, when, the visits (services used) and the briefings
+    attended. Not how to reach them, nor the staff's notes."""
+
+    number: str
+    center_name: str
+    kind: str
+    display_name: str
+    people_count: int
+    registered_at: datetime
+    visits: list[tuple[datetime, list[str]]]  # when, services used
+    briefings: list[tuple[datetime, str, int]]  # when, topic, attendees
+
+
+@dataclass(frozen=True)
 class DisclosedCase:
     """What an outside agency sees under a consent: the case's service picture, not its
     notes or contact details."""
@@ -176,6 +213,9 @@ class DisclosedCase:
     consent_expires_on: date
     referrals: list[tuple[str, str, str, date]]  # service kind, provider, status, referred on
     dates: list[tuple[str, str, date]]  # kind, label, on
+    # Empty unless the consent used covers the assistance center's records.
+    center_records: list[DisclosedRegistration] = field(default_factory=list)
+    center_consent_id: int | None = None
 
 
 def disclose_case(
@@ -218,6 +258,7 @@ def disclose_case(
             recipient_agency_id=actor.agency_id or 0,
             recipient_user_id=actor.user_id,
             purpose=purpose,
+            subject="case",
             at=now or utcnow(),
         )
     )
@@ -227,6 +268,9 @@ def disclose_case(
         action="disclose",
         case=case,
         details={"consent_id": consent_id, "purpose": purpose},
+    )
+    center_consent_id, center_records = _disclose_center_records(
+        db, actor=actor, case=case, purpose=purpose, today=today, now=now or utcnow()
     )
     referrals = db.execute(
         select(Referral.service_kind, Referral.provider_name, Referral.status, Referral.referred_on)
@@ -249,7 +293,90 @@ def disclose_case(
         consent_expires_on=consent.expires_on,
         referrals=[tuple(row) for row in referrals],  # type: ignore[misc]
         dates=[tuple(row) for row in dates],  # type: ignore[misc]
+        center_records=center_records,
+        center_consent_id=center_consent_id,
     )
+
+
+def _disclose_center_records(
+    db: Session, *, actor: Actor, case: SurvivorCase, purpose: str, today: date, now: datetime
+) -> tuple[int | None, list[DisclosedRegistration]]:
+    """The family's records at the provider's assistance centers, when a consent for
+    this purpose covers them (asked of the policy, read from the database now); each
+    disclosure recorded and audited by ids."""
+    covering = consented_purposes(
+        db, case_id=case.id, agency_id=actor.agency_id, today=today, center_records=True
+    )
+    facts = replace(case_facts(db, case), purpose=purpose, center_purposes=frozenset(covering))
+    if not policy.decide(actor, "disclose_center_records", "survivor_case", facts):
+        return None, []
+    registrations = list(
+        db.execute(
+            select(CenterRegistration, AssistanceCenter.name)
+            .join(AssistanceCenter, AssistanceCenter.id == CenterRegistration.center_id)
+            .where(
+                CenterRegistration.survivor_case_id == case.id,
+                # Only what the provider holding the case holds: consent is given to it.
+                AssistanceCenter.provider_agency_id == case.provider_agency_id,
+            )
+            .order_by(CenterRegistration.registered_at, CenterRegistration.id)
+        ).all()
+    )
+    if not registrations:
+        return covering[purpose], []
+    ids = [registration.id for registration, _ in registrations]
+    visits: dict[int, list[tuple[datetime, list[str]]]] = {}
+    for registration_id, at, services in db.execute(
+        select(CenterVisit.registration_id, CenterVisit.visited_at, CenterVisit.services)
+        .where(CenterVisit.registration_id.in_(ids))
+        .order_by(CenterVisit.visited_at, CenterVisit.id)
+    ):
+        visits.setdefault(registration_id, []).append((at, list(services or [])))
+    briefings: dict[int, list[tuple[datetime, str, int]]] = {}
+    for registration_id, at, topic, attendees in db.execute(
+        select(
+            BriefingAttendance.registration_id,
+            CenterBriefing.scheduled_at,
+            CenterBriefing.topic,
+            BriefingAttendance.attendees,
+        )
+        .join(CenterBriefing, CenterBriefing.id == BriefingAttendance.briefing_id)
+        .where(BriefingAttendance.registration_id.in_(ids), BriefingAttendance.attendees > 0)
+        .order_by(CenterBriefing.scheduled_at, CenterBriefing.id)
+    ):
+        briefings.setdefault(registration_id, []).append((at, topic, attendees))
+    consent_id = covering[purpose]
+    db.add(
+        Disclosure(
+            case_id=case.id,
+            consent_id=consent_id,
+            recipient_agency_id=actor.agency_id or 0,
+            recipient_user_id=actor.user_id,
+            purpose=purpose,
+            subject="center_records",
+            at=now,
+        )
+    )
+    audit_case(
+        db,
+        actor=actor,
+        action="disclose_center_records",
+        case=case,
+        details={"consent_id": consent_id, "purpose": purpose, "registrations": ids},
+    )
+    return consent_id, [
+        DisclosedRegistration(
+            number=registration.number,
+            center_name=center_name,
+            kind=registration.kind,
+            display_name=registration.display_name,
+            people_count=registration.people_count,
+            registered_at=registration.registered_at,
+            visits=visits.get(registration.id, []),
+            briefings=briefings.get(registration.id, []),
+        )
+        for registration, center_name in registrations
+    ]
 
 
 def cases_disclosed_to(db: Session, *, actor: Actor) -> list[tuple[int, str, str, date]]:

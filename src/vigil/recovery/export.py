@@ -1,5 +1,6 @@
 """What a survivor may take away, and when the record goes: the export of everything
-held about them, and the retention purge of closed cases past their keeping date."""
+held about them (the case and, beside it, their assistance-center and fund records),
+and the retention purge of closed cases past their keeping date."""
 
 from __future__ import annotations
 
@@ -13,7 +14,16 @@ from vigil.platform import audit, policy
 from vigil.platform.actor import Actor
 from vigil.platform.models import Agency, AuditEvent
 from vigil.platform.types import utcnow
-from vigil.recovery.assistance_models import CenterRegistration, FundClaim
+from vigil.recovery.assistance_models import (
+    AssistanceCenter,
+    BriefingAttendance,
+    CenterBriefing,
+    CenterRegistration,
+    CenterVisit,
+    Fund,
+    FundClaim,
+    FundPayment,
+)
 from vigil.recovery.cases import audit_case, get_case
 from vigil.recovery.models import (
     Consent,
@@ -36,20 +46,119 @@ def _row(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
     return {name: _iso(getattr(obj, name)) for name in fields}
 
 
+def center_and_fund_records(db: Session, case_id: int) -> dict[str, list[dict[str, Any]]]:
+    """The family's registrations at assistance centers (with their visits and the
+    briefings attended) and their claims on donated funds (with the payment), as held
+    by the provider beside the case."""
+    registrations = list(
+        db.execute(
+            select(CenterRegistration, AssistanceCenter.name)
+            .join(AssistanceCenter, AssistanceCenter.id == CenterRegistration.center_id)
+            .where(CenterRegistration.survivor_case_id == case_id)
+            .order_by(CenterRegistration.registered_at, CenterRegistration.id)
+        ).all()
+    )
+    ids = [registration.id for registration, _ in registrations] or [0]
+    visits: dict[int, list[dict[str, Any]]] = {}
+    for visit in db.execute(
+        select(CenterVisit)
+        .where(CenterVisit.registration_id.in_(ids))
+        .order_by(CenterVisit.visited_at, CenterVisit.id)
+    ).scalars():
+        visits.setdefault(visit.registration_id, []).append(
+            _row(visit, ("visited_at", "services", "note"))
+        )
+    attended: dict[int, list[dict[str, Any]]] = {}
+    for registration_id, at, topic, presenter, attendees in db.execute(
+        select(
+            BriefingAttendance.registration_id,
+            CenterBriefing.scheduled_at,
+            CenterBriefing.topic,
+            CenterBriefing.presenter,
+            BriefingAttendance.attendees,
+        )
+        .join(CenterBriefing, CenterBriefing.id == BriefingAttendance.briefing_id)
+        .where(BriefingAttendance.registration_id.in_(ids))
+        .order_by(CenterBriefing.scheduled_at, CenterBriefing.id)
+    ):
+        attended.setdefault(registration_id, []).append(
+            {"at": _iso(at), "topic": topic, "presenter": presenter, "attendees": attendees}
+        )
+    claims = db.execute(
+        select(FundClaim, Fund.name, FundPayment)
+        .join(Fund, Fund.id == FundClaim.fund_id)
+        .outerjoin(FundPayment, FundPayment.claim_id == FundClaim.id)
+        .where(FundClaim.survivor_case_id == case_id)
+        .order_by(FundClaim.id)
+    ).all()
+    return {
+        "assistance_center_registrations": [
+            _row(
+                r,
+                (
+                    "number",
+                    "kind",
+                    "display_name",
+                    "people_count",
+                    "preferred_language",
+                    "contact",
+                    "reunification_record",
+                    "registered_at",
+                ),
+            )
+            | {
+                "center": center_name,
+                "visits": visits.get(r.id, []),
+                "briefings_attended": attended.get(r.id, []),
+            }
+            for r, center_name in registrations
+        ],
+        "fund_claims": [
+            _row(
+                c,
+                (
+                    "number",
+                    "claimant_name",
+                    "harm",
+                    "nights",
+                    "evidence_record",
+                    "evidence_document",
+                    "evidence_check",
+                    "status",
+                    "decision_reason",
+                    "decided_at",
+                    "created_at",
+                ),
+            )
+            | {
+                "fund": fund_name,
+                "payment": _row(payment, ("tier", "amount_cents", "paid_on"))
+                if payment is not None
+                else None,
+            }
+            for c, fund_name, payment in claims
+        ],
+    }
+
+
 def export_case(db: Session, *, actor: Actor, case_id: int) -> dict[str, Any]:
     """Everything Vigil holds about the survivor or family of one case, as JSON-ready
     data: the case, consents, every disclosure made under them, referrals with their
-    history, dates and reminders, and the trail of who did what to the record."""
+    history, dates and reminders, their registrations, visits and briefings at the
+    assistance center, their fund claims and payments, and the trail of who did what
+    to the record."""
     case = get_case(db, actor=actor, case_id=case_id, action="export")
     agency_names = dict(db.execute(select(Agency.id, Agency.name)).all())
     consents = db.execute(
         select(Consent).where(Consent.case_id == case.id).order_by(Consent.id)
     ).scalars()
-    disclosures = db.execute(
-        select(Disclosure)
-        .where(Disclosure.case_id == case.id)
-        .order_by(Disclosure.at, Disclosure.id)
-    ).scalars()
+    disclosures = list(
+        db.execute(
+            select(Disclosure)
+            .where(Disclosure.case_id == case.id)
+            .order_by(Disclosure.at, Disclosure.id)
+        ).scalars()
+    )
     referrals = list(
         db.execute(
             select(Referral).where(Referral.case_id == case.id).order_by(Referral.id)
@@ -121,6 +230,13 @@ def export_case(db: Session, *, actor: Actor, case_id: int) -> dict[str, Any]:
         "disclosures": [
             _row(d, ("purpose", "at")) | {"recipient": agency_names.get(d.recipient_agency_id)}
             for d in disclosures
+            if d.subject == "case"
+        ],
+        # The times their assistance-center records went with a disclosure.
+        "center_record_disclosures": [
+            _row(d, ("purpose", "at")) | {"recipient": agency_names.get(d.recipient_agency_id)}
+            for d in disclosures
+            if d.subject == "center_records"
         ],
         "referrals": [
             _row(
@@ -155,6 +271,7 @@ def export_case(db: Session, *, actor: Actor, case_id: int) -> dict[str, Any]:
                 select(PlanItem).where(PlanItem.case_id == case.id).order_by(PlanItem.id)
             ).scalars()
         ],
+        **center_and_fund_records(db, case.id),
         "access_log": [
             {
                 "at": occurred_at,

@@ -176,6 +176,7 @@ async def record_consent(
             recipient_agency_id=recipient,
             purpose=text_from_form(form, "purpose", 60),
             written_on_file=form.get("written_on_file") == "yes",
+            covers_center_records=form.get("covers_center_records") == "yes",
             document_reference=form_text(form, "document_reference", 200),
             signed_on=signed_on,
             expires_on=expires_on,

@@ -19,8 +19,10 @@ records (issue 11) are held by the provider that runs them, under the same regim
 its staff work them, its supervisors manage them (open a center, publish a protocol,
 decide a claim, calculate the payments), and nobody else sees them at all. What an
 outside agency may learn of a family there comes through the survivor case linked to
-it, under a consent. The fund's published protocols, the anonymised calculation input
-and the public report name no one: any signed-in user reads them.
+it, as a disclosure under a consent whose written form also names the center's records
+(``disclose_center_records``): the registration, visits and briefings attended. The
+fund's published protocols, the anonymised calculation input and the public report
+name no one: any signed-in user reads them.
 """
 
 from __future__ import annotations
@@ -61,6 +63,9 @@ class SurvivorCaseFacts:
     advocate_user_id: int | None
     consented_purposes: frozenset[str] = frozenset()
     purpose: str | None = None
+    # The purposes of those valid consents that also cover the family's records at the
+    # provider's assistance center (registration, visits, briefings attended).
+    center_purposes: frozenset[str] = frozenset()
 
 
 def _staff(actor: Actor, provider: ProviderFacts) -> bool:
@@ -89,13 +94,15 @@ def survivor_case_rule(actor: Actor, action: str, facts: Any) -> bool:
         return isinstance(facts, ProviderFacts) and _staff(actor, facts)
     if not isinstance(facts, SurvivorCaseFacts):
         return False
-    if action == "disclose":
-        # Only ever outside the holder, only for a named purpose it has consent for.
+    if action in ("disclose", "disclose_center_records"):
+        # Only ever outside the holder, only for a named purpose it has consent for; the
+        # center's records only under a consent whose form names them too.
+        purposes = facts.consented_purposes if action == "disclose" else facts.center_purposes
         return (
             actor.is_user
             and actor.agency_id != facts.provider.agency_id
             and facts.purpose is not None
-            and facts.purpose in facts.consented_purposes
+            and facts.purpose in purposes
         )
     assigned = _staff(actor, facts.provider) and actor.user_id == facts.advocate_user_id
     if action in ("read", "work", "export", "manage_consent"):
