@@ -115,3 +115,44 @@ def reads_audit_event(user: ModelUser, user_is_operator: bool, event_agency: int
     if "auditor" not in user.roles:
         return False
     return user_is_operator or event_agency == user.agency
+
+
+# STIX export (README, "Information sharing"): an analyst or supervisor downloads a
+# bundle, and only reports the user may export leave: their own agency's, or another
+# agency's marked TLP:CLEAR or GREEN (never criminal intelligence). An export is a read
+# that leaves the instance, so nothing the user may not read is exported.
+EXPORTING_ROLES = frozenset({"analyst", "supervisor"})
+
+
+def exports_report(user: ModelUser, report: ModelReport) -> bool:
+    if not user.roles & EXPORTING_ROLES or not reads_report(user, report):
+        return False
+    if user.agency == report.owner:
+        return True
+    return report.marking in COMMUNITY and report.file_class != "intelligence"
+
+
+# TAXII 2.1 (README, "Information sharing"): one read-only collection per sharing group,
+# for the staff (the roles that read reports) of its owning and member agencies. It
+# serves the reports shared with the group; a report re-marked TLP:RED or AMBER+STRICT,
+# or whose share was revoked, is no longer served.
+UNSERVED_MARKINGS = frozenset({"RED", "AMBER+STRICT"})
+
+
+@dataclass(frozen=True)
+class ModelGroup:
+    key: int
+    owner: int
+    members: frozenset[int]  # agencies
+    shared: frozenset[int]  # report keys with a live share
+    revoked: frozenset[int]  # report keys whose share was revoked
+
+
+def reads_collection(user: ModelUser, group: ModelGroup) -> bool:
+    if not user.roles & REPORT_READING_ROLES:
+        return False
+    return user.agency == group.owner or user.agency in group.members
+
+
+def collection_serves(group: ModelGroup, report: ModelReport) -> bool:
+    return report.key in group.shared and report.marking not in UNSERVED_MARKINGS
