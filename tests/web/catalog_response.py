@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.web.catalog import OTHER, OWN, RouteCase, Target
@@ -24,6 +25,7 @@ from vigil.platform.actor import command_line
 from vigil.platform.models import Agency
 from vigil.response.guardians import GUARDIAN_COLUMNS, GuardianEntry, add_guardian
 from vigil.response.match_files import INQUIRY_COLUMNS, LIST_COLUMNS
+from vigil.response.models import ListedPerson
 from vigil.response.reunification import (
     add_inquiries,
     create_incident,
@@ -103,6 +105,11 @@ def seed_response(db: Session, world: Any, agencies: tuple[Agency, ...]) -> None
             )
         match_incident(db, actor=shell, incident_id=incident.id, today=TODAY)
         world.response[f"incident:{agency.id}"] = incident.id
+        world.response[f"person:{agency.id}"] = db.execute(
+            select(ListedPerson.id).where(
+                ListedPerson.incident_id == incident.id, ListedPerson.row_id == "r1"
+            )
+        ).scalar_one()
         # A reunification site where r1 has arrived and its guardian checked in.
         site = open_site(
             db,
@@ -148,6 +155,7 @@ class IncidentRoute(RouteCase):
         params = {
             "incident_id": str(response[f"incident:{target.agency_id}"]),
             "site_id": str(response[f"site:{target.agency_id}"]),
+            "person_id": str(response[f"person:{target.agency_id}"]),
         }
         return RouteCase(self.method, self.template, params=params, query=self.query).path(target)
 
@@ -168,6 +176,7 @@ UPLOADED_INQUIRIES = _csv(INQUIRY_COLUMNS, [{**INQUIRY_ROWS[0], "id": "q2"}])
 UPLOADED_GUARDIANS = (",".join(GUARDIAN_COLUMNS) + "\nr1,Walter Smith,father,,no,\n").encode()
 INCIDENT_BASE = "/reunification/incidents/{incident_id}"
 SITE_BASE = INCIDENT_BASE + "/sites/{site_id}"
+PERSON = "/incidents/{incident_id}/people/{person_id}"
 
 
 RESPONSE_PAGES: list[RouteCase] = [
@@ -262,6 +271,14 @@ RESPONSE_PAGES: list[RouteCase] = [
         body="form",
         build=lambda t: {"checkin_id": _checkin(t)},
     ),
+    IncidentRoute("GET", PERSON, target=INCIDENT),
+    IncidentRoute(
+        "POST",
+        PERSON + "/same-as",
+        target=INCIDENT,
+        body="form",
+        build=lambda t: {"link-same_as": "h1"},
+    ),
     IncidentRoute("GET", "/incidents/{incident_id}/picture", target=INCIDENT),
     IncidentRoute("GET", "/incidents/{incident_id}/picture/live", target=INCIDENT),
 ]
@@ -278,6 +295,9 @@ RESPONSE_MATRIX: dict[str, str | dict[str, str]] = {
         for case in RESPONSE_PAGES[2:]
         if not case.template.startswith("/incidents/")
     },
+    # A listed person's page is reunification data: the regime's staff only.
+    f"GET {PERSON}": REUNIFICATION_STAFF,
+    f"POST {PERSON}/same-as": REUNIFICATION_STAFF,
     "GET /incidents/{incident_id}/picture": PICTURE_VIEWERS,
     "GET /incidents/{incident_id}/picture/live": PICTURE_VIEWERS,
 }

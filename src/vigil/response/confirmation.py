@@ -8,7 +8,7 @@ in-person notification by designated staff, and who did it is recorded afterward
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -19,13 +19,16 @@ from vigil.platform.actor import Actor
 from vigil.platform.errors import Conflict, InvalidInput, NotFound
 from vigil.platform.policy.response_rules import ReasonedRead
 from vigil.response.models import (
+    AccountabilityList,
     DeathNotification,
     Inquiry,
     InquiryCandidate,
     ListedPerson,
     ReunificationAccess,
 )
+from vigil.response.person_links import LinkedRow, find_row, linked_rows, person_status
 from vigil.response.pfif_exchange import incident_facts
+from vigil.response.site_models import Release, ReunificationSite
 
 DECEASED = "deceased_confirmed"
 
@@ -162,8 +165,42 @@ def pending_notifications(
 
 
 @dataclass(frozen=True)
+class ReleaseLine:
+    """Who released the person (any of their linked rows), to whom, where and when."""
+
+    site_name: str
+    released_to: str
+    released_by: str
+    released_at: datetime
+
+
+@dataclass(frozen=True)
+class NotificationLine:
+    """A family queued for an in-person notification about the person, and its state."""
+
+    inquiry_reference: str
+    queued_at: datetime
+    queued_by: str
+    notified_at: datetime | None
+    notified_by: str | None
+
+
+@dataclass(frozen=True)
+class ConfirmationLine:
+    """An inquiry staff confirmed is about the person."""
+
+    inquiry_reference: str
+    row_id: str
+    confirmed_by: str | None
+    confirmed_at: datetime | None
+
+
+@dataclass(frozen=True)
 class ListedPersonView:
-    """One listed person's reunification record, as staff read it."""
+    """One listed person's reunification record, as staff read it. The rows linked to
+    it, the release, the notification queue and the confirmed inquiries are those of
+    the whole person (every linked row), and only for reunification staff: a reader
+    with a documented reason sees the one row asked for."""
 
     row_id: str
     list_kind: str
@@ -173,6 +210,83 @@ class ListedPersonView:
     sex: str | None
     description: str | None
     status: str
+    id: int = 0
+    source_name: str = ""
+    # The person's status over every linked row (person_links.STATUS_PRECEDENCE).
+    person_status: str = ""
+    linked: list[LinkedRow] = field(default_factory=list)
+    releases: list[ReleaseLine] = field(default_factory=list)
+    notifications: list[NotificationLine] = field(default_factory=list)
+    confirmations: list[ConfirmationLine] = field(default_factory=list)
+    may_link: bool = False
+
+
+@dataclass(frozen=True)
+class _WholePerson:
+    person_status: str
+    linked: list[LinkedRow]
+    releases: list[ReleaseLine]
+    notifications: list[NotificationLine]
+    confirmations: list[ConfirmationLine]
+
+
+def _whole_person(session: Session, incident_id: int, person: ListedPerson) -> _WholePerson:
+    linked = linked_rows(session, incident_id, person.id)
+    ids = sorted({person.id, *(row.person_id for row in linked)})
+    releases = [
+        ReleaseLine(*row)
+        for row in session.execute(
+            select(
+                ReunificationSite.name,
+                Release.released_to,
+                Release.released_by,
+                Release.released_at,
+            )
+            .join(ReunificationSite, ReunificationSite.id == Release.site_id)
+            .where(Release.listed_person_id.in_(ids))
+            .order_by(Release.released_at, Release.id)
+        ).all()
+    ]
+    notifications = [
+        NotificationLine(*row)
+        for row in session.execute(
+            select(
+                Inquiry.reference,
+                DeathNotification.queued_at,
+                DeathNotification.queued_by,
+                DeathNotification.notified_at,
+                DeathNotification.notified_by,
+            )
+            .join(Inquiry, Inquiry.id == DeathNotification.inquiry_id)
+            .where(DeathNotification.listed_person_id.in_(ids))
+            .order_by(DeathNotification.queued_at, DeathNotification.id)
+        ).all()
+    ]
+    confirmations = [
+        ConfirmationLine(*row)
+        for row in session.execute(
+            select(
+                Inquiry.reference,
+                ListedPerson.row_id,
+                InquiryCandidate.confirmed_by,
+                InquiryCandidate.confirmed_at,
+            )
+            .join(Inquiry, Inquiry.id == InquiryCandidate.inquiry_id)
+            .join(ListedPerson, ListedPerson.id == InquiryCandidate.listed_person_id)
+            .where(
+                InquiryCandidate.listed_person_id.in_(ids),
+                InquiryCandidate.confirmed_at.is_not(None),
+            )
+            .order_by(InquiryCandidate.confirmed_at, InquiryCandidate.id)
+        ).all()
+    ]
+    return _WholePerson(
+        person_status([person.status, *(row.status for row in linked)]),
+        linked,
+        releases,
+        notifications,
+        confirmations,
+    )
 
 
 def read_listed_person(
@@ -180,10 +294,12 @@ def read_listed_person(
     *,
     actor: Actor,
     incident_id: int,
-    row_id: str,
+    row_id: str | None = None,
+    person_id: int | None = None,
     reason: str | None = None,
 ) -> ListedPersonView:
-    """One listed person's record. Reunification staff read it; an intelligence or
+    """One listed person's record, by the id its list gave it (``row_id``) or by its
+    own (``person_id``). Reunification staff read it; an intelligence or
     threat-assessment user of an agency involved reads it only with a documented
     reason, which is kept and audited (by its id). Every read is audited."""
     facts = incident_facts(session, incident_id)
@@ -203,14 +319,11 @@ def read_listed_person(
             outcome="denied",
         )
         raise policy.PermissionDenied("read", "reunification", incident_id)
-    person = session.execute(
-        select(ListedPerson).where(
-            ListedPerson.incident_id == incident_id, ListedPerson.row_id == row_id
-        )
-    ).scalar_one_or_none()
-    if person is None:
+    if row_id is None and person_id is None:
         raise NotFound("listed person")
+    person = find_row(session, incident_id, person_id=person_id, row_id=row_id)
     details: dict[str, object] = {"listed_person_id": person.id}
+    whole = _WholePerson(person.status, [], [], [], [])
     if access_id is not None:
         access = ReunificationAccess(
             incident_id=incident_id,
@@ -221,6 +334,8 @@ def read_listed_person(
         session.add(access)
         session.flush()
         details["documented_reason_id"] = access.id
+    else:
+        whole = _whole_person(session, incident_id, person)
     audit.record(
         session,
         actor=actor,
@@ -229,6 +344,7 @@ def read_listed_person(
         object_id=incident_id,
         details=details,
     )
+    source = session.get(AccountabilityList, person.list_id)
     return ListedPersonView(
         person.row_id,
         person.list_kind,
@@ -238,4 +354,12 @@ def read_listed_person(
         person.sex,
         person.description,
         person.status,
+        id=person.id,
+        source_name=source.source_name if source is not None else "",
+        may_link=access_id is None and policy.decide(actor, "link", "reunification", facts),
+        person_status=whole.person_status,
+        linked=whole.linked,
+        releases=whole.releases,
+        notifications=whole.notifications,
+        confirmations=whole.confirmations,
     )

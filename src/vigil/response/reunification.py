@@ -75,6 +75,8 @@ class QueueItem:
     rank: int
     score: float
     likely: bool
+    # The listed person's own id (their page: /incidents/{incident}/people/{id}).
+    person_id: int = 0
 
 
 def create_incident(
@@ -359,6 +361,7 @@ def review_queue(session: Session, *, actor: Actor, incident_id: int) -> list[Qu
             InquiryCandidate.rank,
             InquiryCandidate.score,
             InquiryCandidate.likely,
+            ListedPerson.id,
         )
         .join(Inquiry, Inquiry.id == InquiryCandidate.inquiry_id)
         .join(ListedPerson, ListedPerson.id == InquiryCandidate.listed_person_id)

@@ -80,6 +80,7 @@ class DeskRow:
     checked_in_by: str
     released_at: datetime | None
     released_by: str | None
+    person_id: int = 0
 
 
 def _who(actor: Actor) -> str:
@@ -400,6 +401,7 @@ def desk(session: Session, *, actor: Actor, incident_id: int, site_id: int) -> l
             GuardianCheckIn.checked_in_by,
             Release.released_at,
             Release.released_by,
+            ListedPerson.id.label("person_id"),
         )
         .join(ListedPerson, ListedPerson.id == GuardianCheckIn.listed_person_id)
         .outerjoin(Release, Release.checkin_id == GuardianCheckIn.id)

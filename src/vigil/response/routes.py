@@ -11,8 +11,10 @@ from vigil.platform.actor import Actor
 from vigil.platform.errors import Conflict
 from vigil.platform.routes.forms import text_from_form
 from vigil.response import picture_routes, site_routes
-from vigil.response.confirmation import confirm_match, pending_notifications
+from vigil.response.confirmation import confirm_match, pending_notifications, read_listed_person
+from vigil.response.form_pages import Shown, settle
 from vigil.response.pages import render
+from vigil.response.person_links import link_same_person
 from vigil.response.pfif_exchange import incident_name
 from vigil.response.reunification import review_queue, status_counts
 from vigil.web.deps import ActorDep, PathId, SessionDep
@@ -99,6 +101,66 @@ async def confirm(
     outcome = "notify" if done.notification_queued else "confirmed"
     return RedirectResponse(
         f"/reunification/incidents/{incident_id}?done={outcome}", status_code=303
+    )
+
+
+def _person_page(
+    request: Request,
+    db: Session,
+    actor: Actor,
+    incident_id: int,
+    person_id: int,
+    shown: Shown = Shown(),
+) -> HTMLResponse:
+    person = read_listed_person(db, actor=actor, incident_id=incident_id, person_id=person_id)
+    return render(
+        request,
+        "reunification_person.html",
+        {
+            "incident_id": incident_id,
+            "incident_name": incident_name(db, incident_id),
+            "person": person,
+            "flash": shown.flash,
+            "errors": shown.errors,
+            "values": shown.values,
+        },
+        status_code=shown.status_code,
+    )
+
+
+@router.get("/incidents/{incident_id}/people/{person_id}", response_class=HTMLResponse)
+def person_page(
+    request: Request,
+    incident_id: PathId,
+    person_id: PathId,
+    db: SessionDep,
+    actor: ActorDep,
+    done: str = "",
+) -> HTMLResponse:
+    """One listed person: their list rows, status, release and notification queue."""
+    flash = "The rows are linked as the same person." if done == "linked" else None
+    return _person_page(request, db, actor, incident_id, person_id, Shown(flash=flash))
+
+
+@router.post("/incidents/{incident_id}/people/{person_id}/same-as")
+async def same_person(
+    request: Request, incident_id: PathId, person_id: PathId, db: SessionDep, actor: ActorDep
+) -> Response:
+    form = await request.form()
+    return settle(
+        request,
+        db,
+        form,
+        "link",
+        lambda: link_same_person(
+            db,
+            actor=actor,
+            incident_id=incident_id,
+            person_id=person_id,
+            same_as_row_id=text_from_form(form, "link-same_as", MAX_REFERENCE + 1),
+        ),
+        again=lambda shown: _person_page(request, db, actor, incident_id, person_id, shown),
+        done=f"/incidents/{incident_id}/people/{person_id}?done=linked",
     )
 
 
