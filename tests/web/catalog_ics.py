@@ -27,6 +27,7 @@ from vigil.platform.models import Agency, User
 from vigil.platform.roles import Role
 from vigil.platform.types import utcnow
 from vigil.response import ics_forms, incident_records, resource_requests
+from vigil.response.ics_models import ResourceOffer
 from vigil.response.reunification import create_incident
 
 ICS = "ics_incident"  # the incident of the actor's agency, or one of another agency
@@ -78,6 +79,19 @@ def seed_ics_walk(db: Session, world: Any, agencies: tuple[Agency, ...]) -> None
         world.response[f"ics_form:{agency.id}"] = form.id
         world.response[f"ics_request:{agency.id}"] = request.id
         world.response[f"ics_assignment:{agency.id}"] = assignment.id
+        # A mutual-aid offer on the request, waiting for a decision (written as the
+        # offering agency's own, since the shell offers nothing).
+        offer = ResourceOffer(
+            request_id=request.id,
+            agency_id=agency.id,
+            quantity=1,
+            available_at=utcnow() + timedelta(hours=1),
+            terms="One interpreter under the mutual-aid agreement.",
+            status="offered",
+        )
+        db.add(offer)
+        db.flush()
+        world.response[f"ics_offer:{agency.id}"] = offer.id
 
 
 @dataclass(frozen=True)
@@ -97,6 +111,7 @@ class IcsRoute(RouteCase):
             "form_id": str(ids[f"ics_form:{agency}"]),
             "request_id": str(ids[f"ics_request:{agency}"]),
             "assignment_id": str(ids[f"ics_assignment:{agency}"]),
+            "offer_id": str(ids[f"ics_offer:{agency}"]),
         }
         return RouteCase(self.method, self.template, params=params, query=self.query).path(target)
 
@@ -197,6 +212,13 @@ ICS_PAGES: list[RouteCase] = [
         body="form",
         build=lambda t: {"quantity": "1", "available_at": LATER, "terms": "One interpreter."},
     ),
+    IcsRoute(
+        "POST",
+        f"{BASE}/requests/{{request_id}}/offers/{{offer_id}}/decision",
+        target=ICS,
+        body="form",
+        build=lambda t: {"decision": "accepted"},
+    ),
 ]
 ICS_API: list[RouteCase] = [
     RouteCase("GET", "/api/v1/incidents"),
@@ -266,6 +288,13 @@ ICS_API: list[RouteCase] = [
         target=ICS,
         body="json",
         build=lambda t: {"quantity": 1, "available_at": LATER + ":00Z", "terms": "One."},
+    ),
+    IcsRoute(
+        "POST",
+        f"{API}/resource-requests/{{request_id}}/offers/{{offer_id}}/decision",
+        target=ICS,
+        body="json",
+        build=lambda t: {"decision": "declined", "reason": "Filled locally."},
     ),
 ]
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from pydantic import AwareDatetime, BaseModel, Field
 
 from vigil.platform.schemas import MAX_ID, Strict
-from vigil.response import ics_forms, incident_records, resource_requests
+from vigil.response import ics_forms, incident_records, resource_offers, resource_requests
 from vigil.response.ics_models import IcsForm, IncidentEvent, ResourceRequest
 from vigil.response.ics_pages import record_refusal
 from vigil.response.resource_catalogue import Catalogue, read_catalogue
@@ -309,6 +309,10 @@ class OfferOut(BaseModel):
     available_at: datetime
     terms: str
     status: str
+    decided_at: datetime | None = None
+    decided_by_name: str | None = None
+    decided_position: str | None = None
+    decision_reason: str | None = None
 
 
 class RequestOut(BaseModel):
@@ -333,6 +337,9 @@ class RequestDetailOut(RequestOut):
     steps: list[StepOut]
     offers: list[OfferOut]
     your_next_states: list[str]
+    # The partner agency whose accepted offer fills the request.
+    filled_by: str | None = None
+    you_decide_offers: bool = False
 
 
 def _request(request: ResourceRequest, **extra: Any) -> dict[str, Any]:
@@ -401,10 +408,16 @@ def _detail(db: Any, actor: Any, incident_id: int, request_id: int) -> RequestDe
                 available_at=o.available_at,
                 terms=o.terms,
                 status=o.status,
+                decided_at=o.decided_at,
+                decided_by_name=o.decided_by_name,
+                decided_position=o.decided_position,
+                decision_reason=o.decision_reason,
             )
             for o, name in view.offers
         ],
         your_next_states=view.next_steps,
+        filled_by=view.filled_by,
+        you_decide_offers=view.may_decide_offers,
     )
 
 
@@ -499,6 +512,40 @@ def offer(
         terms=made.terms,
         status=made.status,
     )
+
+
+class OfferDecisionIn(Strict):
+    decision: Annotated[str, Field(max_length=10, description="accepted or declined")]
+    reason: Annotated[str, Field(max_length=2000)] | None = None
+
+
+@router.post("/incidents/{incident_id}/resource-requests/{request_id}/offers/{offer_id}/decision")
+def decide_offer(
+    request: Request,
+    incident_id: PathId,
+    request_id: PathId,
+    offer_id: PathId,
+    body: OfferDecisionIn,
+    db: SessionDep,
+    actor: ActorDep,
+) -> Any:
+    """Accept a mutual-aid offer (its agency then fills the request) or decline it with
+    a reason. A decision the request's state or the offer's forbids is a 409; one your
+    position does not make at this state is a 403 naming who does."""
+    try:
+        resource_offers.decide_offer(
+            db,
+            actor=actor,
+            incident_id=incident_id,
+            request_id=request_id,
+            offer_id=offer_id,
+            decision=body.decision,
+            reason=body.reason,
+        )
+    except resource_offers.OfferRefused as refusal:
+        record_refusal(request, refusal)
+        return problem(403, "Not allowed", detail=refusal.message, request=request)
+    return _detail(db, actor, incident_id, request_id)
 
 
 @router.get("/resource-catalogue")

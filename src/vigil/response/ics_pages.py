@@ -14,6 +14,7 @@ from vigil.platform import audit
 from vigil.platform.policy.incident_rules import POSITIONS
 from vigil.response.ics_form_specs import MAX_ROWS, SPECS, FormSpec
 from vigil.response.incident_records import AGENCY_ROLES, EVENT_KINDS
+from vigil.response.resource_offers import OFFER_STATUSES, OfferRefused
 from vigil.response.resource_requests import PRIORITIES, STATES, TransitionRefused
 from vigil.web import templating
 
@@ -32,6 +33,7 @@ def render(
         "event_kinds": EVENT_KINDS,
         "states": STATES,
         "priorities": PRIORITIES,
+        "offer_statuses": OFFER_STATUSES,
         "specs": SPECS,
         "blank_rows": BLANK_ROWS,
     }
@@ -71,15 +73,20 @@ def fields_from_form(spec: FormSpec, form: FormData) -> dict[str, Any]:
     return fields
 
 
-def record_refusal(request: Request, refusal: TransitionRefused) -> None:
-    """Undo the request's writes and keep the audit record of the refused step (as the
-    app's handler does for every refusal), so the page can say who may make it."""
+def record_refusal(request: Request, refusal: TransitionRefused | OfferRefused) -> None:
+    """Undo the request's writes and keep the audit record of the refused step or offer
+    decision (as the app's handler does for every refusal), so the page can say who
+    may make it."""
     db = request.state.db
     db.rollback()
     audit.record(
         db,
         actor=request.state.actor,
-        action="resource_request.transition",
+        action=(
+            "resource_request.offer_decided"
+            if isinstance(refusal, OfferRefused)
+            else "resource_request.transition"
+        ),
         object_type="resource_request",
         object_id=refusal.object_id,
         outcome="denied",

@@ -4,6 +4,7 @@ ICS 213RR requests with their steps."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -13,11 +14,14 @@ from starlette.datastructures import FormData
 
 from vigil.platform.actor import Actor
 from vigil.platform.errors import Conflict, InvalidInput
-from vigil.platform.routes.forms import RefusedForm, form_values, refuse_form, whole_number
-from vigil.response import ics_forms, incident_records, resource_requests
+from vigil.platform.routes.forms import whole_number
+from vigil.response import ics_forms, incident_records, resource_offers, resource_requests
+from vigil.response.form_pages import Shown, settle
 from vigil.response.ics_form_specs import spec_for
+from vigil.response.ics_models import ResourceOffer, ResourceRequest
 from vigil.response.ics_pages import fields_from_form, moment, record_refusal, render
 from vigil.response.resource_catalogue import read_catalogue
+from vigil.response.resource_offers import OfferRefused
 from vigil.response.resource_requests import TransitionRefused
 from vigil.web.deps import ActorDep, PathId, QueryId, SessionDep
 
@@ -50,13 +54,7 @@ def incidents_page(request: Request, db: SessionDep, actor: ActorDep) -> HTMLRes
 
 
 def _incident_page(
-    request: Request,
-    db: Session,
-    actor: Actor,
-    incident_id: int,
-    *,
-    refused: RefusedForm | None = None,
-    flash: str | None = None,
+    request: Request, db: Session, actor: Actor, incident_id: int, shown: Shown = Shown()
 ) -> HTMLResponse:
     view = incident_records.view_incident(db, actor=actor, incident_id=incident_id)
     return render(
@@ -75,11 +73,11 @@ def _incident_page(
                 if view.may["command"]
                 else []
             ),
-            "flash": flash,
-            "errors": refused.errors if refused else {},
-            "values": refused.values if refused else {},
+            "flash": shown.flash,
+            "errors": shown.errors,
+            "values": shown.values,
         },
-        status_code=refused.status_code if refused else 200,
+        status_code=shown.status_code,
     )
 
 
@@ -88,7 +86,7 @@ def incident_page(
     request: Request, incident_id: PathId, db: SessionDep, actor: ActorDep, done: str = ""
 ) -> HTMLResponse:
     """An incident's record: command, periods, positions, events, forms and requests."""
-    return _incident_page(request, db, actor, incident_id, flash=DONE.get(done))
+    return _incident_page(request, db, actor, incident_id, Shown(flash=DONE.get(done)))
 
 
 # Each change on the incident page: the action the policy is asked, on which object type.
@@ -108,94 +106,89 @@ async def _incident_change(
     action, object_type = CHANGES[name]
     incident_records.authorize_incident(db, actor, action, incident_id, object_type)
     form = await request.form()
-    try:
-        if name == "event":
-            occurred = moment(_text(form, "occurred_at"))
-            if occurred is None:
-                raise InvalidInput({"occurred_at": "Give when it happened (date and time, UTC)."})
-            corrects = _text(form, "corrects_id").strip()
-            corrects_id = whole_number(corrects) if corrects else None
-            if corrects and corrects_id is None:
-                raise InvalidInput({"corrects_id": "Give the number of the event corrected."})
-            incident_records.log_event(
-                db,
-                actor=actor,
-                incident_id=incident_id,
-                kind=_text(form, "kind"),
-                summary=_text(form, "summary"),
-                occurred_at=occurred,
-                corrects_id=corrects_id,
-            )
-        elif name == "agency":
-            incident_records.add_agency(
-                db,
-                actor=actor,
-                incident_id=incident_id,
-                agency_id=_number(form, "agency_id") or 0,
-                role=_text(form, "role"),
-            )
-        elif name == "period":
-            starts, ends = moment(_text(form, "starts_at")), moment(_text(form, "ends_at"))
-            if starts is None or ends is None:
-                raise InvalidInput({"starts_at": "Give the period's start and end (UTC)."})
-            incident_records.add_period(
-                db, actor=actor, incident_id=incident_id, starts_at=starts, ends_at=ends
-            )
-        elif name == "staff":
-            incident_records.assign_position(
-                db,
-                actor=actor,
-                incident_id=incident_id,
-                user_id=_number(form, "user_id") or 0,
-                position=_text(form, "position"),
-            )
-        elif name == "expectation":
-            resource_requests.set_expectation(
-                db,
-                actor=actor,
-                incident_id=incident_id,
-                state=_text(form, "state"),
-                minutes=_number(form, "minutes") or 0,
-            )
-    except (InvalidInput, Conflict) as problem:
-        refused = refuse_form(request, db, name, problem, form)
-        return _incident_page(request, db, actor, incident_id, refused=refused)
-    return RedirectResponse(f"/incidents/{incident_id}?done={name}#{name}", status_code=303)
+    return settle(
+        request,
+        db,
+        form,
+        name,
+        lambda: _change(db, actor, incident_id, name, form),
+        again=lambda shown: _incident_page(request, db, actor, incident_id, shown),
+        done=f"/incidents/{incident_id}?done={name}#{name}",
+    )
 
 
-@router.post("/incidents/{incident_id}/events")
-async def log_event(
-    request: Request, incident_id: PathId, db: SessionDep, actor: ActorDep
-) -> Response:
-    return await _incident_change(request, db, actor, incident_id, "event")
+def _change(db: Session, actor: Actor, incident_id: int, name: str, form: FormData) -> None:
+    if name == "event":
+        occurred = moment(_text(form, "occurred_at"))
+        if occurred is None:
+            raise InvalidInput({"occurred_at": "Give when it happened (date and time, UTC)."})
+        corrects = _text(form, "corrects_id").strip()
+        corrects_id = whole_number(corrects) if corrects else None
+        if corrects and corrects_id is None:
+            raise InvalidInput({"corrects_id": "Give the number of the event corrected."})
+        incident_records.log_event(
+            db,
+            actor=actor,
+            incident_id=incident_id,
+            kind=_text(form, "kind"),
+            summary=_text(form, "summary"),
+            occurred_at=occurred,
+            corrects_id=corrects_id,
+        )
+    elif name == "agency":
+        incident_records.add_agency(
+            db,
+            actor=actor,
+            incident_id=incident_id,
+            agency_id=_number(form, "agency_id") or 0,
+            role=_text(form, "role"),
+        )
+    elif name == "period":
+        starts, ends = moment(_text(form, "starts_at")), moment(_text(form, "ends_at"))
+        if starts is None or ends is None:
+            raise InvalidInput({"starts_at": "Give the period's start and end (UTC)."})
+        incident_records.add_period(
+            db, actor=actor, incident_id=incident_id, starts_at=starts, ends_at=ends
+        )
+    elif name == "staff":
+        incident_records.assign_position(
+            db,
+            actor=actor,
+            incident_id=incident_id,
+            user_id=_number(form, "user_id") or 0,
+            position=_text(form, "position"),
+        )
+    elif name == "expectation":
+        resource_requests.set_expectation(
+            db,
+            actor=actor,
+            incident_id=incident_id,
+            state=_text(form, "state"),
+            minutes=_number(form, "minutes") or 0,
+        )
 
 
-@router.post("/incidents/{incident_id}/agencies")
-async def add_agency(
-    request: Request, incident_id: PathId, db: SessionDep, actor: ActorDep
-) -> Response:
-    return await _incident_change(request, db, actor, incident_id, "agency")
+def _change_route(name: str) -> Callable[..., Awaitable[Response]]:
+    async def change(
+        request: Request, incident_id: PathId, db: SessionDep, actor: ActorDep
+    ) -> Response:
+        return await _incident_change(request, db, actor, incident_id, name)
+
+    change.__name__ = f"post_{name}"
+    return change
 
 
-@router.post("/incidents/{incident_id}/periods")
-async def add_period(
-    request: Request, incident_id: PathId, db: SessionDep, actor: ActorDep
-) -> Response:
-    return await _incident_change(request, db, actor, incident_id, "period")
-
-
-@router.post("/incidents/{incident_id}/staff")
-async def assign_position(
-    request: Request, incident_id: PathId, db: SessionDep, actor: ActorDep
-) -> Response:
-    return await _incident_change(request, db, actor, incident_id, "staff")
-
-
-@router.post("/incidents/{incident_id}/expectations")
-async def set_expectation(
-    request: Request, incident_id: PathId, db: SessionDep, actor: ActorDep
-) -> Response:
-    return await _incident_change(request, db, actor, incident_id, "expectation")
+# Each change on the incident page: its path below the incident, and its name.
+for _path, _name in (
+    ("events", "event"),
+    ("agencies", "agency"),
+    ("periods", "period"),
+    ("staff", "staff"),
+    ("expectations", "expectation"),
+):
+    router.add_api_route(
+        f"/incidents/{{incident_id}}/{_path}", _change_route(_name), methods=["POST"]
+    )
 
 
 @router.post("/incidents/{incident_id}/staff/{assignment_id}/relieve")
@@ -220,13 +213,12 @@ def _form_page(
     actor: Actor,
     incident_id: int,
     code: str,
+    shown: Shown = Shown(),
     *,
     fields: dict[str, object],
     form_id: int | None = None,
     corrects_id: int | None = None,
     period_id: int | None = None,
-    errors: dict[str, str] | None = None,
-    status_code: int = 200,
 ) -> HTMLResponse:
     spec = spec_for(code)
     view = incident_records.view_incident(db, actor=actor, incident_id=incident_id)
@@ -240,9 +232,9 @@ def _form_page(
             "form_id": form_id,
             "corrects_id": corrects_id,
             "period_id": period_id,
-            "errors": errors or {},
+            "errors": shown.errors,
         },
-        status_code=status_code,
+        status_code=shown.status_code,
     )
 
 
@@ -284,8 +276,12 @@ async def create_form(
     fields = fields_from_form(spec, form)
     corrects_raw = _text(form, "corrects_id").strip()
     corrects_id = whole_number(corrects_raw) if corrects_raw else None
-    try:
-        made = ics_forms.create_form(
+    return settle(
+        request,
+        db,
+        form,
+        "ics",
+        lambda: ics_forms.create_form(
             db,
             actor=actor,
             incident_id=incident_id,
@@ -294,22 +290,21 @@ async def create_form(
             operational_period_id=_period_from(form),
             submit=_text(form, "action") == "submit",
             corrects_id=corrects_id,
-        )
-    except (InvalidInput, Conflict) as problem:
-        refused = refuse_form(request, db, "ics", problem, form)
-        return _form_page(
+        ),
+        again=lambda shown: _form_page(
             request,
             db,
             actor,
             incident_id,
             code,
+            shown,
             fields=fields,
             corrects_id=corrects_id,
             period_id=_period_from(form),
-            errors={k.removeprefix("ics-"): v for k, v in refused.errors.items()},
-            status_code=refused.status_code,
-        )
-    return RedirectResponse(f"/incidents/{incident_id}/forms/{made.id}", status_code=303)
+        ),
+        done=lambda made: f"/incidents/{incident_id}/forms/{made.id}",
+        bare_fields=True,
+    )
 
 
 @router.get("/incidents/{incident_id}/forms/{form_id}", response_class=HTMLResponse)
@@ -348,8 +343,12 @@ async def update_form(
     form = await request.form()
     view = ics_forms.view_form(db, actor=actor, incident_id=incident_id, form_id=form_id)
     fields = fields_from_form(view.spec, form)
-    try:
-        ics_forms.update_draft(
+    return settle(
+        request,
+        db,
+        form,
+        "ics",
+        lambda: ics_forms.update_draft(
             db,
             actor=actor,
             incident_id=incident_id,
@@ -357,36 +356,28 @@ async def update_form(
             fields=fields,
             operational_period_id=_period_from(form),
             submit=_text(form, "action") == "submit",
-        )
-    except (InvalidInput, Conflict) as problem:
-        refused = refuse_form(request, db, "ics", problem, form)
-        return _form_page(
+        ),
+        again=lambda shown: _form_page(
             request,
             db,
             actor,
             incident_id,
             view.spec.code,
+            shown,
             fields=fields,
             form_id=form_id,
             period_id=_period_from(form),
-            errors={k.removeprefix("ics-"): v for k, v in refused.errors.items()},
-            status_code=refused.status_code,
-        )
-    return RedirectResponse(f"/incidents/{incident_id}/forms/{form_id}", status_code=303)
+        ),
+        done=f"/incidents/{incident_id}/forms/{form_id}",
+        bare_fields=True,
+    )
 
 
 # --- ICS 213RR resource requests ----------------------------------------------------
 
 
 def _request_form_page(
-    request: Request,
-    db: Session,
-    actor: Actor,
-    incident_id: int,
-    *,
-    values: dict[str, str] | None = None,
-    errors: dict[str, str] | None = None,
-    status_code: int = 200,
+    request: Request, db: Session, actor: Actor, incident_id: int, shown: Shown = Shown()
 ) -> HTMLResponse:
     incident_records.authorize_incident(db, actor, "create", incident_id, "resource_request")
     view = incident_records.view_incident(db, actor=actor, incident_id=incident_id)
@@ -396,10 +387,10 @@ def _request_form_page(
         {
             "view": view,
             "catalogue": read_catalogue(actor=actor),
-            "values": values or {},
-            "errors": errors or {},
+            "values": shown.values,
+            "errors": shown.errors,
         },
-        status_code=status_code,
+        status_code=shown.status_code,
     )
 
 
@@ -417,7 +408,8 @@ async def create_request(
 ) -> Response:
     incident_records.authorize_incident(db, actor, "create", incident_id, "resource_request")
     form = await request.form()
-    try:
+
+    def create() -> ResourceRequest:
         needed = moment(_text(form, "needed_by"))
         cost_raw = _text(form, "estimated_cost").strip().replace(",", "")
         errors = {}
@@ -431,7 +423,7 @@ async def create_request(
             errors["quantity"] = "Give how many are needed (a whole number)."
         if errors or needed is None or quantity is None:
             raise InvalidInput(errors)
-        made = resource_requests.create_request(
+        return resource_requests.create_request(
             db,
             actor=actor,
             incident_id=incident_id,
@@ -443,18 +435,17 @@ async def create_request(
             deliver_to=_text(form, "deliver_to"),
             estimated_cost_cents=cost * 100 if cost is not None else None,
         )
-    except (InvalidInput, Conflict) as problem:
-        refused = refuse_form(request, db, "request", problem, form)
-        return _request_form_page(
-            request,
-            db,
-            actor,
-            incident_id,
-            values=form_values(form),
-            errors={k.removeprefix("request-"): v for k, v in refused.errors.items()},
-            status_code=refused.status_code,
-        )
-    return RedirectResponse(f"/incidents/{incident_id}/requests/{made.id}", status_code=303)
+
+    return settle(
+        request,
+        db,
+        form,
+        "request",
+        create,
+        again=lambda shown: _request_form_page(request, db, actor, incident_id, shown),
+        done=lambda made: f"/incidents/{incident_id}/requests/{made.id}",
+        bare_fields=True,
+    )
 
 
 def _request_page(
@@ -463,10 +454,7 @@ def _request_page(
     actor: Actor,
     incident_id: int,
     request_id: int,
-    *,
-    errors: dict[str, str] | None = None,
-    values: dict[str, str] | None = None,
-    status_code: int = 200,
+    shown: Shown = Shown(),
 ) -> HTMLResponse:
     found = resource_requests.view_request(
         db, actor=actor, incident_id=incident_id, request_id=request_id
@@ -480,10 +468,10 @@ def _request_page(
             "found": found,
             "resource": read_catalogue(actor=actor).find(found.request.resource_id),
             "may_offer": incident_records.may_offer(db, actor=actor, incident_id=incident_id),
-            "errors": errors or {},
-            "values": values or {},
+            "errors": shown.errors,
+            "values": shown.values,
         },
-        status_code=status_code,
+        status_code=shown.status_code,
     )
 
 
@@ -495,46 +483,48 @@ def request_page(
     return _request_page(request, db, actor, incident_id, request_id)
 
 
+def _refused_step(
+    request: Request,
+    db: Session,
+    actor: Actor,
+    incident_id: int,
+    request_id: int,
+    refusal: TransitionRefused | OfferRefused,
+    field: str,
+) -> HTMLResponse:
+    """The request page again, saying who may make the refused step or decision."""
+    record_refusal(request, refusal)
+    shown = Shown(errors={field: f"Not allowed: {refusal.message}"}, status_code=403)
+    return _request_page(request, db, actor, incident_id, request_id, shown)
+
+
 @router.post("/incidents/{incident_id}/requests/{request_id}/transition")
 async def transition(
     request: Request, incident_id: PathId, request_id: PathId, db: SessionDep, actor: ActorDep
 ) -> Response:
     form = await request.form()
     try:
-        resource_requests.transition(
+        return settle(
+            request,
             db,
-            actor=actor,
-            incident_id=incident_id,
-            request_id=request_id,
-            to_state=_text(form, "to_state"),
-            reason=_text(form, "reason") or None,
-            supplier=_text(form, "supplier") or None,
-            order_reference=_text(form, "order_reference") or None,
+            form,
+            "step",
+            lambda: resource_requests.transition(
+                db,
+                actor=actor,
+                incident_id=incident_id,
+                request_id=request_id,
+                to_state=_text(form, "to_state"),
+                reason=_text(form, "reason") or None,
+                supplier=_text(form, "supplier") or None,
+                order_reference=_text(form, "order_reference") or None,
+            ),
+            again=lambda shown: _request_page(request, db, actor, incident_id, request_id, shown),
+            done=f"/incidents/{incident_id}/requests/{request_id}",
+            bare_fields=True,
         )
     except TransitionRefused as refusal:
-        record_refusal(request, refusal)
-        return _request_page(
-            request,
-            db,
-            actor,
-            incident_id,
-            request_id,
-            errors={"to_state": f"Not allowed: {refusal.message}"},
-            status_code=403,
-        )
-    except (InvalidInput, Conflict) as problem:
-        refused = refuse_form(request, db, "step", problem, form)
-        return _request_page(
-            request,
-            db,
-            actor,
-            incident_id,
-            request_id,
-            errors={k.removeprefix("step-"): v for k, v in refused.errors.items()},
-            values=refused.values,
-            status_code=refused.status_code,
-        )
-    return RedirectResponse(f"/incidents/{incident_id}/requests/{request_id}", status_code=303)
+        return _refused_step(request, db, actor, incident_id, request_id, refusal, "to_state")
 
 
 @router.post("/incidents/{incident_id}/requests/{request_id}/offers")
@@ -543,12 +533,13 @@ async def offer(
 ) -> Response:
     incident_records.authorize_incident(db, actor, "offer", incident_id, "resource_request")
     form = await request.form()
-    try:
+
+    def make() -> ResourceOffer:
         available = moment(_text(form, "available_at"))
         quantity = _number(form, "quantity")
         if available is None or quantity is None:
             raise InvalidInput({"available_at": "Give how many and when they can be there (UTC)."})
-        resource_requests.offer(
+        return resource_requests.offer(
             db,
             actor=actor,
             incident_id=incident_id,
@@ -557,18 +548,45 @@ async def offer(
             available_at=available,
             terms=_text(form, "terms"),
         )
-    except (InvalidInput, Conflict) as problem:
-        refused = refuse_form(request, db, "offer", problem, form)
-        return _request_page(
+
+    return settle(
+        request,
+        db,
+        form,
+        "offer",
+        make,
+        again=lambda shown: _request_page(request, db, actor, incident_id, request_id, shown),
+        done=f"/incidents/{incident_id}/requests/{request_id}#offers",
+    )
+
+
+@router.post("/incidents/{incident_id}/requests/{request_id}/offers/{offer_id}/decision")
+async def decide_offer(
+    request: Request,
+    incident_id: PathId,
+    request_id: PathId,
+    offer_id: PathId,
+    db: SessionDep,
+    actor: ActorDep,
+) -> Response:
+    form = await request.form()
+    try:
+        return settle(
             request,
             db,
-            actor,
-            incident_id,
-            request_id,
-            errors=refused.errors,
-            values=refused.values,
-            status_code=refused.status_code,
+            form,
+            f"offer{offer_id}",
+            lambda: resource_offers.decide_offer(
+                db,
+                actor=actor,
+                incident_id=incident_id,
+                request_id=request_id,
+                offer_id=offer_id,
+                decision=_text(form, "decision"),
+                reason=_text(form, "reason") or None,
+            ),
+            again=lambda shown: _request_page(request, db, actor, incident_id, request_id, shown),
+            done=f"/incidents/{incident_id}/requests/{request_id}#offers",
         )
-    return RedirectResponse(
-        f"/incidents/{incident_id}/requests/{request_id}#offers", status_code=303
-    )
+    except resource_offers.OfferRefused as refusal:
+        return _refused_step(request, db, actor, incident_id, request_id, refusal, "decision")

@@ -25,7 +25,7 @@ from vigil.platform import audit, policy
 from vigil.platform.actor import Actor
 from vigil.platform.errors import NotFound
 from vigil.platform.models import Agency
-from vigil.response import incident_records, resource_requests
+from vigil.response import incident_records, resource_offers, resource_requests
 from vigil.response.models import (
     DeathNotification,
     Incident,
@@ -84,6 +84,8 @@ class Picture:
     linked_people: int = 0
     events: list[EventLine] | None = None
     requests: dict[str, int] | None = None
+    # Mutual-aid offers by status (offered, accepted, declined), with the requests.
+    offers: dict[str, int] | None = None
     tasks: list[Task] = field(default_factory=list)
     points: list[MapPoint] = field(default_factory=list)
 
@@ -206,6 +208,17 @@ def _records(session: Session, actor: Actor, picture: Picture) -> None:
         )
     except denied:
         return
+    picture.offers = resource_offers.offer_counts(
+        session, actor=actor, incident_id=picture.incident_id
+    )
+    if picture.offers.get("offered"):
+        picture.tasks.append(
+            Task(
+                "Mutual-aid offers waiting to be accepted or declined",
+                picture.offers["offered"],
+                f"/incidents/{picture.incident_id}#requests",
+            )
+        )
     waiting = sum(picture.requests.get(s, 0) for s in OPEN_REQUEST_STATES)
     if waiting:
         picture.tasks.append(

@@ -22,6 +22,7 @@ from vigil.response.picture_map import (
     local_map,
     region_map,
 )
+from vigil.response.resource_offers import OFFER_STATUSES
 from vigil.web.deps import ActorDep, PathId, SessionDep
 
 router = APIRouter(include_in_schema=False)
@@ -69,6 +70,7 @@ def _context(picture: Picture) -> dict[str, Any]:
         },
         "list_labels": LIST_LABELS,
         "status_labels": STATUS_LABELS,
+        "offer_statuses": OFFER_STATUSES,
     }
 
 

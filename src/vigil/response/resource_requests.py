@@ -1,6 +1,7 @@
 """ICS 213RR resource requests: the life cycle from requested to demobilized (or rejected
 or cancelled with a reason), each step by the position allowed to make it, the time
-spent at each step and what is overdue, and mutual-aid partners' offers."""
+spent at each step and what is overdue, and mutual-aid partners' offers (decided in
+resource_offers)."""
 
 from __future__ import annotations
 
@@ -22,10 +23,12 @@ from vigil.platform.policy.incident_rules import (
     REQUESTER,
     TRANSITIONS,
     IncidentRecordFacts,
+    OfferDecisionFacts,
     StepFacts,
     allowed_positions,
 )
 from vigil.platform.types import utcnow
+from vigil.response import resource_offers
 from vigil.response.ics_models import (
     ResourceOffer,
     ResourceRequest,
@@ -99,6 +102,10 @@ class RequestView:
     times: list[StepTime]
     offers: list[tuple[ResourceOffer, str]]  # with the offering agency's name
     next_steps: list[str]  # the states the actor may move it to now
+    # The partner whose accepted offer fills the request, and whether the actor may
+    # accept or decline its offers now.
+    filled_by: str | None = None
+    may_decide_offers: bool = False
 
 
 def next_states(state: str) -> list[str]:
@@ -357,7 +364,17 @@ def view_request(
         )
     ]
     times = step_times(request, steps, expectations(session, incident_id), utcnow())
-    return RequestView(request, steps, times, offers, possible)
+    return RequestView(
+        request,
+        steps,
+        times,
+        offers,
+        possible,
+        filled_by=resource_offers.filled_by(session, request.id),
+        may_decide_offers=resource_offers.may_decide(
+            actor, facts=OfferDecisionFacts(facts, request.state)
+        ),
+    )
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ and the reunification sites with their desk (arrivals, guardian check-in, releas
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from functools import partial as bind
 from typing import Any
@@ -15,9 +16,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from vigil.platform.actor import Actor
-from vigil.platform.errors import Conflict, InvalidInput, NotFound
-from vigil.platform.routes.forms import int_from_form, refuse_form, text_from_form
+from vigil.platform.errors import InvalidInput, NotFound
+from vigil.platform.routes.forms import int_from_form, text_from_form
 from vigil.response import reunification_sites as desk_service
+from vigil.response.form_pages import Shown, settle
 from vigil.response.guardians import GUARDIAN_COLUMNS, GuardianEntry, add_guardian
 from vigil.response.guardians import upload_guardians as store_guardians
 from vigil.response.match_files import INQUIRY_COLUMNS, LIST_COLUMNS
@@ -52,34 +54,42 @@ def _today() -> Any:
     return datetime.now(UTC).date()
 
 
+def _page(
+    request: Request,
+    template: str,
+    incident_id: int,
+    incident_name: str,
+    shown: Shown,
+    context: dict[str, Any],
+) -> HTMLResponse:
+    """A reunification work page of the incident, as ``shown`` (errors, values, notice)."""
+    return render(
+        request,
+        template,
+        {
+            "incident_id": incident_id,
+            "incident_name": incident_name,
+            "errors": shown.errors,
+            "values": shown.values,
+            "flash": shown.flash,
+            **context,
+        },
+        status_code=shown.status_code,
+    )
+
+
 def _upload_page(
     request: Request,
     db: Session,
     actor: Actor,
     incident_id: int,
+    shown: Shown = Shown(),
     *,
     result: dict[str, Any] | None = None,
-    errors: dict[str, str] | None = None,
-    values: dict[str, str] | None = None,
-    flash: str | None = None,
-    status_code: int = 200,
 ) -> HTMLResponse:
     name = desk_service.incident_for(db, actor=actor, action="upload", incident_id=incident_id)
-    return render(
-        request,
-        "reunification_upload.html",
-        {
-            "incident_id": incident_id,
-            "incident_name": name,
-            "uploads": UPLOADS,
-            "result": result,
-            "shown": SHOWN_PROBLEMS,
-            "errors": errors or {},
-            "values": values or {},
-            "flash": flash,
-        },
-        status_code=status_code,
-    )
+    context = {"uploads": UPLOADS, "result": result, "shown": SHOWN_PROBLEMS}
+    return _page(request, "reunification_upload.html", incident_id, name, shown, context)
 
 
 @router.get("/reunification/incidents/{incident_id}/upload", response_class=HTMLResponse)
@@ -87,7 +97,7 @@ def upload_page(
     request: Request, incident_id: PathId, db: SessionDep, actor: ActorDep, done: str = ""
 ) -> HTMLResponse:
     """Upload lists, inquiries and guardians; take one inquiry; run the matching."""
-    return _upload_page(request, db, actor, incident_id, flash=DONE.get(done))
+    return _upload_page(request, db, actor, incident_id, Shown(flash=DONE.get(done)))
 
 
 async def _upload(request: Request, db: Session, actor: Actor, kind: str) -> HTMLResponse:
@@ -97,14 +107,8 @@ async def _upload(request: Request, db: Session, actor: Actor, kind: str) -> HTM
         raise NotFound("incident")
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
-        return _upload_page(
-            request,
-            db,
-            actor,
-            incident_id,
-            errors={f"{kind}-file": "Choose a CSV file to upload."},
-            status_code=422,
-        )
+        missing = Shown(errors={f"{kind}-file": "Choose a CSV file to upload."}, status_code=422)
+        return _upload_page(request, db, actor, incident_id, missing)
     data = await upload.read()
     source = upload.filename[:200]
     if kind == "guardians":
@@ -125,24 +129,25 @@ async def _upload(request: Request, db: Session, actor: Actor, kind: str) -> HTM
         # Nothing was stored; the page view's audit record stays.
         db.rollback()
         request.state.commit_on_error = True
-    return _upload_page(
-        request, db, actor, incident_id, result=result, status_code=200 if outcome.stored else 422
+    status = Shown(status_code=200 if outcome.stored else 422)
+    return _upload_page(request, db, actor, incident_id, status, result=result)
+
+
+def _upload_route(kind: str) -> Callable[..., Awaitable[HTMLResponse]]:
+    async def upload(request: Request, db: SessionDep, actor: ActorDep) -> HTMLResponse:
+        return await _upload(request, db, actor, kind)
+
+    upload.__name__ = f"upload_{kind}_file"
+    return upload
+
+
+for _kind in UPLOADS:
+    router.add_api_route(
+        f"/reunification/upload/{_kind}",
+        _upload_route(_kind),
+        methods=["POST"],
+        response_class=HTMLResponse,
     )
-
-
-@router.post("/reunification/upload/list", response_class=HTMLResponse)
-async def upload_list_file(request: Request, db: SessionDep, actor: ActorDep) -> HTMLResponse:
-    return await _upload(request, db, actor, "list")
-
-
-@router.post("/reunification/upload/inquiries", response_class=HTMLResponse)
-async def upload_inquiries_file(request: Request, db: SessionDep, actor: ActorDep) -> HTMLResponse:
-    return await _upload(request, db, actor, "inquiries")
-
-
-@router.post("/reunification/upload/guardians", response_class=HTMLResponse)
-async def upload_guardians_file(request: Request, db: SessionDep, actor: ActorDep) -> HTMLResponse:
-    return await _upload(request, db, actor, "guardians")
 
 
 def _text(form: FormData, name: str, limit: int = 2100) -> str:
@@ -164,21 +169,14 @@ async def take_call(
         contact=_text(form, "call-contact", 201),
         caller_name=_text(form, "call-caller_name", 301),
     )
-    try:
-        take_inquiry(db, actor=actor, incident_id=incident_id, call=call, today=_today())
-    except InvalidInput as problem:
-        refused = refuse_form(request, db, "call", problem, form)
-        return _upload_page(
-            request,
-            db,
-            actor,
-            incident_id,
-            errors=refused.errors,
-            values=refused.values,
-            status_code=refused.status_code,
-        )
-    return RedirectResponse(
-        f"/reunification/incidents/{incident_id}/upload?done=inquiry", status_code=303
+    return settle(
+        request,
+        db,
+        form,
+        "call",
+        lambda: take_inquiry(db, actor=actor, incident_id=incident_id, call=call, today=_today()),
+        again=lambda shown: _upload_page(request, db, actor, incident_id, shown),
+        done=f"/reunification/incidents/{incident_id}/upload?done=inquiry",
     )
 
 
@@ -191,32 +189,15 @@ def run_matching(incident_id: PathId, db: SessionDep, actor: ActorDep) -> Respon
 
 
 def _sites_page(
-    request: Request,
-    db: Session,
-    actor: Actor,
-    incident_id: int,
-    *,
-    errors: dict[str, str] | None = None,
-    values: dict[str, str] | None = None,
-    flash: str | None = None,
-    status_code: int = 200,
+    request: Request, db: Session, actor: Actor, incident_id: int, shown: Shown = Shown()
 ) -> HTMLResponse:
     name = desk_service.incident_for(db, actor=actor, action="read", incident_id=incident_id)
-    return render(
-        request,
-        "reunification_sites.html",
-        {
-            "incident_id": incident_id,
-            "incident_name": name,
-            "sites": desk_service.sites(db, actor=actor, incident_id=incident_id),
-            "locations": desk_service.locations(db, incident_id),
-            "location_kinds": desk_service.LOCATION_KINDS,
-            "errors": errors or {},
-            "values": values or {},
-            "flash": flash,
-        },
-        status_code=status_code,
-    )
+    context = {
+        "sites": desk_service.sites(db, actor=actor, incident_id=incident_id),
+        "locations": desk_service.locations(db, incident_id),
+        "location_kinds": desk_service.LOCATION_KINDS,
+    }
+    return _page(request, "reunification_sites.html", incident_id, name, shown, context)
 
 
 @router.get("/reunification/incidents/{incident_id}/sites", response_class=HTMLResponse)
@@ -224,11 +205,11 @@ def sites_page(
     request: Request, incident_id: PathId, db: SessionDep, actor: ActorDep, done: str = ""
 ) -> HTMLResponse:
     """The incident's reunification sites and map points; open a site, add guardians."""
-    return _sites_page(request, db, actor, incident_id, flash=DONE.get(done))
+    return _sites_page(request, db, actor, incident_id, Shown(flash=DONE.get(done)))
 
 
 async def _sites_form(
-    request: Request, db: Session, actor: Actor, incident_id: int, form_name: str, done: str
+    request: Request, db: Session, actor: Actor, incident_id: int, form_name: str
 ) -> Response:
     form = await request.form()
 
@@ -238,7 +219,8 @@ async def _sites_form(
     position, position_errors = desk_service.read_position(
         typed("latitude", 40), typed("longitude", 40), required=form_name == "location"
     )
-    try:
+
+    def change() -> None:
         if form_name == "site":
             desk_service.open_site(
                 db,
@@ -273,41 +255,35 @@ async def _sites_form(
                     restriction=typed("restriction"),
                 ),
             )
-    except (InvalidInput, Conflict) as problem:
-        refused = refuse_form(request, db, form_name, problem, form)
-        return _sites_page(
-            request,
-            db,
-            actor,
-            incident_id,
-            errors=refused.errors,
-            values=refused.values,
-            status_code=refused.status_code,
-        )
-    return RedirectResponse(
-        f"/reunification/incidents/{incident_id}/sites?done={done}", status_code=303
+
+    return settle(
+        request,
+        db,
+        form,
+        form_name,
+        change,
+        again=lambda shown: _sites_page(request, db, actor, incident_id, shown),
+        done=f"/reunification/incidents/{incident_id}/sites?done={form_name}",
     )
 
 
-@router.post("/reunification/incidents/{incident_id}/sites")
-async def open_site(
-    request: Request, incident_id: PathId, db: SessionDep, actor: ActorDep
-) -> Response:
-    return await _sites_form(request, db, actor, incident_id, "site", "site")
+def _sites_route(form_name: str) -> Callable[..., Awaitable[Response]]:
+    async def change(
+        request: Request, incident_id: PathId, db: SessionDep, actor: ActorDep
+    ) -> Response:
+        return await _sites_form(request, db, actor, incident_id, form_name)
+
+    change.__name__ = f"post_{form_name}"
+    return change
 
 
-@router.post("/reunification/incidents/{incident_id}/locations")
-async def add_location(
-    request: Request, incident_id: PathId, db: SessionDep, actor: ActorDep
-) -> Response:
-    return await _sites_form(request, db, actor, incident_id, "location", "location")
-
-
-@router.post("/reunification/incidents/{incident_id}/guardians")
-async def add_guardian_entry(
-    request: Request, incident_id: PathId, db: SessionDep, actor: ActorDep
-) -> Response:
-    return await _sites_form(request, db, actor, incident_id, "guardian", "guardian")
+# Each form of the sites page: its path below the incident, and its name.
+for _path, _form_name in (("sites", "site"), ("locations", "location"), ("guardians", "guardian")):
+    router.add_api_route(
+        f"/reunification/incidents/{{incident_id}}/{_path}",
+        _sites_route(_form_name),
+        methods=["POST"],
+    )
 
 
 def _desk_page(
@@ -316,30 +292,17 @@ def _desk_page(
     actor: Actor,
     incident_id: int,
     site_id: int,
-    *,
-    errors: dict[str, str] | None = None,
-    values: dict[str, str] | None = None,
-    flash: str | None = None,
-    status_code: int = 200,
+    shown: Shown = Shown(),
 ) -> HTMLResponse:
     name = desk_service.incident_for(db, actor=actor, action="read", incident_id=incident_id)
     found = desk_service.site(db, actor=actor, incident_id=incident_id, site_id=site_id)
-    return render(
-        request,
-        "reunification_site.html",
-        {
-            "incident_id": incident_id,
-            "incident_name": name,
-            "site": found,
-            "rows": desk_service.desk(db, actor=actor, incident_id=incident_id, site_id=site_id),
-            "documents": desk_service.ID_DOCUMENTS,
-            "refusals": desk_service.REFUSALS,
-            "errors": errors or {},
-            "values": values or {},
-            "flash": flash,
-        },
-        status_code=status_code,
-    )
+    context = {
+        "site": found,
+        "rows": desk_service.desk(db, actor=actor, incident_id=incident_id, site_id=site_id),
+        "documents": desk_service.ID_DOCUMENTS,
+        "refusals": desk_service.REFUSALS,
+    }
+    return _page(request, "reunification_site.html", incident_id, name, shown, context)
 
 
 @router.get("/reunification/incidents/{incident_id}/sites/{site_id}", response_class=HTMLResponse)
@@ -352,7 +315,7 @@ def site_desk(
     done: str = "",
 ) -> HTMLResponse:
     """A site's desk: arrivals, guardian check-in with identity verification, release."""
-    return _desk_page(request, db, actor, incident_id, site_id, flash=DONE.get(done))
+    return _desk_page(request, db, actor, incident_id, site_id, Shown(flash=DONE.get(done)))
 
 
 async def _desk_form(
@@ -363,8 +326,7 @@ async def _desk_form(
     def typed(name: str, limit: int = 2100) -> str:
         return _text(form, f"{form_name}-{name}", limit)
 
-    done = form_name
-    try:
+    def change() -> str:
         if form_name == "arrival":
             desk_service.record_arrival(
                 db,
@@ -373,7 +335,8 @@ async def _desk_form(
                 site_id=site_id,
                 person_row_id=typed("person", 101),
             )
-        elif form_name == "checkin":
+            return form_name
+        if form_name == "checkin":
             outcome = desk_service.check_in(
                 db,
                 actor=actor,
@@ -384,48 +347,44 @@ async def _desk_form(
                 id_document=typed("id_document", 40),
                 identity_verified=form.get("checkin-identity_verified") == "yes",
             )
-            done = "verified" if outcome.verified else "refused"
-        else:
-            checkin_id = int_from_form(form, "checkin_id")
-            if checkin_id is None or checkin_id < 1:
-                raise InvalidInput({"checkin_id": "choose the verified check-in to release on"})
-            desk_service.release(
-                db, actor=actor, incident_id=incident_id, site_id=site_id, checkin_id=checkin_id
-            )
-            done = "released"
-    except (InvalidInput, Conflict) as problem:
-        refused = refuse_form(request, db, form_name, problem, form)
-        return _desk_page(
-            request,
-            db,
-            actor,
-            incident_id,
-            site_id,
-            errors=refused.errors,
-            values=refused.values,
-            status_code=refused.status_code,
+            return "verified" if outcome.verified else "refused"
+        checkin_id = int_from_form(form, "checkin_id")
+        if checkin_id is None or checkin_id < 1:
+            raise InvalidInput({"checkin_id": "choose the verified check-in to release on"})
+        desk_service.release(
+            db, actor=actor, incident_id=incident_id, site_id=site_id, checkin_id=checkin_id
         )
-    return RedirectResponse(
-        f"/reunification/incidents/{incident_id}/sites/{site_id}?done={done}", status_code=303
+        return "released"
+
+    return settle(
+        request,
+        db,
+        form,
+        form_name,
+        change,
+        again=lambda shown: _desk_page(request, db, actor, incident_id, site_id, shown),
+        done=lambda done: f"/reunification/incidents/{incident_id}/sites/{site_id}?done={done}",
     )
 
 
-@router.post("/reunification/incidents/{incident_id}/sites/{site_id}/arrivals")
-async def record_arrival(
-    request: Request, incident_id: PathId, site_id: PathId, db: SessionDep, actor: ActorDep
-) -> Response:
-    return await _desk_form(request, db, actor, incident_id, site_id, "arrival")
+def _desk_route(form_name: str) -> Callable[..., Awaitable[Response]]:
+    async def change(
+        request: Request, incident_id: PathId, site_id: PathId, db: SessionDep, actor: ActorDep
+    ) -> Response:
+        return await _desk_form(request, db, actor, incident_id, site_id, form_name)
+
+    change.__name__ = f"post_{form_name}"
+    return change
 
 
-@router.post("/reunification/incidents/{incident_id}/sites/{site_id}/checkins")
-async def check_in(
-    request: Request, incident_id: PathId, site_id: PathId, db: SessionDep, actor: ActorDep
-) -> Response:
-    return await _desk_form(request, db, actor, incident_id, site_id, "checkin")
-
-
-@router.post("/reunification/incidents/{incident_id}/sites/{site_id}/releases")
-async def release(
-    request: Request, incident_id: PathId, site_id: PathId, db: SessionDep, actor: ActorDep
-) -> Response:
-    return await _desk_form(request, db, actor, incident_id, site_id, "release")
+# Each form of a site's desk: its path below the site, and its name.
+for _path, _form_name in (
+    ("arrivals", "arrival"),
+    ("checkins", "checkin"),
+    ("releases", "release"),
+):
+    router.add_api_route(
+        f"/reunification/incidents/{{incident_id}}/sites/{{site_id}}/{_path}",
+        _desk_route(_form_name),
+        methods=["POST"],
+    )

@@ -15,7 +15,10 @@ ICS 213RR resource requests.
   there (the section chief approves, logistics orders, finance approves funding, ...);
   the requester or the incident commander may cancel it before it is received.
 * Mutual-aid partners, the agencies involved in the incident, offer resources against
-  a request through their supervisors or incident-command staff.
+  a request through their supervisors or incident-command staff. An offer is accepted
+  or declined by the positions that move the request on from its state (`OFFER_NEXT`:
+  the section chiefs or the incident commander while it is requested, logistics once
+  approved, finance once ordered).
 * The shell (operator) may do all of it; a closed incident takes no new records.
 """
 
@@ -78,6 +81,10 @@ TRANSITIONS: Final[Mapping[tuple[str, str], frozenset[str]]] = {
     ),
     **{(state, "cancelled"): frozenset({REQUESTER, "incident_commander"}) for state in CANCELLABLE},
 }
+# Mutual-aid offers are taken while a request is in one of these states, and decided
+# (accepted or declined) by the positions that move the request on from that state.
+OFFER_STATES: Final = ("requested", "approved", "ordered")
+OFFER_NEXT: Final = {"requested": "approved", "approved": "ordered", "ordered": "funding_approved"}
 # Agency roles in an incident that make up unified command.
 COMMAND_AGENCY_ROLE: Final = "command"
 READER_ROLES: Final = frozenset(
@@ -120,6 +127,33 @@ class StepFacts:
     from_state: str
     to_state: str
     requested_by_user_id: int | None
+
+
+@dataclass(frozen=True)
+class OfferDecisionFacts:
+    """A mutual-aid offer to accept or decline, with the state of its request."""
+
+    incident: IncidentRecordFacts
+    request_state: str
+
+
+def offer_deciders(request_state: str) -> frozenset[str]:
+    """The positions that accept or decline offers on a request in this state: those
+    that move it on (the section chiefs and the incident commander while requested,
+    logistics once approved, finance once ordered); nobody once offers are closed."""
+    following = OFFER_NEXT.get(request_state)
+    if following is None:
+        return frozenset()
+    return allowed_positions(request_state, following) - {REQUESTER}
+
+
+def may_decide_offer(actor: Actor, facts: OfferDecisionFacts) -> bool:
+    deciders = offer_deciders(facts.request_state)
+    if not deciders or facts.incident.closed:
+        return False
+    if actor.kind == "cli":
+        return True
+    return actor.is_user and bool(facts.incident.positions & deciders)
 
 
 def may_read(actor: Actor, facts: IncidentRecordFacts) -> bool:
@@ -216,6 +250,8 @@ def ics_form_rule(actor: Actor, action: str, facts: Any) -> bool:
 def resource_request_rule(actor: Actor, action: str, facts: Any) -> bool:
     if isinstance(facts, StepFacts):
         return action == "transition" and may_step(actor, facts)
+    if isinstance(facts, OfferDecisionFacts):
+        return action == "decide_offer" and may_decide_offer(actor, facts)
     if not isinstance(facts, IncidentRecordFacts):
         return False
     if action == "read":
