@@ -60,6 +60,17 @@ def test_the_demo_incident_runs_end_to_end(db: Session, settings: Settings) -> N
     assert likely >= 4
     commander = build_picture(db, actor=_actor(db, "hcem.commander"), incident_id=incident.id)
     assert commander.people is not None and commander.people["released"] == 3
+    # People, not rows: the three named patients and the medical examiner's student are
+    # linked to their roster rows, so each counts once (at the hospital, deceased).
+    assert commander.people == {
+        "unaccounted": 20,
+        "accounted_for": 9,
+        "at_hospital": 4,
+        "released": 3,
+        "deceased_confirmed": 2,
+    }
+    assert commander.linked_people == 4
+    assert commander.hospitals == [("riverton-memorial-patients.csv", 4)]
     assert commander.events and commander.requests
     assert {p.kind for p in commander.points} >= {"incident", "hospital", "reunification_site"}
     school = build_picture(db, actor=_actor(db, "rusd.reunify"), incident_id=incident.id)

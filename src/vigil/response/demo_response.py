@@ -5,7 +5,9 @@ examiner), the school roster with each student's guardians, a hospital list and 
 medical examiner's list, families' inquiries (a file from the phone bank and one call
 taken on the form), the matching, a reunification site on the map with students
 arriving, guardians checked in (one refused under a custody order) and released, and
-the ICS records (seed_ics) when that part is installed.
+the ICS records (seed_ics) when that part is installed. Staff link the hospital's
+named patients and the medical examiner's student to their roster rows (the same
+person), so the operating picture counts people, not rows.
 
 All of it is synthetic. Work done at the site desk is filed as the school district's
 reunification staff (rusd.reunify), so the desk's records name who did it.
@@ -31,6 +33,7 @@ from vigil.platform.types import utcnow
 from vigil.response.guardians import GUARDIAN_COLUMNS, upload_guardians
 from vigil.response.match_files import INQUIRY_COLUMNS, LIST_COLUMNS
 from vigil.response.models import Incident
+from vigil.response.person_links import find_row, link_same_person
 from vigil.response.phone_bank import CallerInquiry, take_inquiry
 from vigil.response.reunification import add_inquiries, create_incident, match_incident, upload_list
 from vigil.response.reunification_sites import (
@@ -336,6 +339,25 @@ def _site(db: Session, staff: Actor, shell: Actor, incident_id: int) -> int:
     return released
 
 
+def _same_people(db: Session, staff: Actor, incident_id: int) -> None:
+    """Reunification staff link the hospital's named patients and the medical
+    examiner's student to their roster rows, so the picture counts each of them once."""
+    same = [
+        (f"RMH-{number:03d}", _student(student)[0])
+        for number, (student, _name, _age, _description) in enumerate(PATIENTS, start=1)
+        if student is not None
+    ]
+    same.append(("ME-001", _student(7)[0]))
+    for row_id, roster_row_id in same:
+        link_same_person(
+            db,
+            actor=staff,
+            incident_id=incident_id,
+            person_id=find_row(db, incident_id, row_id=row_id).id,
+            same_as_row_id=roster_row_id,
+        )
+
+
 def _support_agency(db: Session, shell: Actor, name: str, kind: AgencyKind) -> Agency:
     return _agency(db, name) or accounts.create_agency(db, actor=shell, name=name, kind=kind)
 
@@ -373,6 +395,7 @@ def seed_response(db: Session, *, now: datetime | None = None) -> ResponseSeed |
         },
     )
     roster, patients = _lists(db, shell, incident.id, today)
+    _same_people(db, staff, incident.id)
     _guardians(db, staff, incident.id)
     asked = _inquiries(db, staff, incident.id, today)
     candidates = match_incident(db, actor=staff, incident_id=incident.id, today=today)
