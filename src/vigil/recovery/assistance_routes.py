@@ -17,7 +17,7 @@ from vigil.platform.errors import InvalidInput
 from vigil.platform.routes.forms import RefusedForm, int_from_form, text_from_form
 from vigil.recovery import assistance, client_import, community
 from vigil.recovery.assistance import RegistrationInput
-from vigil.recovery.pages import form_date, form_text, render, submit_form
+from vigil.recovery.pages import form_date, form_page, form_text, render, submit_form
 from vigil.web.deps import ActorDep, PathId, SessionDep, SettingsDep
 
 router = APIRouter(include_in_schema=False)
@@ -66,27 +66,25 @@ def _center_page(
     actor: Actor,
     center_id: int,
     *,
-    errors: dict[str, str] | None = None,
-    error_form: str | None = None,
-    values: dict[str, str] | None = None,
+    form_name: str | None = None,
+    refused: RefusedForm | None = None,
     flash: str | None = None,
     report: client_import.ImportReport | None = None,
-    status_code: int = 200,
+    status_code: int | None = None,
 ) -> HTMLResponse:
     view = assistance.view_center(db, actor=actor, center_id=center_id)
-    return render(
+    return form_page(
         request,
         "recovery_center.html",
         {
             "view": view,
-            "errors": errors or {},
-            "error_form": error_form,
-            "values": values or {},
-            "flash": flash,
             "report": report,
             "today": datetime.now(UTC).date(),
             "may_manage": assistance.may_manage(db, actor),
         },
+        form_name=form_name,
+        refused=refused,
+        flash=flash,
         status_code=status_code,
     )
 
@@ -96,14 +94,7 @@ def _center_refused(
 ) -> Callable[[RefusedForm], HTMLResponse]:
     """The center page again, showing why ``form_name`` was refused."""
     return lambda refused: _center_page(
-        request,
-        db,
-        actor,
-        center_id,
-        errors=refused.errors,
-        error_form=form_name,
-        values=refused.values,
-        status_code=refused.status_code,
+        request, db, actor, center_id, form_name=form_name, refused=refused
     )
 
 
@@ -130,18 +121,15 @@ async def _center_form(
 def _centers_page(
     request: Request, db: Session, actor: Actor, refused: RefusedForm | None = None
 ) -> HTMLResponse:
-    context: dict[str, object] = {
-        "centers": assistance.list_centers(db, actor=actor),
-        "may_manage": assistance.may_manage(db, actor),
-        "errors": {},
-    }
-    if refused is not None:
-        context |= {"errors": refused.errors, "values": refused.values, "error_form": "center"}
-    return render(
+    return form_page(
         request,
         "recovery_centers.html",
-        context,
-        status_code=refused.status_code if refused is not None else 200,
+        {
+            "centers": assistance.list_centers(db, actor=actor),
+            "may_manage": assistance.may_manage(db, actor),
+        },
+        form_name="center" if refused is not None else None,
+        refused=refused,
     )
 
 
@@ -310,15 +298,7 @@ async def open_case(
             db, actor=actor, registration_id=registration_id
         ),
         done=lambda case: f"/recovery/cases/{case.id}?done=opened",
-        page=lambda refused: _center_page(
-            request,
-            db,
-            actor,
-            center_id,
-            errors=refused.errors,
-            error_form="case",
-            status_code=refused.status_code,
-        ),
+        page=_center_refused(request, db, actor, center_id, "case"),
     )
 
 
@@ -387,28 +367,20 @@ def _community_page(
     *,
     kind: str = "",
     language: str = "",
-    errors: dict[str, str] | None = None,
-    error_form: str | None = None,
-    values: dict[str, str] | None = None,
+    form_name: str | None = None,
+    refused: RefusedForm | None = None,
     flash: str | None = None,
-    status_code: int = 200,
 ) -> HTMLResponse:
     view = community.community_view(
         db, actor=actor, kind=kind[:40] or None, language=language[:60] or None
     )
-    return render(
+    return form_page(
         request,
         "recovery_community.html",
-        {
-            "view": view,
-            "kind": kind[:40],
-            "language": language[:60],
-            "errors": errors or {},
-            "error_form": error_form,
-            "values": values or {},
-            "flash": flash,
-        },
-        status_code=status_code,
+        {"view": view, "kind": kind[:40], "language": language[:60]},
+        form_name=form_name,
+        refused=refused,
+        flash=flash,
     )
 
 
@@ -440,13 +412,7 @@ async def _community_form(
         work=work,
         done=lambda _: f"/recovery/community?done={done}",
         page=lambda refused: _community_page(
-            request,
-            db,
-            actor,
-            errors=refused.errors,
-            error_form=form_name,
-            values=refused.values,
-            status_code=refused.status_code,
+            request, db, actor, form_name=form_name, refused=refused
         ),
     )
 

@@ -19,7 +19,14 @@ from vigil.platform.routes.forms import RefusedForm, int_from_form, text_from_fo
 from vigil.recovery import fund_report, funds
 from vigil.recovery.assistance_routes import number
 from vigil.recovery.funds import TierSpec
-from vigil.recovery.pages import form_date, form_text, render, required_form_date, submit_form
+from vigil.recovery.pages import (
+    form_date,
+    form_page,
+    form_text,
+    render,
+    required_form_date,
+    submit_form,
+)
 from vigil.web.deps import ActorDep, PathId, SessionDep
 
 router = APIRouter(include_in_schema=False)
@@ -91,16 +98,14 @@ def _fund_page(
     actor: Actor,
     fund_id: int,
     *,
-    errors: dict[str, str] | None = None,
-    error_form: str | None = None,
-    values: dict[str, str] | None = None,
+    form_name: str | None = None,
+    refused: RefusedForm | None = None,
     flash: str | None = None,
-    status_code: int = 200,
 ) -> HTMLResponse:
     fund = funds.get_fund(db, actor=actor, fund_id=fund_id)
     published = funds.protocols(db, fund.id)
     latest = funds.tiers_from(published[-1].tiers) if published else []
-    return render(
+    return form_page(
         request,
         "recovery_fund.html",
         {
@@ -111,12 +116,10 @@ def _fund_page(
             "claims": funds.claims(db, actor=actor, fund_id=fund.id),
             "payments": funds.payments(db, actor=actor, fund_id=fund.id),
             "may_manage": funds.may_manage(db, actor),
-            "errors": errors or {},
-            "error_form": error_form,
-            "values": values or {},
-            "flash": flash,
         },
-        status_code=status_code,
+        form_name=form_name,
+        refused=refused,
+        flash=flash,
     )
 
 
@@ -137,14 +140,7 @@ async def _fund_form(
         work=work,
         done=lambda _: f"/recovery/funds/{fund_id}?done={done}",
         page=lambda refused: _fund_page(
-            request,
-            db,
-            actor,
-            fund_id,
-            errors=refused.errors,
-            error_form=form_name,
-            values=refused.values,
-            status_code=refused.status_code,
+            request, db, actor, fund_id, form_name=form_name, refused=refused
         ),
     )
 
@@ -152,18 +148,12 @@ async def _fund_form(
 def _funds_page(
     request: Request, db: Session, actor: Actor, refused: RefusedForm | None = None
 ) -> HTMLResponse:
-    context: dict[str, object] = {
-        "funds": funds.list_funds(db, actor=actor),
-        "may_manage": funds.may_manage(db, actor),
-        "errors": {},
-    }
-    if refused is not None:
-        context |= {"errors": refused.errors, "values": refused.values, "error_form": "fund"}
-    return render(
+    return form_page(
         request,
         "recovery_funds.html",
-        context,
-        status_code=refused.status_code if refused is not None else 200,
+        {"funds": funds.list_funds(db, actor=actor), "may_manage": funds.may_manage(db, actor)},
+        form_name="fund" if refused is not None else None,
+        refused=refused,
     )
 
 

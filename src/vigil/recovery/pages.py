@@ -54,6 +54,25 @@ def render(
     return templating.render(request, name, base | (context or {}), status_code=status_code)
 
 
+def form_page(
+    request: Request,
+    name: str,
+    context: dict[str, Any],
+    *,
+    form_name: str | None = None,
+    refused: RefusedForm | None = None,
+    flash: str | None = None,
+    status_code: int | None = None,
+) -> HTMLResponse:
+    """A page of several forms: when ``form_name`` was refused, with its errors and
+    what was typed, answering with the refusal's status; otherwise with ``flash``."""
+    extra: dict[str, Any] = {"flash": flash, "error_form": form_name}
+    if refused is not None:
+        extra |= {"errors": refused.errors, "values": refused.values}
+    code = status_code or (refused.status_code if refused is not None else 200)
+    return render(request, name, context | extra, status_code=code)
+
+
 def form_text(form: FormData, name: str, limit: int) -> str:
     """A text field; InvalidInput (naming it) when longer than ``limit``."""
     value = form.get(name)
@@ -87,7 +106,7 @@ async def submit_form(
     db: Session,
     *,
     form_name: str,
-    guard: Callable[[], object],
+    guard: Callable[[], object] | None = None,
     work: Callable[[FormData], T],
     done: Callable[[T], str],
     page: Callable[[RefusedForm], HTMLResponse],
@@ -98,7 +117,8 @@ async def submit_form(
     conflict) shows ``page`` again with the errors and what was typed, a done one
     redirects (303) to ``done(result)``."""
     form = await request.form()
-    guard()
+    if guard is not None:
+        guard()
     try:
         result = work(form)
     except refused as problem:

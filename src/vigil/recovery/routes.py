@@ -6,6 +6,7 @@ under consent; the public service statistics."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -14,10 +15,17 @@ from starlette.datastructures import FormData
 
 from vigil.platform.actor import Actor
 from vigil.platform.errors import Conflict, InvalidInput
-from vigil.platform.routes.forms import form_values, int_from_form, refuse_form, text_from_form
+from vigil.platform.routes.forms import RefusedForm, form_values, int_from_form, text_from_form
 from vigil.recovery import cases, consents, dates, export, needs, referrals, statistics
 from vigil.recovery.case_view import view_case
-from vigil.recovery.pages import form_date, form_text, render, required_form_date
+from vigil.recovery.pages import (
+    form_date,
+    form_page,
+    form_text,
+    render,
+    required_form_date,
+    submit_form,
+)
 from vigil.web.deps import ActorDep, PathId, SessionDep
 
 router = APIRouter(include_in_schema=False)
@@ -43,51 +51,52 @@ def _case_page(
     actor: Actor,
     case_id: int,
     *,
-    errors: dict[str, str] | None = None,
-    error_form: str | None = None,
-    values: dict[str, str] | None = None,
+    form_name: str | None = None,
+    refused: RefusedForm | None = None,
     flash: str | None = None,
-    status_code: int = 200,
 ) -> HTMLResponse:
     view = view_case(db, actor=actor, case_id=case_id)
-    return render(
+    return form_page(
         request,
         "recovery_case.html",
-        {
-            "view": view,
-            "errors": errors or {},
-            "error_form": error_form,
-            "values": values or {},
-            "flash": flash,
-        },
-        status_code=status_code,
+        {"view": view},
+        form_name=form_name,
+        refused=refused,
+        flash=flash,
     )
 
 
-def _refused(
+async def _case_form(
     request: Request,
     db: Session,
     actor: Actor,
     case_id: int,
     form_name: str,
-    problem: InvalidInput | Conflict,
-    form: FormData,
-) -> HTMLResponse:
-    refused = refuse_form(request, db, form_name, problem, form)
-    return _case_page(
+    done: str,
+    work: Callable[[FormData], object],
+    *,
+    action: str | None = "work",
+    refused: tuple[type[InvalidInput | Conflict], ...] = (InvalidInput,),
+) -> Response:
+    """A form of the case page: the case for ``action`` first (when named), then the
+    change; refused, the case page again with the errors; done, back to it at
+    ``done`` (``what#anchor``)."""
+    return await submit_form(
         request,
         db,
-        actor,
-        case_id,
-        errors=refused.errors,
-        error_form=form_name,
-        values=refused.values,
-        status_code=refused.status_code,
+        form_name=form_name,
+        guard=(
+            (lambda: cases.get_case(db, actor=actor, case_id=case_id, action=action))
+            if action is not None
+            else None
+        ),
+        work=work,
+        done=lambda _: f"/recovery/cases/{case_id}?done={done}",
+        page=lambda refused_form: _case_page(
+            request, db, actor, case_id, form_name=form_name, refused=refused_form
+        ),
+        refused=refused,
     )
-
-
-def _done(case_id: int, what: str, anchor: str = "") -> RedirectResponse:
-    return RedirectResponse(f"/recovery/cases/{case_id}?done={what}{anchor}", status_code=303)
 
 
 def _optional_id(form: FormData, name: str) -> int | None:
@@ -161,15 +170,13 @@ def case_page(
 async def record_consent(
     request: Request, survivor_case_id: PathId, db: SessionDep, actor: ActorDep
 ) -> Response:
-    form = await request.form()
-    cases.get_case(db, actor=actor, case_id=survivor_case_id, action="manage_consent")
-    try:
+    def work(form: FormData) -> object:
         recipient = int_from_form(form, "recipient_agency_id")
         if recipient is None:
             raise InvalidInput({"recipient_agency_id": "Choose the agency it names."})
         signed_on = required_form_date(form, "signed_on")
         expires_on = required_form_date(form, "expires_on")
-        consents.record_consent(
+        return consents.record_consent(
             db,
             actor=actor,
             case_id=survivor_case_id,
@@ -181,31 +188,50 @@ async def record_consent(
             signed_on=signed_on,
             expires_on=expires_on,
         )
-    except InvalidInput as problem:
-        return _refused(request, db, actor, survivor_case_id, "consent", problem, form)
-    return _done(survivor_case_id, "consent", "#consents")
+
+    return await _case_form(
+        request,
+        db,
+        actor,
+        survivor_case_id,
+        "consent",
+        "consent#consents",
+        work,
+        action="manage_consent",
+    )
 
 
 @router.post("/recovery/cases/{survivor_case_id}/consents/{consent_id}/revoke")
 async def revoke_consent(
     request: Request, survivor_case_id: PathId, consent_id: PathId, db: SessionDep, actor: ActorDep
 ) -> Response:
-    form = await request.form()
-    try:
-        consents.revoke_consent(db, actor=actor, case_id=survivor_case_id, consent_id=consent_id)
-    except Conflict as problem:
-        return _refused(request, db, actor, survivor_case_id, "revoke", problem, form)
-    return _done(survivor_case_id, "revoked", "#consents")
+    return await _case_form(
+        request,
+        db,
+        actor,
+        survivor_case_id,
+        "revoke",
+        "revoked#consents",
+        lambda form: consents.revoke_consent(
+            db, actor=actor, case_id=survivor_case_id, consent_id=consent_id
+        ),
+        action=None,
+        refused=(Conflict,),
+    )
 
 
 @router.post("/recovery/cases/{survivor_case_id}/referrals")
 async def refer(
     request: Request, survivor_case_id: PathId, db: SessionDep, actor: ActorDep
 ) -> Response:
-    form = await request.form()
-    cases.get_case(db, actor=actor, case_id=survivor_case_id, action="work")
-    try:
-        referrals.refer(
+    return await _case_form(
+        request,
+        db,
+        actor,
+        survivor_case_id,
+        "referral",
+        "referral#referrals",
+        lambda form: referrals.refer(
             db,
             actor=actor,
             case_id=survivor_case_id,
@@ -213,44 +239,42 @@ async def refer(
             provider_name=form_text(form, "provider_name", 200),
             referred_on=form_date(form, "referred_on", required=False),
             follow_up_on=form_date(form, "follow_up_on", required=False),
-        )
-    except InvalidInput as problem:
-        return _refused(request, db, actor, survivor_case_id, "referral", problem, form)
-    return _done(survivor_case_id, "referral", "#referrals")
+        ),
+    )
 
 
 @router.post("/recovery/cases/{survivor_case_id}/referrals/{referral_id}")
 async def referral_outcome(
     request: Request, survivor_case_id: PathId, referral_id: PathId, db: SessionDep, actor: ActorDep
 ) -> Response:
-    form = await request.form()
-    cases.get_case(db, actor=actor, case_id=survivor_case_id, action="work")
-    try:
-        referrals.record_outcome(
+    return await _case_form(
+        request,
+        db,
+        actor,
+        survivor_case_id,
+        "outcome",
+        "outcome#referrals",
+        lambda form: referrals.record_outcome(
             db,
             actor=actor,
             case_id=survivor_case_id,
             referral_id=referral_id,
             status=text_from_form(form, "status", 40),
             note=form_text(form, "note", 2000),
-        )
-    except InvalidInput as problem:
-        return _refused(request, db, actor, survivor_case_id, "outcome", problem, form)
-    return _done(survivor_case_id, "outcome", "#referrals")
+        ),
+    )
 
 
 @router.post("/recovery/cases/{survivor_case_id}/dates")
 async def add_date(
     request: Request, survivor_case_id: PathId, db: SessionDep, actor: ActorDep
 ) -> Response:
-    form = await request.form()
-    cases.get_case(db, actor=actor, case_id=survivor_case_id, action="work")
-    try:
+    def work(form: FormData) -> object:
         on_date = required_form_date(form, "on_date")
         days = int_from_form(form, "remind_days_before")
         if days is None:
             raise InvalidInput({"remind_days_before": "Give a whole number of days."})
-        dates.add_date(
+        return dates.add_date(
             db,
             actor=actor,
             case_id=survivor_case_id,
@@ -260,18 +284,15 @@ async def add_date(
             yearly=form.get("yearly") == "yes",
             remind_days_before=days,
         )
-    except InvalidInput as problem:
-        return _refused(request, db, actor, survivor_case_id, "date", problem, form)
-    return _done(survivor_case_id, "date", "#dates")
+
+    return await _case_form(request, db, actor, survivor_case_id, "date", "date#dates", work)
 
 
 @router.post("/recovery/cases/{survivor_case_id}/needs")
 async def assess_needs(
     request: Request, survivor_case_id: PathId, db: SessionDep, actor: ActorDep
 ) -> Response:
-    form = await request.form()
-    cases.get_case(db, actor=actor, case_id=survivor_case_id, action="work")
-    try:
+    def work(form: FormData) -> object:
         scores: dict[str, int | None] = {}
         for key in needs.instrument().domains:
             raw = text_from_form(form, key, 5).strip()
@@ -279,27 +300,24 @@ async def assess_needs(
             if raw and value is None:
                 raise InvalidInput({key: "Choose a step of the scale."})
             scores[key] = value
-        needs.record_assessment(
+        return needs.record_assessment(
             db,
             actor=actor,
             case_id=survivor_case_id,
             scores=scores,
             assessed_on=form_date(form, "assessed_on", required=False),
         )
-    except InvalidInput as problem:
-        return _refused(request, db, actor, survivor_case_id, "needs", problem, form)
-    return _done(survivor_case_id, "assessed", "#needs")
+
+    return await _case_form(request, db, actor, survivor_case_id, "needs", "assessed#needs", work)
 
 
 @router.post("/recovery/cases/{survivor_case_id}/plan")
 async def add_plan_item(
     request: Request, survivor_case_id: PathId, db: SessionDep, actor: ActorDep
 ) -> Response:
-    form = await request.form()
-    cases.get_case(db, actor=actor, case_id=survivor_case_id, action="work")
-    try:
+    def work(form: FormData) -> object:
         service_kind = text_from_form(form, "service_kind", 60).strip()
-        needs.add_plan_item(
+        return needs.add_plan_item(
             db,
             actor=actor,
             case_id=survivor_case_id,
@@ -308,59 +326,64 @@ async def add_plan_item(
             service_kind=service_kind or None,
             target_on=form_date(form, "target_on", required=False),
         )
-    except InvalidInput as problem:
-        return _refused(request, db, actor, survivor_case_id, "plan", problem, form)
-    return _done(survivor_case_id, "plan", "#plan")
+
+    return await _case_form(request, db, actor, survivor_case_id, "plan", "plan#plan", work)
 
 
 @router.post("/recovery/cases/{survivor_case_id}/plan/status")
 async def plan_status(
     request: Request, survivor_case_id: PathId, db: SessionDep, actor: ActorDep
 ) -> Response:
-    form = await request.form()
-    cases.get_case(db, actor=actor, case_id=survivor_case_id, action="work")
-    try:
+    def work(form: FormData) -> object:
         item_id = int_from_form(form, "plan_item_id")
         if item_id is None:
             raise InvalidInput({"plan_item_id": "Choose a goal of the plan."})
-        needs.set_plan_status(
+        return needs.set_plan_status(
             db,
             actor=actor,
             case_id=survivor_case_id,
             plan_item_id=item_id,
             status=text_from_form(form, "status", 40),
         )
-    except InvalidInput as problem:
-        return _refused(request, db, actor, survivor_case_id, "plan_status", problem, form)
-    return _done(survivor_case_id, "plan_status", "#plan")
+
+    return await _case_form(
+        request, db, actor, survivor_case_id, "plan_status", "plan_status#plan", work
+    )
 
 
 @router.post("/recovery/cases/{survivor_case_id}/assign")
 async def assign(
     request: Request, survivor_case_id: PathId, db: SessionDep, actor: ActorDep
 ) -> Response:
-    form = await request.form()
-    try:
+    def work(form: FormData) -> object:
         advocate = int_from_form(form, "advocate_user_id")
         if advocate is None:
             cases.get_case(db, actor=actor, case_id=survivor_case_id)
             raise InvalidInput({"advocate_user_id": "Choose a staff member of this provider."})
-        cases.assign_advocate(db, actor=actor, case_id=survivor_case_id, advocate_user_id=advocate)
-    except InvalidInput as problem:
-        return _refused(request, db, actor, survivor_case_id, "assign", problem, form)
-    return _done(survivor_case_id, "assigned")
+        return cases.assign_advocate(
+            db, actor=actor, case_id=survivor_case_id, advocate_user_id=advocate
+        )
+
+    return await _case_form(
+        request, db, actor, survivor_case_id, "assign", "assigned", work, action=None
+    )
 
 
 @router.post("/recovery/cases/{survivor_case_id}/close")
 async def close(
     request: Request, survivor_case_id: PathId, db: SessionDep, actor: ActorDep
 ) -> Response:
-    form = await request.form()
-    try:
-        cases.close_case(db, actor=actor, case_id=survivor_case_id)
-    except Conflict as problem:
-        return _refused(request, db, actor, survivor_case_id, "close", problem, form)
-    return _done(survivor_case_id, "closed")
+    return await _case_form(
+        request,
+        db,
+        actor,
+        survivor_case_id,
+        "close",
+        "closed",
+        lambda form: cases.close_case(db, actor=actor, case_id=survivor_case_id),
+        action=None,
+        refused=(Conflict,),
+    )
 
 
 @router.get("/recovery/cases/{survivor_case_id}/export.json")
