@@ -24,6 +24,10 @@ def test_the_operations_commands_run_and_refuse_bad_options(tmp_path: Path) -> N
     assert done.exit_code == 0 and "0 reminders sent." in done.stdout, done.output
     done = runner.invoke(app, ["recover", "purge"], env=env)
     assert done.exit_code == 0 and "0 cases purged." in done.stdout, done.output
+    assert (
+        "0 assistance centers purged (0 registrations); 0 fund claims emptied; 0 offers deleted."
+        in done.stdout
+    ), done.output
     done = runner.invoke(app, ["recover", "statistics"], env=env)
     assert done.exit_code == 0, done.output
     figures = json.loads(done.stdout)
