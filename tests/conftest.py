@@ -18,9 +18,10 @@ from vigil.platform import migrate
 from vigil.platform.database import make_engine, make_sessionmaker
 from vigil.platform.settings import Settings
 
-# The authorization oracle's count of cases compared (tests/oracle/tally.py), registered
-# here so that pytest-xdist's controller, which collects nothing, sums every worker's.
-pytest_plugins = ("tests.oracle.tally",)
+# The authorization oracle's count of cases compared (tests/oracle/tally.py) and the proof
+# tests' figures (tests/figures.py), registered here so that pytest-xdist's controller,
+# which collects nothing, gathers every worker's.
+pytest_plugins = ("tests.oracle.tally", "tests.figures")
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "VIGIL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

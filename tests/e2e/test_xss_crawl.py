@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urljoin, urlsplit
 
@@ -156,7 +156,9 @@ def record_dialog(dialog: Dialog, dialogs: list[str]) -> None:
 
 
 def test_no_injected_script_anywhere(
-    chromium: Browser, poisoned_server: tuple[str, dict[str, str]]
+    chromium: Browser,
+    poisoned_server: tuple[str, dict[str, str]],
+    proof_figure: Callable[[str], None],
 ) -> None:
     base, passwords = poisoned_server
     crawl = Crawl()
@@ -179,9 +181,10 @@ def test_no_injected_script_anywhere(
             assert urlsplit(page.url).path == "/", f"{who} did not sign in: {page.url}"
             crawl_as(page, base, who, crawl, ["/"])
         context.close()
-    print(
+    proof_figure(
         f"XSS crawl: {crawl.pages} pages ({crawl.pages_showing_payloads} showing polyglots "
-        f"as text), {crawl.forms} forms submitted with polyglots"
+        f"as text), {crawl.forms} forms submitted with polyglots, {len(dialogs)} dialogs, "
+        f"{len(crawl.problems)} problems"
     )
     assert crawl.pages >= 100, crawl.pages
     # The payloads really reach the pages (as inert text), so the checks have a target.

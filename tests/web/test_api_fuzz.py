@@ -7,6 +7,7 @@ input must be refused, and no protected operation may answer without its token
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 import schemathesis
@@ -61,7 +62,9 @@ def fuzz(operation: Any, mode: GenerationMode, headers: dict[str, str]) -> int:
     return sent
 
 
-def test_every_operation_as_every_role_with_valid_and_invalid_input(site: Site) -> None:
+def test_every_operation_as_every_role_with_valid_and_invalid_input(
+    site: Site, proof_figure: Callable[[str], None]
+) -> None:
     schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", site.app)
     operations = []
     for result in schema.get_all_operations():
@@ -81,6 +84,9 @@ def test_every_operation_as_every_role_with_valid_and_invalid_input(site: Site) 
                     sent += fuzz(operation, mode, headers)
                 except Exception as failure:
                     failures.append(f"{role} {mode.value} {operation.label}:\n{failure}")
-    print(f"API fuzzing: {len(operations)} operations, {sent} requests generated")
+    proof_figure(
+        f"API fuzzing: {len(operations)} operations as {len(ROLES)} roles, "
+        f"{sent} requests generated, {len(failures)} failing"
+    )
     assert sent >= len(operations) * len(ROLES)
     assert not failures, "\n\n".join(failures)

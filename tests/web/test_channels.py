@@ -7,6 +7,7 @@ nothing; an allowed read stays allowed; an undeclared method is never served."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,7 +101,9 @@ def declared_methods() -> dict[str, set[str]]:
     return found
 
 
-def test_every_channel_gives_the_same_decision(site: Site) -> None:
+def test_every_channel_gives_the_same_decision(
+    site: Site, proof_figure: Callable[[str], None]
+) -> None:
     seed = snapshot(site.session_factory)
     writes = WriteLog(site.connection)
     methods = declared_methods()
@@ -150,6 +153,9 @@ def test_every_channel_gives_the_same_decision(site: Site) -> None:
             for name, headers in HEADER_VARIANTS.items():
                 replay(f"{label} {name}", replayed, refused=False, headers=headers)
     writes.close()
-    print(f"channels: {len(PROTECTED)} protected routes, {sent} replayed requests")
+    proof_figure(
+        f"channels: {len(PROTECTED)} protected routes, {sent} replayed requests, "
+        f"{len(wrong)} decisions changed"
+    )
     assert sent > len(PROTECTED) * 10
     assert not wrong, f"{len(wrong)} decisions changed:\n" + "\n".join(wrong[:60])
