@@ -47,6 +47,9 @@ ROLES = (
     Role.SYSTEM_ADMIN,
     Role.AUDITOR,
 )
+# The response and recovery roles, walked on their own matrix
+# (tests/web/matrix_response_roles.py) by tests/web/test_route_walk_response_roles.py.
+RESPONSE_ROLES = (Role.INCIDENT_COMMAND, Role.REUNIFICATION, Role.VICTIM_ADVOCATE)
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 NONCE_IN_CSP = re.compile(r"script-src 'self' 'nonce-([^']+)'")
 SCRIPT_TAG = re.compile(r"<script\b[^>]*>", re.IGNORECASE)
@@ -266,7 +269,7 @@ def add_member(db: Session, agency: Agency, roles: set[Role], **user: Any) -> Me
     )
 
 
-def seed_world(db: Session, settings: Settings) -> World:
+def seed_world(db: Session, settings: Settings, roles: tuple[Role, ...] = ROLES) -> World:
     # The catalog imports its domain parts in order; a part imported first (for its
     # seeding function below) would import the catalog half-made.
     import tests.web.catalog  # noqa: F401
@@ -276,7 +279,7 @@ def seed_world(db: Session, settings: Settings) -> World:
     other = make_agency(db, kind=AgencyKind.SCHOOL_OR_CAMPUS)
     members = {
         role: add_member(db, operator if role is Role.SYSTEM_ADMIN else home, {role})
-        for role in ROLES
+        for role in dict.fromkeys((*ROLES, *roles))
     }
     plain = {agency.id: add_member(db, agency, set()) for agency in (operator, home, other)}
     world = World(operator.id, home.id, other.id, members, plain)
@@ -495,12 +498,16 @@ class SignedInBrowsers(dict[Role, Browser]):
 
 @contextmanager
 def open_site(
-    settings: Settings, session_factory: sessionmaker[Session], connection: Any
+    settings: Settings,
+    session_factory: sessionmaker[Session],
+    connection: Any,
+    roles: tuple[Role, ...] = ROLES,
 ) -> Iterator[Site]:
+    """The site, with a member of each of ``roles`` besides those of ROLES."""
     # Partners share a deconfliction key, so the walk reaches those routes' answers.
     settings = settings.model_copy(update={"deconfliction_key": SecretStr("w" * 40)})
     with session_factory() as db:
-        world = seed_world(db, settings)
+        world = seed_world(db, settings, roles)
     app = build_app(settings, session_factory)
     # The tip line's per-client limit is not under test here; the walk posts many tips.
     app.state.tipline_rate_limit = ratelimit.ClientRateLimit(1_000_000)
@@ -631,7 +638,7 @@ class Cell:
         return f"{self.label} [{self.target}] as {self.role.value} -> {self.status}"
 
 
-def walk_every_cell(site: Site) -> list[Cell]:
+def walk_every_cell(site: Site, roles: tuple[Role, ...] = ROLES) -> list[Cell]:
     from tests.web.catalog import ROUTES, Target, call
     from tests.web.grants import GrantWrites, escalations, grants
 
@@ -640,7 +647,7 @@ def walk_every_cell(site: Site) -> list[Cell]:
     writes = WriteLog(site.connection)
     grant_writes = GrantWrites(site.connection)
     cells = []
-    for role in ROLES:
+    for role in roles:
         for case in ROUTES:
             for kind in case.targets:
                 target = Target(site.world, site.world.member(role), kind)
@@ -686,15 +693,20 @@ def walk_every_cell(site: Site) -> list[Cell]:
     return cells
 
 
-@pytest.fixture(scope="session")
-def walk(engine: Any, database_settings: Settings) -> list[Cell]:
-    """The walk's results, computed once per backend on a connection of its own that is
-    rolled back and released before any test looks at them."""
+def walk_as(engine: Any, settings: Settings, roles: tuple[Role, ...]) -> list[Cell]:
+    """Every route as each of ``roles``, on a connection of its own that is rolled back
+    and released before any test looks at the results."""
     with engine.connect() as connection:
         outer = connection.begin()
         try:
             factory = make_sessionmaker(connection, join_transaction_mode="create_savepoint")
-            with fast_password_hashing(), open_site(database_settings, factory, connection) as site:
-                return walk_every_cell(site)
+            with fast_password_hashing(), open_site(settings, factory, connection, roles) as site:
+                return walk_every_cell(site, roles)
         finally:
             outer.rollback()
+
+
+@pytest.fixture(scope="session")
+def walk(engine: Any, database_settings: Settings) -> list[Cell]:
+    """The walk's results for the roles of the matrix, computed once per backend."""
+    return walk_as(engine, database_settings, ROLES)

@@ -256,13 +256,19 @@ MATRIX: dict[str, str | dict[str, str]] = {
 }
 
 
-def expected(label: str, target: str) -> dict[str, str]:
-    """The expected answer of each role, by role value."""
-    row = MATRIX[label]
+def expected(
+    label: str,
+    target: str,
+    *,
+    matrix: dict[str, str | dict[str, str]] = MATRIX,
+    roles: tuple[Role, ...] = ROLES,
+) -> dict[str, str]:
+    """The expected answer of each role (its column of ``matrix``), by role value."""
+    row = matrix[label]
     line = row if isinstance(row, str) else row[target]
     answers = line.split()
-    assert len(answers) == len(ROLES), (label, target)
-    return {role.value: answer for role, answer in zip(ROLES, answers, strict=True)}
+    assert len(answers) == len(roles), (label, target)
+    return {role.value: answer for role, answer in zip(roles, answers, strict=True)}
 
 
 def allowed(case: RouteCase) -> tuple[Role, str]:
