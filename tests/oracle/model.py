@@ -156,3 +156,65 @@ def reads_collection(user: ModelUser, group: ModelGroup) -> bool:
 
 def collection_serves(group: ModelGroup, report: ModelReport) -> bool:
     return report.key in group.shared and report.marking not in UNSERVED_MARKINGS
+
+
+# Intelligence bulletins (README, "Information sharing"): a draft is seen by its
+# agency's analysts and supervisors only. Published, it reaches the analysts,
+# supervisors, tip-line operators and threat-assessment members of the listed
+# agencies, of the listed sharing groups' member agencies and of the author's agency;
+# TLP:AMBER+STRICT stays inside the author's agency; TLP:RED goes only to the users
+# named on it (and its author, who wrote it), draft or published, and only to those of
+# them who hold a role that reads intelligence. Anyone who may read the published
+# bulletin may export it; a draft never leaves. Publishing notifies every recipient in
+# Vigil but the one who published (they did it).
+BULLETIN_WRITING_ROLES = frozenset({"analyst", "supervisor"})
+
+
+@dataclass(frozen=True)
+class ModelBulletin:
+    key: int
+    owner: int
+    author: int  # user key; the author also publishes
+    marking: str
+    published: bool
+    agencies: frozenset[int]  # listed agencies
+    groups: frozenset[int]  # listed group keys (groups of the owning agency)
+    named: frozenset[int]  # user keys named on a RED bulletin
+
+
+def bulletin_agencies(bulletin: ModelBulletin, groups: list[ModelGroup]) -> frozenset[int]:
+    """The agencies a published bulletin reaches (not for TLP:RED)."""
+    if bulletin.marking == "AMBER+STRICT":
+        return frozenset({bulletin.owner})
+    reached = {bulletin.owner, *bulletin.agencies}
+    for group in groups:
+        if group.key in bulletin.groups:
+            reached |= group.members
+    return frozenset(reached)
+
+
+def reads_bulletin(user: ModelUser, bulletin: ModelBulletin, groups: list[ModelGroup]) -> bool:
+    named = user.key in bulletin.named or user.key == bulletin.author
+    if not bulletin.published:
+        if bulletin.marking == "RED" and not named:
+            return False
+        return user.agency == bulletin.owner and bool(user.roles & BULLETIN_WRITING_ROLES)
+    if not user.roles & REPORT_READING_ROLES:
+        return False
+    if bulletin.marking == "RED":
+        return named
+    return user.agency in bulletin_agencies(bulletin, groups)
+
+
+def exports_bulletin(user: ModelUser, bulletin: ModelBulletin, groups: list[ModelGroup]) -> bool:
+    return bulletin.published and reads_bulletin(user, bulletin, groups)
+
+
+def notified_of_bulletin(
+    user: ModelUser, bulletin: ModelBulletin, groups: list[ModelGroup]
+) -> bool:
+    return (
+        bulletin.published
+        and user.key != bulletin.author
+        and reads_bulletin(user, bulletin, groups)
+    )

@@ -64,7 +64,11 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.when == "call" and report.failed:
         _run.mismatches += 1
     if report.when == "teardown":
-        cases = sum(int(value) for name, value in report.user_properties if name == KEY)
+        cases = sum(
+            value
+            for name, value in report.user_properties
+            if name == KEY and isinstance(value, int)
+        )
         _run.cases += cases
         _run.by_module[module] = _run.by_module.get(module, 0) + cases
 

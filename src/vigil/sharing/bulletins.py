@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from vigil.platform import actor as actors
 from vigil.platform import audit, policy
 from vigil.platform.actor import Actor
 from vigil.platform.errors import Conflict, InvalidInput, NotFound
@@ -338,7 +339,15 @@ def _recipient_users(db: Session, bulletin: Bulletin, agency_ids: set[int]) -> l
     statement = statement.join(Agency, Agency.id == User.agency_id).where(
         User.disabled_at.is_(None), Agency.active.is_(True)
     )
-    return sorted(db.execute(statement).scalars(), key=lambda user: user.id)
+    # Only those who may read it once published are told of it: a user named on a
+    # TLP:RED bulletin without a role that reads intelligence gets no notification and
+    # no e-mail (which would give them its title), and their agency no dissemination.
+    known = replace(facts(db, bulletin), status="published")
+    return [
+        user
+        for user in sorted(db.execute(statement).scalars(), key=lambda user: user.id)
+        if policy.decide(actors.for_user(user), "read", "bulletin", known)
+    ]
 
 
 def publish(db: Session, *, actor: Actor, bulletin_id: int, reason: str = "") -> Bulletin:
