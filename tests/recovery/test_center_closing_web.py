@@ -104,6 +104,9 @@ def test_a_center_closes_and_its_records_go_out_only_under_a_covering_consent(
     page = reader.get(url)
     assert page.status_code == 200 and "At the family assistance center" in page.text
     assert "Nguyen family" in page.text and "Counselling" in page.text
+    title = page.text[page.text.index("<title>") : page.text.index("</title>")]
+    assert "Nguyen" not in title  # in the page's content, not its title
+    assert page.text.index("At the family assistance center") > page.text.index("<h1>Case")
     with site.db() as db:
         outsider = db.get_one(User, people.outsiders["other_provider:supervisor"].id)
         raw, _ = sessions.create_api_token(db, user=outsider, name="t", days=1)
