@@ -251,24 +251,7 @@ def disclose_case(
         raise NotFound("survivor_case")
     consent_id = purposes[purpose]
     consent = db.get_one(Consent, consent_id)
-    db.add(
-        Disclosure(
-            case_id=case.id,
-            consent_id=consent_id,
-            recipient_agency_id=actor.agency_id or 0,
-            recipient_user_id=actor.user_id,
-            purpose=purpose,
-            subject="case",
-            at=now or utcnow(),
-        )
-    )
-    audit_case(
-        db,
-        actor=actor,
-        action="disclose",
-        case=case,
-        details={"consent_id": consent_id, "purpose": purpose},
-    )
+    _record_disclosure(db, actor, case, consent_id, purpose, subject="case", at=now or utcnow())
     center_consent_id, center_records = _disclose_center_records(
         db, actor=actor, case=case, purpose=purpose, today=today, now=now or utcnow()
     )
@@ -295,6 +278,39 @@ def disclose_case(
         dates=[tuple(row) for row in dates],  # type: ignore[misc]
         center_records=center_records,
         center_consent_id=center_consent_id,
+    )
+
+
+def _record_disclosure(
+    db: Session,
+    actor: Actor,
+    case: SurvivorCase,
+    consent_id: int,
+    purpose: str,
+    *,
+    subject: str,
+    at: datetime,
+    **ids: object,
+) -> None:
+    """Who read what of the case, for whom and why, under which consent: kept for the
+    survivor's export and audited (ids only)."""
+    db.add(
+        Disclosure(
+            case_id=case.id,
+            consent_id=consent_id,
+            recipient_agency_id=actor.agency_id or 0,
+            recipient_user_id=actor.user_id,
+            purpose=purpose,
+            subject=subject,
+            at=at,
+        )
+    )
+    audit_case(
+        db,
+        actor=actor,
+        action="disclose" if subject == "case" else f"disclose_{subject}",
+        case=case,
+        details={"consent_id": consent_id, "purpose": purpose, **ids},
     )
 
 
@@ -346,23 +362,8 @@ def _disclose_center_records(
     ):
         briefings.setdefault(registration_id, []).append((at, topic, attendees))
     consent_id = covering[purpose]
-    db.add(
-        Disclosure(
-            case_id=case.id,
-            consent_id=consent_id,
-            recipient_agency_id=actor.agency_id or 0,
-            recipient_user_id=actor.user_id,
-            purpose=purpose,
-            subject="center_records",
-            at=now,
-        )
-    )
-    audit_case(
-        db,
-        actor=actor,
-        action="disclose_center_records",
-        case=case,
-        details={"consent_id": consent_id, "purpose": purpose, "registrations": ids},
+    _record_disclosure(
+        db, actor, case, consent_id, purpose, subject="center_records", at=now, registrations=ids
     )
     return consent_id, [
         DisclosedRegistration(
