@@ -26,19 +26,13 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.add_column("assistance_centers", sa.Column("closed_on", sa.Date(), nullable=True))
     op.add_column("assistance_centers", sa.Column("retain_until", sa.Date(), nullable=True))
-    op.create_index(
-        "ix_assistance_centers_retain_until", "assistance_centers", ["retain_until"]
-    )
+    op.create_index("ix_assistance_centers_retain_until", "assistance_centers", ["retain_until"])
     op.add_column("funds", sa.Column("paid_out_on", sa.Date(), nullable=True))
-    op.add_column(
-        "fund_claims", sa.Column("purged_at", sa.DateTime(timezone=True), nullable=True)
-    )
+    op.add_column("fund_claims", sa.Column("purged_at", sa.DateTime(timezone=True), nullable=True))
     # Consents signed before this revision named the case only: they stay that way.
     op.add_column(
         "survivor_consents",
-        sa.Column(
-            "covers_center_records", sa.Boolean(), nullable=False, server_default=sa.false()
-        ),
+        sa.Column("covers_center_records", sa.Boolean(), nullable=False, server_default=sa.false()),
     )
     op.add_column(
         "survivor_disclosures",
