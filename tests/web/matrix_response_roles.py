@@ -28,14 +28,13 @@ like the analyst and the others, and that agency commands an incident of its own
 Every protected route of the catalog must have a row (the test fails on a route
 without one), so a new route is decided for these roles too. Rows of a whole domain
 these roles have no part in are written once, as refusals, over the domain's routes;
-every route they may use is a row of its own.
+every route they may use is a row of its own (never a default).
 """
 
 from __future__ import annotations
 
 from tests.web.catalog import API, NONE, OTHER, OWN, PAGES, SELF, RouteCase
 from tests.web.catalog_alerts import ALERT_API, ALERT_PAGES, BULLETIN_API, BULLETIN_PAGES
-from tests.web.catalog_analytics import ANALYTICS_PAGES
 from tests.web.catalog_assessment import ASSESSMENT_API, ASSESSMENT_PAGES
 from tests.web.catalog_improvement import IMPROVEMENT_API, IMPROVEMENT_PAGES
 from tests.web.catalog_preparedness import PREPAREDNESS_API, PREPAREDNESS_PAGES
@@ -43,14 +42,16 @@ from tests.web.catalog_recovery import STAFF_API, STAFF_PAGES
 from tests.web.catalog_sharing import SHARING_API, SHARING_PAGES
 from tests.web.catalog_site_assessments import SITE_ASSESSMENT_API, SITE_ASSESSMENT_PAGES
 from tests.web.conftest import RESPONSE_ROLES
+from vigil.platform.roles import Role
 
 # Columns, in the order of RESPONSE_ROLES.
 HEADER = "ic  ru  va"
-assert [role.value for role in RESPONSE_ROLES] == [
-    "incident_command",
-    "reunification",
-    "victim_advocate",
-]
+COLUMNS = dict(zip(HEADER.split(), RESPONSE_ROLES, strict=True))
+assert COLUMNS == {
+    "ic": Role.INCIDENT_COMMAND,
+    "ru": Role.REUNIFICATION,
+    "va": Role.VICTIM_ADVOCATE,
+}
 
 Row = str | dict[str, str]
 ALL = "ok  ok  ok"
@@ -122,9 +123,8 @@ PLATFORM: dict[str, Row] = {
 # review of a pair refuse outright any role that reads no reports (tests/web/matrix.py).
 INTELLIGENCE: dict[str, Row] = {
     **refused_over([case for case in (*PAGES, *API) if case.label not in PLATFORM]),
-    **{
-        label: REFUSED_AT
-        for label in (
+    **dict.fromkeys(
+        (
             "GET /persons/{person_id}",
             "POST /persons/{person_id}/merge",
             "POST /persons/{person_id}/split",
@@ -132,8 +132,9 @@ INTELLIGENCE: dict[str, Row] = {
             "GET /linkage/review/{candidate_id}",
             "POST /linkage/review/{candidate_id}",
             "POST /api/v1/linkage/review/{candidate_id}",
-        )
-    },
+        ),
+        REFUSED_AT,
+    ),
 }
 
 # Threat assessment: no cases; opening one from a report is refused outright.
@@ -176,7 +177,21 @@ BULLETINS_AND_ALERTS = refused_over(
 # Understanding: the public catalogue is anyone's; deciding its review queue is for
 # analysts and system administrators, Vigil's own outcomes for supervisors.
 ANALYTICS: dict[str, Row] = {
-    **{case.label: ALL for case in ANALYTICS_PAGES},
+    **dict.fromkeys(
+        (
+            "GET /analytics",
+            "GET /analytics/trends.csv",
+            "GET /analytics/trends.svg",
+            "GET /analytics/trends.png",
+            "GET /analytics/map.svg",
+            "GET /analytics/map.png",
+            "GET /analytics/catalog.csv",
+            "GET /analytics/catalog.parquet",
+            "GET /analytics/sql",
+            "GET /analytics/review",
+        ),
+        ALL,
+    ),
     "POST /analytics/review/decisions": REFUSED,
     "GET /analytics/outcomes": REFUSED,
     "GET /analytics/outcomes.csv": REFUSED,
