@@ -242,7 +242,9 @@ REUNIFICATION: dict[str, Row] = {
 READ_RECORDS = {OWN: "ok  ok  404", OTHER: HIDDEN}
 HOLDERS_ONLY = {OWN: "403 403 404", OTHER: HIDDEN}
 # Mutual aid against a request: the supervisors or incident-command staff of an agency
-# in the incident.
+# in the incident. The README says "the other agencies in the incident"; the commanding
+# agency's own staff may offer too (as its supervisor does in tests/web/catalog_ics.py):
+# an offer fills nothing until the positions that move the request on accept it.
 OFFER_AID = {OWN: "ok  403 404", OTHER: HIDDEN}
 # The walk's form is the commander's draft (tests/web/catalog_ics.py): a draft is its
 # author's working copy, which only the author edits and submits (README: ICS forms), not
