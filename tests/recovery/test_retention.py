@@ -190,13 +190,14 @@ def test_a_closed_center_past_retention_is_purged_and_one_not_yet_due_stays(
 def _paid_fund(
     db: Session, people: People, incident: int, claimants: tuple[str, str], *, pay: int
 ) -> int:
-    """A distributed fund with two approved claims and one refused; ``pay`` of the two
-    payments recorded."""
+    """A distributed fund with three approved claims (one for nights in hospital) and one
+    refused; ``pay`` of the three payments recorded."""
     supervisor, advocate = people.actor(people.supervisor), people.actor(people.advocate)
     fund = funds.create_fund(db, actor=supervisor, incident_id=incident, name="Valley Fund")
     tiers = [
         TierSpec("killed", "Killed", "killed", "2"),
         TierSpec("present", "Present", "present", "1"),
+        TierSpec("hospital", "Hospitalised", "hospitalised", "1.5", 1, None),
     ]
     funds.publish_protocol(
         db,
@@ -216,13 +217,18 @@ def _paid_fund(
         tiers=tiers,
         today=TODAY + timedelta(days=2),
     )
-    for name, harm, record in ((claimants[0], "killed", "me1"), (claimants[1], "present", "r1")):
+    for name, harm, record, nights in (
+        (claimants[0], "killed", "me1", None),
+        (claimants[1], "present", "r1", None),
+        (f"{claimants[1]} Jr", "hospitalised", "h1", 3),
+    ):
         claim = funds.submit_claim(
             db,
             actor=advocate,
             fund_id=fund.id,
             claimant_name=name,
             harm=harm,
+            nights=nights,
             evidence_record=record,
         )
         funds.decide_claim(db, actor=supervisor, claim_id=claim.id, approve=True)
@@ -249,8 +255,8 @@ def _paid_fund(
 def test_claims_of_a_fund_paid_out_are_emptied_and_a_fund_still_paying_is_not(
     db: Session, people: People, incident: int
 ) -> None:
-    paid = _paid_fund(db, people, incident, ("Estate of A. Rivera", "B. Okafor"), pay=2)
-    paying = _paid_fund(db, people, incident, ("Estate of C. Rivera", "D. Okafor"), pay=1)
+    paid = _paid_fund(db, people, incident, ("Estate of A. Rivera", "B. Okafor"), pay=3)
+    paying = _paid_fund(db, people, incident, ("Estate of C. Rivera", "D. Okafor"), pay=2)
     assert db.get_one(Fund, paid).paid_out_on == TODAY
     assert db.get_one(Fund, paying).paid_out_on is None
     reader = people.actor(people.outsiders["police:analyst"])
@@ -259,10 +265,10 @@ def test_claims_of_a_fund_paid_out_are_emptied_and_a_fund_still_paying_is_not(
     result = run_purge(db, actor=OPERATOR, periods=PERIODS, today=TODAY + timedelta(days=30))
     assert result.funds == [] and result.claims == 0
     result = run_purge(db, actor=OPERATOR, periods=PERIODS, today=TODAY + timedelta(days=31))
-    assert result.funds == [paid] and result.claims == 3
+    assert result.funds == [paid] and result.claims == 4
 
     emptied = list(db.execute(select(FundClaim).where(FundClaim.fund_id == paid)).scalars())
-    assert len(emptied) == 3
+    assert len(emptied) == 4
     for claim in emptied:
         assert claim.purged_at is not None
         assert (claim.claimant_name, claim.evidence_record, claim.evidence_document) == (
@@ -270,10 +276,10 @@ def test_claims_of_a_fund_paid_out_are_emptied_and_a_fund_still_paying_is_not(
             None,
             None,
         )
-        assert claim.decision_reason is None
+        assert (claim.decision_reason, claim.nights) == (None, None)
     # The harm and decision stay for the published counts; so do the payments.
-    assert sorted(c.harm for c in emptied) == ["killed", "killed", "present"]
-    assert _count(db, FundPayment, FundPayment.claim_id.in_([c.id for c in emptied])) == 2
+    assert sorted(c.harm for c in emptied) == ["hospitalised", "killed", "killed", "present"]
+    assert _count(db, FundPayment, FundPayment.claim_id.in_([c.id for c in emptied])) == 3
     after = fund_report.public_report(db, actor=reader, fund_id=paid)
     assert (after.results, after.distributed_cents, after.decisions, after.refused_by_harm) == (
         before.results,
@@ -281,19 +287,20 @@ def test_claims_of_a_fund_paid_out_are_emptied_and_a_fund_still_paying_is_not(
         before.decisions,
         before.refused_by_harm,
     )
-    assert after.payments_made == 2
+    assert after.payments_made == 3
 
     # The fund with a payment still to make keeps every claim as it was.
     kept = list(db.execute(select(FundClaim).where(FundClaim.fund_id == paying)).scalars())
     assert {c.claimant_name for c in kept} == {
         "Estate of C. Rivera",
         "D. Okafor",
+        "D. Okafor Jr",
         "D. Okafor Walker",
     }
     assert all(c.purged_at is None for c in kept)
 
     details = _audit_details(db, "fund.claims_purge")
-    assert details == [{"reason": "retention period ended", "claims": 3}]
+    assert details == [{"reason": "retention period ended", "claims": 4}]
     _assert_no_names(details)
 
     # Purged once: the next run finds nothing more to do.

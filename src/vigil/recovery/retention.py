@@ -5,8 +5,8 @@ resiliency center's offers and volunteers, beside the purge of closed survivor c
 Each purge deletes what names or reaches a person. The audit trail keeps ids, counts
 and the reason, nothing else. What a fund published (its protocols, the anonymised
 calculation input, the public report's counts) names no one and stays: a claim past
-retention keeps its harm, decision and payment, and loses its claimant's name,
-evidence and reasons.
+retention keeps its harm, decision and payment, and loses its claimant's name, nights
+in hospital, evidence and reasons.
 """
 
 from __future__ import annotations
@@ -162,6 +162,7 @@ def purge_fund_claims(
             .where(FundClaim.fund_id.in_(chunk), FundClaim.purged_at.is_(None))
             .values(
                 claimant_name="",
+                nights=None,
                 evidence_record=None,
                 evidence_document=None,
                 decision_reason=None,
