@@ -218,3 +218,17 @@ def notified_of_bulletin(
         and user.key != bulletin.author
         and reads_bulletin(user, bulletin, groups)
     )
+
+
+# Notifications about reports (README, "Report intake": a report not acknowledged by
+# its deadline notifies the supervisors of the agency it is routed to). A notification
+# names a report by its receipt number and links to it, so it is a read of the report's
+# existence: it goes only to those who may read the report (DESIGN.md: every
+# notification asks the one policy module), as a TLP:RED report leaves no pointer.
+def notified_of_escalation(user: ModelUser, report: ModelReport, overdue: bool) -> bool:
+    return (
+        overdue
+        and "supervisor" in user.roles
+        and user.agency == report.routed
+        and reads_report(user, report)
+    )

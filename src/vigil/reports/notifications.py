@@ -13,12 +13,14 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from vigil.platform import actor as actors
 from vigil.platform import audit, policy
 from vigil.platform.actor import Actor
 from vigil.platform.errors import NotFound
 from vigil.platform.models import Agency, Notification, User, UserRole
 from vigil.platform.roles import Role
 from vigil.platform.types import utcnow
+from vigil.reports.models import Report
 
 
 def active_supervisor_ids(db: Session, agency_id: int) -> list[int]:
@@ -49,10 +51,20 @@ def notify_supervisors(
     report_id: int,
     at: datetime | None = None,
 ) -> int:
-    """One notification per active supervisor of the agency; returns how many."""
+    """One notification per active supervisor of the agency who may read the report;
+    returns how many."""
     policy.authorize(actor, "create", "notification")
     at = at or utcnow()
-    recipients = active_supervisor_ids(db, agency_id)
+    report = db.get(Report, report_id)
+    # The receipt number and link tell that the report exists: a supervisor who may not
+    # read it (a TLP:RED report that does not name them) is not told.
+    recipients = [
+        user.id
+        for user in db.execute(
+            select(User).where(User.id.in_(active_supervisor_ids(db, agency_id))).order_by(User.id)
+        ).scalars()
+        if report is not None and policy.decide(actors.for_user(user), "read", "report", report)
+    ]
     for user_id in recipients:
         db.add(
             Notification(
