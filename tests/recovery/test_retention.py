@@ -41,7 +41,7 @@ from vigil.reports import jobs
 
 TODAY = utcnow().date()
 OPERATOR = command_line("tests")
-PERIODS = RetentionPeriods(assistance_center_days=10, fund_claim_days=30, community_offer_days=60)
+PERIODS = RetentionPeriods(fund_claim_days=30, community_offer_days=60)
 NAMES = ("Rivera", "Okafor", "Estate of", "Walker", "555-01")
 
 

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from vigil.platform import audit, policy
 from vigil.platform.actor import Actor
@@ -41,16 +42,16 @@ CHUNK = 500
 
 @dataclass(frozen=True)
 class RetentionPeriods:
-    """Days each kind of record is kept once its clock starts (platform settings)."""
+    """Days a fund's claims and the community's offers are kept once their clock starts
+    (platform settings). A center's keeping date is fixed when it closes
+    (``assistance.close_center``), as a survivor case's is."""
 
-    assistance_center_days: int
     fund_claim_days: int
     community_offer_days: int
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RetentionPeriods:
         return cls(
-            assistance_center_days=settings.assistance_center_retention_days,
             fund_claim_days=settings.fund_claim_retention_days,
             community_offer_days=settings.community_offer_retention_days,
         )
@@ -74,8 +75,8 @@ def _chunks(ids: list[int]) -> list[list[int]]:
     return [ids[start : start + CHUNK] for start in range(0, len(ids), CHUNK)]
 
 
-def _count(db: Session, model: type, *conditions: object) -> int:
-    return int(db.execute(select(func.count()).select_from(model).where(*conditions)).scalar_one())  # type: ignore[arg-type]
+def _count(db: Session, model: type, *conditions: ColumnElement[bool]) -> int:
+    return int(db.execute(select(func.count()).select_from(model).where(*conditions)).scalar_one())
 
 
 def purge_centers(db: Session, *, actor: Actor, today: date) -> tuple[list[int], int]:
