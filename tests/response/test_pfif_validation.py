@@ -80,6 +80,8 @@ BROKEN_1_4: list[tuple[tuple[str, str], str]] = [
         "ISO 3166-1",
     ),
     (("https://example.com/b", "javascript:alert(1)"), "is not an http or https URL"),
+    # urllib refuses an unbalanced bracket in the host outright: a problem, not a crash.
+    (("https://example.com/b", "http://[example.com/b"), "is not an http or https URL"),
     (("desk@example.org", "desk at example"), "is not an e-mail address"),
     (
         (

@@ -131,7 +131,10 @@ def _format_problem(kind: str, value: str) -> str | None:
     if kind in ("url", "urls"):
         values = [v for v in value.split("\n") if v.strip()] if kind == "urls" else [value]
         for item in values:
-            parsed = urlparse(item.strip())
+            try:
+                parsed = urlparse(item.strip())
+            except ValueError:  # an unbalanced "[" or "]" in the host: not a URL at all
+                return f"{item.strip()!r} is not an http or https URL"
             if parsed.scheme not in ("http", "https") or not parsed.netloc:
                 return f"{item.strip()!r} is not an http or https URL"
         return None
