@@ -232,3 +232,11 @@ def notified_of_escalation(user: ModelUser, report: ModelReport, overdue: bool) 
         and user.agency == report.routed
         and reads_report(user, report)
     )
+
+
+# The command line (README, "The command line"): commands run by the operator at the
+# server's shell, audited as the operating-system user. `vigil audit export` writes the
+# trail; the operator holds the server, its database and the checkpoint key, so the
+# whole trail is theirs to read: no event is left out, whatever its agency.
+def operator_exports_audit_event(event_agency: int) -> bool:
+    return event_agency >= 0

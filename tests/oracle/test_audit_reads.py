@@ -1,7 +1,10 @@
-"""The audit viewer's API against the reference model: which events each user reads."""
+"""The audit trail's read paths against the reference model: which events each user
+reads in the audit viewer's API, and what `vigil audit export` prints for the operator
+at the shell."""
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -11,11 +14,13 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
 
 from tests.factories import make_agency, make_user
-from tests.oracle.model import ModelUser, reads_audit_event
+from tests.oracle.model import ModelUser, operator_exports_audit_event, reads_audit_event
 from tests.oracle.tally import OracleCases
 from tests.web.conftest import bearer, make_client, rolled_back
+from vigil import cli
 from vigil.platform import audit, sessions
 from vigil.platform.actor import command_line
 from vigil.platform.roles import OPERATOR_ONLY_ROLES, Role
@@ -49,12 +54,28 @@ def app_client(settings: Settings, session_factory: sessionmaker[Session]) -> It
         yield client
 
 
+@pytest.fixture()
+def app_settings(settings: Settings) -> Settings:
+    """The app's settings, under a name that does not hide Hypothesis's ``settings``."""
+    return settings
+
+
 def test_the_audit_viewer_matches_the_model(
     app_client: TestClient,
     session_factory: sessionmaker[Session],
     connection: Any,
     oracle_cases: OracleCases,
+    monkeypatch: pytest.MonkeyPatch,
+    app_settings: Settings,
 ) -> None:
+    # The command line opens the database its settings name; here it gets the test's
+    # sessions instead. The test's connection is already inside a transaction, so the
+    # read-only snapshot the export asks for cannot be set on it (it is left as it is).
+    monkeypatch.setattr(cli, "load_settings", lambda **_: app_settings)
+    monkeypatch.setattr(cli, "open_database", lambda *_, **__: (None, session_factory))
+    monkeypatch.setattr(cli, "begin_read_only", lambda _: None)
+    runner = CliRunner()
+
     @given(world=worlds())
     @settings(
         max_examples=EXAMPLES,
@@ -104,6 +125,20 @@ def test_the_audit_viewer_matches_the_model(
                 page = got.json()
                 assert {e["object_id"] for e in page["items"]} == want, (user, events)
                 assert page["total"] == len(want), (user, events)
+            # The command line, as the operator at the server's shell.
+            result = runner.invoke(cli.app, ["audit", "export", "--action", "oracle.probe"])
+            assert result.exit_code == 0, result.output
+            printed = [
+                json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")
+            ]
+            want = {
+                str(index)
+                for index, event_agency in enumerate(events)
+                if operator_exports_audit_event(event_agency)
+            }
+            got = {e["object_id"] for e in printed if e["object_type"] == OBJECT_TYPE}
+            assert got == want, ("vigil audit export", events)
+            oracle_cases.add(len(events))
 
     check()
     print(f"audit oracle: {oracle_cases.cases} (user, event) cases")
