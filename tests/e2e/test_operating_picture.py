@@ -15,6 +15,7 @@ from tests.e2e.conftest import Browsing
 from tests.e2e.live_server import METRO, LiveServer
 from vigil.platform.actor import command_line
 from vigil.platform.database import make_engine, make_sessionmaker, transaction
+from vigil.response.person_links import find_row
 from vigil.response.reunification import create_incident, upload_list
 from vigil.response.reunification_sites import add_location, open_site
 
@@ -120,4 +121,27 @@ def test_reunification_pages_are_accessible(
     page.locator("#checkin-presented_name").fill("Pat Jones")
     page.get_by_role("button", name="Verify against the guardian list").click()
     expect(page.locator("#error-summary")).to_be_focused()
+    assert_accessible(page)
+
+
+def test_a_listed_persons_page_is_accessible(
+    browse: Browsing, live_server: LiveServer, incident_id: int
+) -> None:
+    page = browse.page("metro-supervisor", bypass_csp=True)
+    engine = make_engine(live_server.settings)
+    try:
+        with transaction(make_sessionmaker(engine)) as db:
+            person_id = find_row(db, incident_id, row_id="s1").id
+    finally:
+        engine.dispose()
+    page.goto(f"/incidents/{incident_id}/people/{person_id}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Listed person s1")
+    assert_accessible(page)
+    # The "same person as" form, used from the keyboard, and its error state.
+    field = page.get_by_label("List id of the other row")
+    field.focus()
+    field.fill("nobody")
+    page.keyboard.press("Enter")
+    expect(page.locator("#error-summary")).to_be_focused()
+    expect(page.locator("#link-same_as")).to_have_attribute("aria-invalid", "true")
     assert_accessible(page)
