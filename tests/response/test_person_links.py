@@ -4,7 +4,7 @@ stay as uploaded, the status precedence, refusals, audit; SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -29,6 +29,7 @@ from vigil.response.person_links import (
     linked_rows,
     person_status,
 )
+from vigil.response.retention import close_incident, purge_closed_incidents
 from vigil.response.reunification import create_incident, upload_list
 
 SHELL = command_line("operator")
@@ -228,3 +229,14 @@ def test_each_viewer_sees_the_people_only_as_policy_allows(db: Session, incident
     for actor in (incident.analyst, incident.outsider):
         with pytest.raises(NotFound):
             build_picture(db, actor=actor, incident_id=incident.id)
+
+
+def test_links_are_purged_with_the_incidents_reunification_data(
+    db: Session, incident: Incident
+) -> None:
+    incident.link(db, incident.reunifier, "r1", "h1")
+    closed_on = datetime(2026, 12, 1, tzinfo=UTC)
+    close_incident(db, actor=SHELL, incident_id=incident.id, now=closed_on)
+    purge_closed_incidents(db, actor=SHELL, now=closed_on + timedelta(days=31))
+    assert db.execute(select(ListedPersonLink)).first() is None
+    assert db.execute(select(ListedPerson)).first() is None

@@ -19,6 +19,7 @@ from vigil.platform.errors import Conflict, InvalidInput, NotFound
 from vigil.platform.models import Agency
 from vigil.platform.policy import PermissionDenied
 from vigil.platform.policy.incident_rules import (
+    OFFER_STATES,
     POSITIONS,
     REQUESTER,
     TRANSITIONS,
@@ -421,7 +422,7 @@ def offer(
     """A mutual-aid partner offers resources against an open request."""
     _facts(session, actor, incident_id, "offer")
     request = _get(session, incident_id, request_id)
-    if request.state not in ("requested", "approved", "ordered"):
+    if request.state not in OFFER_STATES:
         raise Conflict(
             f"Request {request.number} is {STATES[request.state].lower()}; offers are taken "
             "until it is ordered."
