@@ -78,7 +78,23 @@ class Report(Base):
         cascade="all, delete-orphan", lazy="selectin"
     )
 
-    __table_args__ = (Index("ix_reports_queue", "routed_agency_id", "disposed_at"),)
+    __table_args__ = (
+        Index("ix_reports_queue", "routed_agency_id", "disposed_at"),
+        # Search checks every candidate match against the reader's policy and ranks it:
+        # with these beside the id, that lookup reads this index, not the whole row
+        # (migration 0026). Keep it in step with policy.report_rules.report_scope.
+        Index(
+            "ix_reports_search_scope",
+            "id",
+            "marking",
+            "owner_agency_id",
+            "routed_agency_id",
+            "file_class",
+            "urgency_level",
+            "level_override",
+            "reported_at",
+        ),
+    )
 
     @property
     def shared_agency_ids(self) -> frozenset[int]:
