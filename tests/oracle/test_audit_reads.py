@@ -27,7 +27,7 @@ from vigil.platform.roles import OPERATOR_ONLY_ROLES, Role
 from vigil.platform.settings import Settings
 from vigil.web.app import create_app
 
-EXAMPLES = int(os.environ.get("VIGIL_ORACLE_EXAMPLES", "60"))
+EXAMPLES = int(os.environ.get("VIGIL_ORACLE_EXAMPLES", "40"))  # ~500 cases a database
 OBJECT_TYPE = "oracle_probe"  # the generated events; reading them adds events of other types
 World = tuple[int, list[ModelUser], list[int]]  # agencies (0 is the operator), users, events
 

@@ -45,7 +45,7 @@ from vigil.sharing.models import SharingGroup, SharingGroupMember
 from vigil.web.app import create_app
 from vigil.web.deps import SESSION_COOKIE
 
-EXAMPLES = int(os.environ.get("VIGIL_ORACLE_EXAMPLES", "40"))
+EXAMPLES = int(os.environ.get("VIGIL_ORACLE_EXAMPLES", "20"))  # ~800 cases a database
 MARKINGS = ("CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED")
 BULLETIN_LINK = re.compile(r'href="/bulletins/(\d+)"')
 

@@ -30,7 +30,7 @@ from vigil.platform.settings import Settings
 from vigil.platform.types import utcnow
 from vigil.web.app import create_app
 
-EXAMPLES = int(os.environ.get("VIGIL_ORACLE_EXAMPLES", "50"))  # ~1,500 cases a database
+EXAMPLES = int(os.environ.get("VIGIL_ORACLE_EXAMPLES", "30"))  # ~950 cases a database
 STATUSES = ("open", "assessing", "managing", "monitoring", "closed")
 _numbers = count(1)
 World = tuple[int, list[ModelUser], list[ModelCase]]

@@ -37,7 +37,7 @@ from vigil.reports import escalation
 from vigil.web.app import create_app
 from vigil.web.deps import SESSION_COOKIE
 
-EXAMPLES = int(os.environ.get("VIGIL_ORACLE_EXAMPLES", "30"))
+EXAMPLES = int(os.environ.get("VIGIL_ORACLE_EXAMPLES", "20"))  # ~200 cases a database
 REPORT_LINK = re.compile(r'href="/reports/(\d+)"')
 
 

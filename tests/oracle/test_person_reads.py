@@ -1,9 +1,12 @@
 """Person pages (the linkage read path) against the reference model: which reports a
-viewer sees about a person, which only as pointers, and when the person stays hidden."""
+viewer sees about a person, which only as pointers, and when the person stays hidden,
+on the API (``/api/v1/persons/N``) and on the page a signed-in browser gets
+(``/persons/N``: report links and the pointers' access-request forms)."""
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -25,8 +28,11 @@ from vigil.platform import sessions
 from vigil.platform.roles import Role
 from vigil.platform.settings import Settings
 from vigil.web.app import create_app
+from vigil.web.deps import SESSION_COOKIE
 
-EXAMPLES = int(os.environ.get("VIGIL_ORACLE_EXAMPLES", "40"))
+EXAMPLES = int(os.environ.get("VIGIL_ORACLE_EXAMPLES", "20"))  # ~300 cases a database
+REPORT_LINK = re.compile(r'href="/reports/(\d+)"')
+ACCESS_REQUEST = re.compile(r'action="/reports/(\d+)/access-requests"')
 
 
 @dataclass(frozen=True)
@@ -81,8 +87,11 @@ def app_client(settings: Settings, session_factory: sessionmaker[Session]) -> It
         yield client
 
 
-def build(db: Session, world: PersonWorld) -> tuple[dict[int, str], dict[int, int], dict[int, int]]:
-    """Store the world; tokens by user key, report ids by report key, person ids."""
+def build(
+    db: Session, world: PersonWorld
+) -> tuple[dict[int, str], dict[int, str], dict[int, int], dict[int, int]]:
+    """Store the world; API tokens and web sessions by user key, report ids by report
+    key, person ids."""
     agencies = [make_agency(db) for _ in range(world.agencies)]
     stored = {
         u.key: make_user(db, agency=agencies[u.agency], roles={Role(r) for r in u.roles})
@@ -111,8 +120,12 @@ def build(db: Session, world: PersonWorld) -> tuple[dict[int, str], dict[int, in
             db, report.mentions[0].id, person_ids.get(index), linked_by="run", new=True
         )
         report_ids[r.key] = report.id
+    cookies = {
+        key: sessions.start_session(db, user=user, mfa_verified=True)[0]
+        for key, user in stored.items()
+    }
     db.commit()
-    return tokens, report_ids, person_ids
+    return tokens, cookies, report_ids, person_ids
 
 
 def test_person_pages_match_the_model(
@@ -131,32 +144,53 @@ def test_person_pages_match_the_model(
     def check(world: PersonWorld) -> None:
         with rolled_back(connection):
             with session_factory() as db:
-                tokens, report_ids, person_ids = build(db, world)
+                tokens, cookies, report_ids, person_ids = build(db, world)
             for user in world.users:
-                auth = bearer(tokens[user.key])
                 for index, person_id in person_ids.items():
                     about = [r for r in world.reports if world.person_of[r.key] == index]
                     want = person_view(user, about, world.protected_only)
-                    got = app_client.get(f"/api/v1/persons/{person_id}", headers=auth)
-                    oracle_cases.add(1)
+                    api = app_client.get(
+                        f"/api/v1/persons/{person_id}", headers=bearer(tokens[user.key])
+                    )
+                    app_client.cookies.set(SESSION_COOKIE, cookies[user.key])
+                    try:
+                        page = app_client.get(f"/persons/{person_id}")
+                    finally:
+                        app_client.cookies.clear()
+                    # Each report about the person is read, pointed at or hidden, on
+                    # the API and on the page: two cases a report.
+                    oracle_cases.add(2 * len(about))
                     if want is None:
-                        assert got.status_code in (403, 404), (
-                            "hidden",
-                            got.status_code,
-                            user,
-                            about,
-                        )
+                        for path, got in (("api", api), ("page", page)):
+                            assert got.status_code in (403, 404), (
+                                "hidden",
+                                path,
+                                got.status_code,
+                                user,
+                                about,
+                            )
                         continue
-                    assert got.status_code == 200, ("shown", got.status_code, user, about)
-                    body = got.json()
-                    readable, pointers = want
-                    assert {t["report_id"] for t in body["timeline"]} == {
-                        report_ids[k] for k in readable
-                    }, ("timeline", user, about)
-                    assert {p["report_id"] for p in body["pointers"]} == {
-                        report_ids[k] for k in pointers
-                    }, ("pointers", user, about, world.protected_only)
+                    assert api.status_code == 200, ("shown", api.status_code, user, about)
+                    assert page.status_code == 200, ("page", page.status_code, user, about)
+                    readable = {report_ids[k] for k in want[0]}
+                    pointers = {report_ids[k] for k in want[1]}
+                    body = api.json()
+                    assert {t["report_id"] for t in body["timeline"]} == readable, (
+                        "timeline",
+                        user,
+                        about,
+                    )
+                    assert {p["report_id"] for p in body["pointers"]} == pointers, (
+                        "pointers",
+                        user,
+                        about,
+                        world.protected_only,
+                    )
+                    linked = {int(found) for found in REPORT_LINK.findall(page.text)}
+                    asked = {int(found) for found in ACCESS_REQUEST.findall(page.text)}
+                    assert linked == readable, ("page timeline", user, about)
+                    assert asked == pointers, ("page pointers", user, about)
 
     check()
-    print(f"person oracle: {oracle_cases.cases} (user, person) pages")
+    print(f"person oracle: {oracle_cases.cases} (user, report about a person, path) cases")
     assert oracle_cases.cases >= EXAMPLES

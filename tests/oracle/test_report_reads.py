@@ -33,7 +33,7 @@ from vigil.reports.models import ReportAttachment
 from vigil.web.app import create_app
 from vigil.web.deps import SESSION_COOKIE
 
-EXAMPLES = int(os.environ.get("VIGIL_ORACLE_EXAMPLES", "90"))  # ~5,000 cases a database
+EXAMPLES = int(os.environ.get("VIGIL_ORACLE_EXAMPLES", "40"))  # ~2,300 cases a database
 MARKINGS = ("CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED")
 FILE_CLASSES = ("tip_lead", "sar", "intelligence")
 WORD = "oraclecanary"  # in every narrative, so one search should find every readable report

@@ -46,7 +46,7 @@ from vigil.sharing.models import GroupShare, SharingGroup, SharingGroupMember
 from vigil.sharing.stix_mapping import local_report_id
 from vigil.web.app import create_app
 
-EXAMPLES = int(os.environ.get("VIGIL_ORACLE_EXAMPLES", "40"))
+EXAMPLES = int(os.environ.get("VIGIL_ORACLE_EXAMPLES", "20"))  # ~950 cases a database
 TAXII = "/api/taxii2/vigil/collections/"
 
 
