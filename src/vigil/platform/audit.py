@@ -116,32 +116,91 @@ def record(
     details: dict[str, Any] | None = None,
     at: datetime | None = None,
 ) -> AuditEvent:
-    """Append one event in the caller's transaction (so it commits with the change)."""
-    head = session.execute(
-        select(AuditChainHead).where(AuditChainHead.id == HEAD_ROW_ID).with_for_update()
-    ).scalar_one()
-    fields: dict[str, Any] = {
-        "seq": head.seq + 1,
-        "occurred_at": format_time(at or datetime.now(UTC)),
-        "actor_type": actor.kind,
-        "actor_id": actor.user_id,
-        "actor_name": actor.username,
-        "agency_id": agency_id if agency_id is not None else actor.agency_id,
-        "action": action,
-        "object_type": object_type,
-        "object_id": None if object_id is None else str(object_id),
-        "outcome": outcome,
-        "request_id": actor.request_id,
-        "source_address": actor.source_address,
-        "details": check_details(details or {}),
-    }
-    digest = compute_hash(head.hash, fields)
-    event = AuditEvent(**fields, prev_hash=head.hash, hash=digest)
-    session.add(event)
-    head.seq = fields["seq"]
-    head.hash = digest
-    session.flush()
+    """Append one event in the caller's transaction (so it commits with the change).
+
+    In a session given ``defer_events``, the event is appended by ``write_deferred``
+    instead, just before that session commits; its seq and hashes are set then.
+    """
+    deferred: list[AuditEvent] | None = session.info.get(_DEFERRED_EVENTS)
+    # An event appended now is stamped once it holds the head, as it always was; a
+    # deferred one when recorded (the moment of the read it records).
+    head = None if deferred is not None else _locked_head(session)
+    event = AuditEvent(
+        occurred_at=format_time(at or datetime.now(UTC)),
+        actor_type=actor.kind,
+        actor_id=actor.user_id,
+        actor_name=actor.username,
+        agency_id=agency_id if agency_id is not None else actor.agency_id,
+        action=action,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        outcome=outcome,
+        request_id=actor.request_id,
+        source_address=actor.source_address,
+        details=check_details(details or {}),
+    )
+    if deferred is not None:
+        deferred.append(event)
+    elif head is not None:
+        _chain(session, head, [event])
     return event
+
+
+# The session.info key of the events a read-first request has recorded but not appended.
+_DEFERRED_EVENTS = "vigil_deferred_audit_events"
+
+
+def defer_events(session: Session) -> None:
+    """Hold the session's events until ``write_deferred``, for a request that reads.
+
+    Appending takes the chain head's lock (and on SQLite the database's write lock) until
+    the commit; taken at the first audited read, it would make every writer wait for the
+    rest of the page. Deferred, it is taken for the append and the commit alone.
+    """
+    session.info[_DEFERRED_EVENTS] = []
+
+
+def has_deferred(session: Session) -> bool:
+    """Whether the session holds events that ``write_deferred`` has yet to append."""
+    return bool(session.info.get(_DEFERRED_EVENTS))
+
+
+def write_deferred(session: Session) -> int:
+    """Append the session's deferred events, in the order recorded, in its transaction.
+
+    The caller commits right after (before it answers: a read is never shown unaudited).
+    Returns how many were appended.
+    """
+    deferred: list[AuditEvent] = session.info.get(_DEFERRED_EVENTS) or []
+    if not deferred:
+        return 0
+    session.info[_DEFERRED_EVENTS] = []
+    _chain(session, _locked_head(session), deferred)
+    return len(deferred)
+
+
+def _locked_head(session: Session) -> AuditChainHead:
+    # populate_existing: on SQLite a read-first session may have ended an older snapshot
+    # to take the write lock (database._configure_sqlite); the head must be the newest.
+    return session.execute(
+        select(AuditChainHead)
+        .where(AuditChainHead.id == HEAD_ROW_ID)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def _chain(session: Session, head: AuditChainHead, events: list[AuditEvent]) -> None:
+    """Link the events after the locked head, in order, and move the head to the last."""
+    for event in events:
+        event.seq = head.seq + 1
+        digest = compute_hash(head.hash, _row_fields(event))
+        event.prev_hash = head.hash
+        event.hash = digest
+        session.add(event)
+        head.seq = event.seq
+        head.hash = digest
+    session.flush()
 
 
 @dataclass(frozen=True)

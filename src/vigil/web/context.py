@@ -3,7 +3,10 @@ size limit, security headers with a fresh CSP nonce, and policy-decision recordi
 
 The session opened here is the request's one transaction: committed after the
 route returns (so an acknowledgement is never sent before the commit), rolled
-back on an error status unless a route asks to keep what it wrote.
+back on an error status unless a route asks to keep what it wrote. A request
+that reads (GET, HEAD) records its audit events as it goes and appends them
+just before that commit, and on SQLite reads without the write lock until it
+writes (see ``database.take_write_lock_on_write``).
 """
 
 from __future__ import annotations
@@ -15,15 +18,25 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import anyio
+import anyio.to_thread
 from fastapi import FastAPI, Request, Response
+from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from vigil.platform import policy
+from vigil.platform import audit, policy
+from vigil.platform.database import holds_write_lock, take_write_lock_on_write
 from vigil.web import csrf, errors
 
 log = logging.getLogger("vigil.web")
+
+# Requests that read. Their writes are few (their audit events, an occasional
+# last-seen time), so they need not queue for SQLite's one writer before they read.
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Threads that may wait at once to append reads' audit events (more wait their turn).
+APPENDING_THREADS = 16
 
 
 def client_address(request: Request, trust_forwarded: bool) -> str | None:
@@ -55,6 +68,7 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
     def __init__(self, app: ASGIApp, vigil_app: FastAPI) -> None:
         super().__init__(app)
         self.vigil_app = vigil_app
+        self.appending: anyio.CapacityLimiter | None = None  # made on the event loop
 
     async def dispatch(
         self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
@@ -73,11 +87,14 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
         state.commit_on_error = False
         state.policy_decisions = policy.start_recording()
         db = self.vigil_app.state.session_factory()
+        if request.method in READING_METHODS:
+            take_write_lock_on_write(db)
+            audit.defer_events(db)
         state.db = db
         try:
             response = await call_next(request)
             if response.status_code < 400 or state.commit_on_error:
-                db.commit()
+                await self._commit(db)
             else:
                 db.rollback()
         except Exception as error:
@@ -115,6 +132,20 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
             )
         return response
 
+    async def _commit(self, db: Session) -> None:
+        """Append a read's deferred audit events, then commit (see the module's note)."""
+        if not audit.has_deferred(db) or holds_write_lock(db):
+            _commit(db)
+            return
+        # Appending waits for the write lock (SQLite) or the chain head's row lock. Not
+        # on the event loop: the lock's holder needs it to reach its commit. Not in the
+        # shared thread pool either: a holder whose route ended needs a thread of that
+        # pool for its next step, and waiters filling the pool would keep it from one
+        # until the busy timeout (a 500 after 10 s). Waiters get threads of their own.
+        if self.appending is None:
+            self.appending = anyio.CapacityLimiter(APPENDING_THREADS)
+        await anyio.to_thread.run_sync(_commit, db, limiter=self.appending)
+
     @staticmethod
     def _secure(response: Response, nonce: str, tls: bool, request: Request) -> None:
         headers = response.headers
@@ -134,6 +165,11 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
             headers["Cache-Control"] = "no-store"
         if tls:
             headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+
+
+def _commit(db: Session) -> None:
+    audit.write_deferred(db)
+    db.commit()
 
 
 class BodySizeLimit:
