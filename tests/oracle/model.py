@@ -240,3 +240,16 @@ def notified_of_escalation(user: ModelUser, report: ModelReport, overdue: bool) 
 # whole trail is theirs to read: no event is left out, whatever its agency.
 def operator_exports_audit_event(event_agency: int) -> bool:
     return event_agency >= 0
+
+
+# Case summaries (README, threat assessment): the printable summary holds only what the
+# reader may see: linked reports they may not read are counted, not shown; a reader
+# who may not read the case gets nothing.
+def case_summary(
+    user: ModelUser, case: ModelCase, linked: list[ModelReport]
+) -> tuple[frozenset[int], int] | None:
+    """(report keys shown, how many more are counted), or None when the case is hidden."""
+    if not reads_case(user, case):
+        return None
+    shown = frozenset(r.key for r in linked if reads_report(user, r))
+    return shown, len(linked) - len(shown)
