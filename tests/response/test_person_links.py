@@ -18,6 +18,7 @@ from vigil.platform.errors import Conflict, InvalidInput, NotFound
 from vigil.platform.models import AuditEvent
 from vigil.platform.policy import PermissionDenied
 from vigil.platform.roles import AgencyKind, Role
+from vigil.response import person_links
 from vigil.response.match_files import LIST_COLUMNS
 from vigil.response.models import ListedPerson, ListedPersonLink
 from vigil.response.operating_picture import build_picture
@@ -216,6 +217,24 @@ def test_links_are_refused_outside_the_regime_and_checked(db: Session, incident:
         [incident.person(db, "r2"), incident.person(db, "h2")]
     )
     assert assert_audit_free_of(db, "LEE, ANNA") > 0
+
+
+def test_a_pair_linked_at_the_same_moment_is_a_conflict_not_an_error(
+    db: Session, incident: Incident, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two staff link the same pair at once: the second transaction did not see the
+    first one's link when it checked, so the unique pair refuses its insert; that is
+    a clear conflict, the first link stands and the session carries on."""
+    incident.link(db, incident.reunifier, "r2", "h2")
+    # What a concurrent transaction reads before the first commits: no link yet.
+    monkeypatch.setattr(person_links, "group_of", lambda _s, _i, person: frozenset({person}))
+    with pytest.raises(Conflict, match="same moment"):
+        incident.link(db, incident.reunifier, "h2", "r2")
+    assert len(db.execute(select(ListedPersonLink)).all()) == 1
+    events = db.execute(
+        select(AuditEvent).where(AuditEvent.action == "reunification.same_person")
+    ).all()
+    assert len(events) == 1
 
 
 def test_each_viewer_sees_the_people_only_as_policy_allows(db: Session, incident: Incident) -> None:

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Final
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from vigil.platform import audit, policy
@@ -254,8 +255,15 @@ def link_same_person(
         linked_by=_who(actor),
         linked_by_user_id=actor.user_id,
     )
-    session.add(link)
-    session.flush()
+    try:
+        with session.begin_nested():  # two staff linking the same pair at once: one wins
+            session.add(link)
+            session.flush()
+    except IntegrityError:
+        raise Conflict(
+            f"{person.row_id} and {other.row_id} were linked at the same moment; reload.",
+            field="same_as",
+        ) from None
     audit.record(
         session,
         actor=actor,
