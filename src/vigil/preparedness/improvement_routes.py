@@ -4,7 +4,6 @@ plan, and the mitigation plan's investment justification and corrective actions.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -13,7 +12,13 @@ from sqlalchemy.orm import Session
 
 from vigil.platform.actor import Actor
 from vigil.platform.errors import InvalidInput
-from vigil.platform.routes.forms import RefusedForm, settle_form, text_from_form, whole_number
+from vigil.platform.routes.forms import (
+    RefusedForm,
+    settle_form,
+    show_again,
+    text_from_form,
+    whole_number,
+)
 from vigil.preparedness import corrective_actions as ca
 from vigil.preparedness import exercises, investment, measures
 from vigil.preparedness.improvement_pages import (
@@ -150,15 +155,6 @@ def _action_page(
     )
 
 
-def _action_again(
-    request: Request, db: Session, actor: Actor, action_id: int, form_name: str
-) -> Callable[[RefusedForm], Response]:
-    """The action page again, showing what refused the form ``form_name``."""
-    return lambda refused: _action_page(
-        request, db, actor, action_id, refused=refused, form_name=form_name
-    )
-
-
 @router.get("/preparedness/actions/{action_id}", response_class=HTMLResponse)
 def action_page(
     request: Request, action_id: PathId, db: SessionDep, actor: ActorDep, done: str = ""
@@ -184,7 +180,7 @@ async def update_action(
         lambda: ca.update_corrective_action(
             db, actor=actor, action_id=action_id, status=status, owner_user_id=owner, due=due
         ),
-        again=_action_again(request, db, actor, action_id, "update"),
+        again=show_again(_action_page, request, db, actor, action_id, form_name="update"),
         done=f"/preparedness/actions/{action_id}?done=updated",
         parse_errors=errors,
     )
@@ -211,7 +207,7 @@ async def add_evidence(
             reference=form_text(form, "reference"),
             objective_id=objective,
         ),
-        again=_action_again(request, db, actor, action_id, "evidence"),
+        again=show_again(_action_page, request, db, actor, action_id, form_name="evidence"),
         done=f"/preparedness/actions/{action_id}?done=evidence#evidence",
         parse_errors=errors,
     )
@@ -227,7 +223,7 @@ async def close_action(
         await request.form(),
         "close",
         lambda: ca.close_corrective_action(db, actor=actor, action_id=action_id),
-        again=_action_again(request, db, actor, action_id, "close"),
+        again=show_again(_action_page, request, db, actor, action_id, form_name="close"),
         done=f"/preparedness/actions/{action_id}?done=closed",
     )
 
@@ -242,7 +238,7 @@ async def reopen_action(
         await request.form(),
         "close",
         lambda: ca.reopen_corrective_action(db, actor=actor, action_id=action_id),
-        again=_action_again(request, db, actor, action_id, "close"),
+        again=show_again(_action_page, request, db, actor, action_id, form_name="close"),
         done=f"/preparedness/actions/{action_id}?done=reopened",
     )
 
@@ -346,15 +342,6 @@ def _exercise_page(
     )
 
 
-def _exercise_again(
-    request: Request, db: Session, actor: Actor, exercise_id: int, form_name: str
-) -> Callable[[RefusedForm], Response]:
-    """The exercise page again, showing what refused the form ``form_name``."""
-    return lambda refused: _exercise_page(
-        request, db, actor, exercise_id, refused=refused, form_name=form_name
-    )
-
-
 @router.get("/preparedness/exercises/{exercise_id}", response_class=HTMLResponse)
 def exercise_page(
     request: Request, exercise_id: PathId, db: SessionDep, actor: ActorDep, done: str = ""
@@ -384,7 +371,7 @@ async def add_objective(
             corrective_action_id=action_id,
             finding_ref=form_text(form, "finding_ref"),
         ),
-        again=_exercise_again(request, db, actor, exercise_id, "objective"),
+        again=show_again(_exercise_page, request, db, actor, exercise_id, form_name="objective"),
         done=f"/preparedness/exercises/{exercise_id}?done=objective#objectives",
         parse_errors=errors,
     )
@@ -415,7 +402,7 @@ async def evaluate(
         form,
         name,
         change,
-        again=_exercise_again(request, db, actor, exercise_id, name),
+        again=show_again(_exercise_page, request, db, actor, exercise_id, form_name=name),
         done=f"/preparedness/exercises/{exercise_id}?done=evaluation#objective-{objective_id}",
     )
 
@@ -430,7 +417,7 @@ async def end_exercise(
         await request.form(),
         "end",
         lambda: exercises.end_exercise(db, actor=actor, exercise_id=exercise_id),
-        again=_exercise_again(request, db, actor, exercise_id, "end"),
+        again=show_again(_exercise_page, request, db, actor, exercise_id, form_name="end"),
         done=f"/preparedness/exercises/{exercise_id}?done=ended#after-action",
     )
 
@@ -466,7 +453,7 @@ async def plan_improvement(
         form,
         name,
         change,
-        again=_exercise_again(request, db, actor, exercise_id, name),
+        again=show_again(_exercise_page, request, db, actor, exercise_id, form_name=name),
         done=f"/preparedness/exercises/{exercise_id}?done=improvement#improvement-plan",
         parse_errors=errors,
     )

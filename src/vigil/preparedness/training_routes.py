@@ -9,7 +9,13 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from vigil.platform.actor import Actor
-from vigil.platform.routes.forms import RefusedForm, settle_form, text_from_form, whole_number
+from vigil.platform.routes.forms import (
+    RefusedForm,
+    settle_form,
+    show_again,
+    text_from_form,
+    whole_number,
+)
 from vigil.preparedness import capabilities, sites, training
 from vigil.preparedness import corrective_actions as ca
 from vigil.preparedness.improvement_pages import (
@@ -87,9 +93,7 @@ async def add_course(request: Request, db: SessionDep, actor: ActorDep) -> Respo
             capability_key=text_from_form(form, "capability_key", 60) or None,
             description=form_text(form, "description"),
         ),
-        again=lambda refused: _training_page(
-            request, db, actor, refused=refused, form_name="course"
-        ),
+        again=show_again(_training_page, request, db, actor, form_name="course"),
         done="/preparedness/training?done=course",
         parse_errors=errors,
     )
@@ -116,9 +120,7 @@ async def schedule_session(request: Request, db: SessionDep, actor: ActorDep) ->
             location=form_text(form, "location"),
             instructor=form_text(form, "instructor"),
         ),
-        again=lambda refused: _training_page(
-            request, db, actor, refused=refused, form_name="session"
-        ),
+        again=show_again(_training_page, request, db, actor, form_name="session"),
         done=lambda session: f"/preparedness/training/sessions/{session.id}?done=session",
         parse_errors=errors,
     )

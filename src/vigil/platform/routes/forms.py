@@ -94,6 +94,14 @@ def attempt(call: Callable[[], T], parse_errors: dict[str, str]) -> T:
     return result
 
 
+def show_again(
+    page: Callable[..., Response], *args: object, form_name: str
+) -> Callable[[RefusedForm], Response]:
+    """``page(*args)`` shown again with what refused the form ``form_name``, for
+    ``settle_form``'s ``again`` (a page of several forms says which one it was)."""
+    return lambda refused: page(*args, refused=refused, form_name=form_name)
+
+
 def settle_form(
     request: Request,
     db: Session,
