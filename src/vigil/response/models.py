@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -139,11 +140,23 @@ class ListedPerson(Base):
 class ListedPersonLink(Base):
     """Staff's record that two rows of an incident's lists are the same person (a
     roster's student and a hospital's patient, say): who said so and when. The
-    operating picture counts each group of linked rows once."""
+    operating picture counts each group of linked rows once.
+
+    A mistaken link is removed, not deleted: the row keeps who linked and who removed
+    it, when and why, and no longer counts (``removed_at`` is set)."""
 
     __tablename__ = "listed_person_links"
     __table_args__ = (
-        UniqueConstraint("person_id", "same_as_id"),
+        # A pair is linked once at a time; once removed it may be linked again, and the
+        # removed link stays as history.
+        Index(
+            "uq_listed_person_links_current_pair",
+            "person_id",
+            "same_as_id",
+            unique=True,
+            sqlite_where=text("removed_at IS NULL"),
+            postgresql_where=text("removed_at IS NULL"),
+        ),
         Index("ix_listed_person_links_incident", "incident_id", "id"),
     )
 
@@ -157,6 +170,14 @@ class ListedPersonLink(Base):
     linked_by_user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    removed_by: Mapped[str | None] = mapped_column(String(150), nullable=True)
+    removed_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    # Why staff removed it, for the reunification staff who read the person's page
+    # (reunification data: purged with the incident's, never in the audit trail).
+    removal_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class Inquiry(Base):
