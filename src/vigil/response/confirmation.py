@@ -26,7 +26,14 @@ from vigil.response.models import (
     ListedPerson,
     ReunificationAccess,
 )
-from vigil.response.person_links import LinkedRow, find_row, linked_rows, person_status
+from vigil.response.person_links import (
+    LinkedRow,
+    LinkHistoryLine,
+    find_row,
+    link_history,
+    linked_rows,
+    person_status,
+)
 from vigil.response.pfif_exchange import incident_facts
 from vigil.response.site_models import Release, ReunificationSite
 
@@ -215,6 +222,8 @@ class ListedPersonView:
     # The person's status over every linked row (person_links.STATUS_PRECEDENCE).
     person_status: str = ""
     linked: list[LinkedRow] = field(default_factory=list)
+    # Every link this row has had, removed ones with who removed them and why.
+    link_history: list[LinkHistoryLine] = field(default_factory=list)
     releases: list[ReleaseLine] = field(default_factory=list)
     notifications: list[NotificationLine] = field(default_factory=list)
     confirmations: list[ConfirmationLine] = field(default_factory=list)
@@ -225,6 +234,7 @@ class ListedPersonView:
 class _WholePerson:
     person_status: str
     linked: list[LinkedRow]
+    link_history: list[LinkHistoryLine]
     releases: list[ReleaseLine]
     notifications: list[NotificationLine]
     confirmations: list[ConfirmationLine]
@@ -283,6 +293,7 @@ def _whole_person(session: Session, incident_id: int, person: ListedPerson) -> _
     return _WholePerson(
         person_status([person.status, *(row.status for row in linked)]),
         linked,
+        link_history(session, incident_id, person.id),
         releases,
         notifications,
         confirmations,
@@ -323,7 +334,7 @@ def read_listed_person(
         raise NotFound("listed person")
     person = find_row(session, incident_id, person_id=person_id, row_id=row_id)
     details: dict[str, object] = {"listed_person_id": person.id}
-    whole = _WholePerson(person.status, [], [], [], [])
+    whole = _WholePerson(person.status, [], [], [], [], [])
     if access_id is not None:
         access = ReunificationAccess(
             incident_id=incident_id,
@@ -359,6 +370,7 @@ def read_listed_person(
         may_link=access_id is None and policy.decide(actor, "link", "reunification", facts),
         person_status=whole.person_status,
         linked=whole.linked,
+        link_history=whole.link_history,
         releases=whole.releases,
         notifications=whole.notifications,
         confirmations=whole.confirmations,

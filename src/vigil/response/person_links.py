@@ -5,6 +5,11 @@ A student on the school roster who is also a hospital's patient is two rows and 
 person. Only staff say two rows are the same person (never the matching, which only
 proposes); the link is kept with who made it and when, and audited with ids only.
 A linked group's status is the most serious of its rows' (`STATUS_PRECEDENCE`).
+
+A mistaken link hides a person (a student still unaccounted for, linked to a patient,
+leaves the unaccounted count), so staff remove it with a reason. The link's row stays,
+marked removed, as the history of who linked and who unlinked; only links in force
+count.
 """
 
 from __future__ import annotations
@@ -14,13 +19,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from vigil.platform import audit, policy
 from vigil.platform.actor import Actor
 from vigil.platform.errors import Conflict, InvalidInput, NotFound
+from vigil.platform.types import utcnow
 from vigil.response.models import AccountabilityList, ListedPerson, ListedPersonLink
 from vigil.response.pfif_exchange import incident_facts
 
@@ -35,6 +42,7 @@ STATUS_PRECEDENCE: Final = (
     "unaccounted",
 )
 HOSPITAL: Final = "at_hospital"
+MAX_REMOVAL_REASON: Final = 500
 
 
 def person_status(statuses: Iterable[str]) -> str:
@@ -130,11 +138,13 @@ def figures_from(
 
 
 def _links(session: Session, incident_id: int) -> list[tuple[int, int]]:
+    """The pairs of the incident's links in force (a removed link joins nothing)."""
     return [
         (int(a), int(b))
         for a, b in session.execute(
             select(ListedPersonLink.person_id, ListedPersonLink.same_as_id).where(
-                ListedPersonLink.incident_id == incident_id
+                ListedPersonLink.incident_id == incident_id,
+                ListedPersonLink.removed_at.is_(None),
             )
         ).all()
     ]
@@ -286,6 +296,12 @@ class LinkedRow:
     status: str
     linked_by: str | None
     linked_at: datetime | None
+    # The link in force that joins it to this row directly (None: through a third row).
+    link_id: int | None = None
+
+
+def _touching(person_id: int) -> ColumnElement[bool]:
+    return or_(ListedPersonLink.person_id == person_id, ListedPersonLink.same_as_id == person_id)
 
 
 def linked_rows(session: Session, incident_id: int, person_id: int) -> list[LinkedRow]:
@@ -295,18 +311,18 @@ def linked_rows(session: Session, incident_id: int, person_id: int) -> list[Link
     if not group:
         return []
     direct = {
-        (b if a == person_id else a): (by, at)
-        for a, b, by, at in session.execute(
+        (b if a == person_id else a): (by, at, link_id)
+        for a, b, by, at, link_id in session.execute(
             select(
                 ListedPersonLink.person_id,
                 ListedPersonLink.same_as_id,
                 ListedPersonLink.linked_by,
                 ListedPersonLink.linked_at,
+                ListedPersonLink.id,
             ).where(
-                or_(
-                    ListedPersonLink.person_id == person_id,
-                    ListedPersonLink.same_as_id == person_id,
-                )
+                ListedPersonLink.incident_id == incident_id,
+                ListedPersonLink.removed_at.is_(None),
+                _touching(person_id),
             )
         ).all()
     }
@@ -317,6 +333,118 @@ def linked_rows(session: Session, incident_id: int, person_id: int) -> list[Link
         .where(ListedPerson.id.in_(sorted(group)))
         .order_by(ListedPerson.id)
     ).all():
-        by, at = direct.get(row.id, (None, None))
-        found.append(LinkedRow(row.id, row.row_id, row.list_kind, source, row.status, by, at))
+        by, at, link_id = direct.get(row.id, (None, None, None))
+        found.append(
+            LinkedRow(row.id, row.row_id, row.list_kind, source, row.status, by, at, link_id)
+        )
     return found
+
+
+@dataclass(frozen=True)
+class LinkHistoryLine:
+    """One link this row has had, in force or removed: who linked it, and who removed
+    it, when and why."""
+
+    link_id: int
+    other_person_id: int
+    other_row_id: str
+    linked_by: str
+    linked_at: datetime
+    removed_by: str | None
+    removed_at: datetime | None
+    removal_reason: str | None
+
+
+def link_history(session: Session, incident_id: int, person_id: int) -> list[LinkHistoryLine]:
+    """Every link that joined this row to another, oldest first, removed ones included.
+    The caller has asked the policy (reunification read): the reasons are reunification
+    data."""
+    links = session.execute(
+        select(ListedPersonLink)
+        .where(ListedPersonLink.incident_id == incident_id, _touching(person_id))
+        .order_by(ListedPersonLink.linked_at, ListedPersonLink.id)
+    ).scalars()
+    found = []
+    for link in links:
+        other_id = link.same_as_id if link.person_id == person_id else link.person_id
+        other = session.get(ListedPerson, other_id)
+        found.append(
+            LinkHistoryLine(
+                link.id,
+                other_id,
+                other.row_id if other is not None else "",
+                link.linked_by,
+                link.linked_at,
+                link.removed_by,
+                link.removed_at,
+                link.removal_reason,
+            )
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class Unlinked:
+    link_id: int
+    person_id: int
+    same_as_id: int
+    removed_at: datetime
+    removed_by: str
+
+
+def unlink_same_person(
+    session: Session,
+    *,
+    actor: Actor,
+    incident_id: int,
+    person_id: int,
+    link_id: int,
+    reason: str,
+) -> Unlinked:
+    """Remove a mistaken "same person" link of this row, with the reason: the rows count
+    as separate people again, and the link stays as history (who linked it, who removed
+    it, when and why). The same staff who link may remove a link."""
+    policy.authorize(actor, "link", "reunification", incident_facts(session, incident_id))
+    person = find_row(session, incident_id, person_id=person_id)
+    link = session.execute(
+        select(ListedPersonLink).where(
+            ListedPersonLink.id == link_id,
+            ListedPersonLink.incident_id == incident_id,
+            _touching(person.id),
+        )
+    ).scalar_one_or_none()
+    if link is None:
+        raise NotFound("same-person link")
+    reason = reason.strip()
+    if not reason or len(reason) > MAX_REMOVAL_REASON or "\x00" in reason:
+        raise InvalidInput(
+            {
+                "reason": "Say why the rows are not the same person "
+                f"(1 to {MAX_REMOVAL_REASON} characters)."
+            }
+        )
+    now = utcnow()
+    # Only a link still in force is removed: of two staff removing it at once, the
+    # second finds it gone (no row changes) and is told so.
+    removed = session.execute(
+        update(ListedPersonLink)
+        .where(ListedPersonLink.id == link.id, ListedPersonLink.removed_at.is_(None))
+        .values(
+            removed_at=now,
+            removed_by=_who(actor),
+            removed_by_user_id=actor.user_id,
+            removal_reason=reason,
+        )
+        .execution_options(synchronize_session="fetch")
+    )
+    if not removed.rowcount:  # type: ignore[attr-defined]
+        raise Conflict("This link was already removed; reload the page.", field="reason")
+    audit.record(
+        session,
+        actor=actor,
+        action="reunification.same_person_removed",
+        object_type="incident",
+        object_id=incident_id,
+        details={"link_id": link.id, "listed_person_ids": [link.person_id, link.same_as_id]},
+    )
+    return Unlinked(link.id, link.person_id, link.same_as_id, now, _who(actor))
