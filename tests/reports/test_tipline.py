@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.factories import make_agency, make_user
 from vigil.platform import sessions
 from vigil.platform.database import Base
-from vigil.platform.models import AuditEvent, Notification
+from vigil.platform.models import Agency, AuditEvent, Notification, User
 from vigil.platform.roles import AgencyKind, Role
 from vigil.platform.settings import Settings
 from vigil.platform.types import utcnow
@@ -484,6 +484,34 @@ def test_the_anonymous_conversation_works_end_to_end(line: Line) -> None:
         assert actions.count("tip.followup_open") >= 4
         trail = str([e.details for e in db.execute(select(AuditEvent)).scalars()])
         assert "entrance" not in trail and "gym doors" not in trail and code not in trail
+
+
+def test_an_answer_is_told_only_to_people_who_may_still_read_the_report(line: Line) -> None:
+    """The notification names the report: an asker whose account was disabled since is
+    not told; the routed agency's supervisors who may read it are told instead."""
+    tipster = line.browser()
+    receipt, code = shown(send_tip(tipster, location_text="Springfield"))
+    with line.db() as db:
+        report_id = report_by_receipt(db, receipt).id
+        police = db.get(Agency, line.police)
+        assert police is not None
+        supervisor = make_user(db, agency=police, roles={Role.SUPERVISOR}).id
+        db.commit()
+    analyst = line.sign_in("police")
+    asked = analyst.post(f"/reports/{report_id}/messages", data={"message": "Which door?"})
+    assert asked.status_code == 303
+    with line.db() as db:
+        asker = db.get(User, line.users["police"])
+        assert asker is not None
+        asker.disabled_at = utcnow()
+        db.commit()
+    answered = tipster.post("/tip/follow-up", data={"code": code, "reply": "The gym doors."})
+    assert answered.status_code == 200
+    with line.db() as db:
+        told = db.execute(
+            select(Notification.user_id).where(Notification.kind == "tipster_reply")
+        ).scalars()
+        assert list(told) == [supervisor]
 
 
 def test_a_wrong_code_gets_a_generic_answer_and_is_audited(line: Line) -> None:

@@ -40,6 +40,16 @@ def active_supervisor_ids(db: Session, agency_id: int) -> list[int]:
     return list(db.execute(statement).scalars())
 
 
+def readers_among(db: Session, user_ids: list[int], report: Report) -> list[int]:
+    """Those of ``user_ids`` (enabled accounts) who may read the report. A notification's
+    receipt number and link tell that the report exists, so whoever may not read it (a
+    TLP:RED report that does not name them) is not told."""
+    users = db.execute(
+        select(User).where(User.id.in_(user_ids), User.disabled_at.is_(None)).order_by(User.id)
+    ).scalars()
+    return [u.id for u in users if policy.decide(actors.for_user(u), "read", "report", report)]
+
+
 def notify_supervisors(
     db: Session,
     *,
@@ -56,15 +66,7 @@ def notify_supervisors(
     policy.authorize(actor, "create", "notification")
     at = at or utcnow()
     report = db.get(Report, report_id)
-    # The receipt number and link tell that the report exists: a supervisor who may not
-    # read it (a TLP:RED report that does not name them) is not told.
-    recipients = [
-        user.id
-        for user in db.execute(
-            select(User).where(User.id.in_(active_supervisor_ids(db, agency_id))).order_by(User.id)
-        ).scalars()
-        if report is not None and policy.decide(actors.for_user(user), "read", "report", report)
-    ]
+    recipients = readers_among(db, active_supervisor_ids(db, agency_id), report) if report else []
     for user_id in recipients:
         db.add(
             Notification(

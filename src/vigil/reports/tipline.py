@@ -37,7 +37,7 @@ from vigil.reports.attachments import (
     receive_attachment,
 )
 from vigil.reports.models import Report, ReportAttachment, ReportEvent, ReportMessage
-from vigil.reports.notifications import active_supervisor_ids
+from vigil.reports.notifications import active_supervisor_ids, readers_among
 from vigil.reports.schemas import MAX_NARRATIVE, MentionIn, ReportCreate
 from vigil.reports.service import DuplicateSubmission, Filing, file_report, get_report
 from vigil.reports.service import find_idempotent as _find_idempotent
@@ -574,7 +574,11 @@ def _notify_reply(db: Session, report: Report, at: datetime) -> None:
         ).scalars()
         if user_id is not None
     }
-    recipients = sorted(askers) or active_supervisor_ids(db, report.routed_agency_id)
+    # Only people who may read the report are told of it (askers who since lost access,
+    # a TLP:RED report that does not name them, are not).
+    recipients = readers_among(db, sorted(askers), report) or readers_among(
+        db, active_supervisor_ids(db, report.routed_agency_id), report
+    )
     for user_id in recipients:
         db.add(
             Notification(
