@@ -26,6 +26,7 @@ from vigil.platform.models import Agency
 from vigil.response.guardians import GUARDIAN_COLUMNS, GuardianEntry, add_guardian
 from vigil.response.match_files import INQUIRY_COLUMNS, LIST_COLUMNS
 from vigil.response.models import ListedPerson
+from vigil.response.person_links import link_same_person
 from vigil.response.reunification import (
     add_inquiries,
     create_incident,
@@ -54,6 +55,15 @@ LIST_ROWS = [
         "age": "about 20",
         "sex": "M",
         "description": "red hoodie, blond hair",
+    },
+    {
+        "id": "h2",
+        "list": "hospital",
+        "full_name": "Unknown Female",
+        "dob": "",
+        "age": "about 40",
+        "sex": "F",
+        "description": "",
     },
 ]
 INQUIRY_ROWS = [
@@ -110,6 +120,14 @@ def seed_response(db: Session, world: Any, agencies: tuple[Agency, ...]) -> None
                 ListedPerson.incident_id == incident.id, ListedPerson.row_id == "r1"
             )
         ).scalar_one()
+        # r1 is linked as the same person as h2 (a link to remove); h1 is left to link.
+        world.response[f"link:{agency.id}"] = link_same_person(
+            db,
+            actor=shell,
+            incident_id=incident.id,
+            person_id=world.response[f"person:{agency.id}"],
+            same_as_row_id="h2",
+        ).link_id
         # A reunification site where r1 has arrived and its guardian checked in.
         site = open_site(
             db,
@@ -156,12 +174,17 @@ class IncidentRoute(RouteCase):
             "incident_id": str(response[f"incident:{target.agency_id}"]),
             "site_id": str(response[f"site:{target.agency_id}"]),
             "person_id": str(response[f"person:{target.agency_id}"]),
+            "link_id": str(response[f"link:{target.agency_id}"]),
         }
         return RouteCase(self.method, self.template, params=params, query=self.query).path(target)
 
 
 def _incident(target: Target) -> str:
     return str(target.world.response[f"incident:{target.agency_id}"])
+
+
+def _link(target: Target) -> str:
+    return str(target.world.response[f"link:{target.agency_id}"])
 
 
 def _checkin(target: Target) -> str:
@@ -279,6 +302,13 @@ RESPONSE_PAGES: list[RouteCase] = [
         body="form",
         build=lambda t: {"link-same_as": "h1"},
     ),
+    IncidentRoute(
+        "POST",
+        PERSON + "/same-as/{link_id}/remove",
+        target=INCIDENT,
+        body="form",
+        build=lambda t: {f"unlink-{_link(t)}-reason": "h2 is another patient"},
+    ),
     IncidentRoute("GET", "/incidents/{incident_id}/picture", target=INCIDENT),
     IncidentRoute("GET", "/incidents/{incident_id}/picture/live", target=INCIDENT),
 ]
@@ -298,6 +328,7 @@ RESPONSE_MATRIX: dict[str, str | dict[str, str]] = {
     # A listed person's page is reunification data: the regime's staff only.
     f"GET {PERSON}": REUNIFICATION_STAFF,
     f"POST {PERSON}/same-as": REUNIFICATION_STAFF,
+    f"POST {PERSON}/same-as/{{link_id}}/remove": REUNIFICATION_STAFF,
     "GET /incidents/{incident_id}/picture": PICTURE_VIEWERS,
     "GET /incidents/{incident_id}/picture/live": PICTURE_VIEWERS,
 }

@@ -225,9 +225,11 @@ REUNIFICATION: dict[str, Row] = {
             "POST /reunification/incidents/{incident_id}/sites/{site_id}/arrivals",
             "POST /reunification/incidents/{incident_id}/sites/{site_id}/checkins",
             "POST /reunification/incidents/{incident_id}/sites/{site_id}/releases",
-            # A listed person's page, and linking their rows as the same person.
+            # A listed person's page, and linking their rows as the same person (or
+            # removing a mistaken link).
             "GET /incidents/{incident_id}/people/{person_id}",
             "POST /incidents/{incident_id}/people/{person_id}/same-as",
+            "POST /incidents/{incident_id}/people/{person_id}/same-as/{link_id}/remove",
         ),
         REUNIFICATION_DESK,
     ),

@@ -236,6 +236,7 @@ class Linked:
     same_as_id: int
     linked_at: datetime
     linked_by: str
+    link_id: int
 
 
 def link_same_person(
@@ -282,7 +283,7 @@ def link_same_person(
         object_id=incident_id,
         details={"link_id": link.id, "listed_person_ids": [first, second]},
     )
-    return Linked(first, second, link.linked_at, link.linked_by)
+    return Linked(first, second, link.linked_at, link.linked_by, link.id)
 
 
 @dataclass(frozen=True)

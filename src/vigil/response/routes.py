@@ -14,7 +14,7 @@ from vigil.response import picture_routes, site_routes
 from vigil.response.confirmation import confirm_match, pending_notifications, read_listed_person
 from vigil.response.form_pages import Shown, settle
 from vigil.response.pages import render
-from vigil.response.person_links import link_same_person
+from vigil.response.person_links import MAX_REMOVAL_REASON, link_same_person, unlink_same_person
 from vigil.response.pfif_exchange import incident_name
 from vigil.response.reunification import review_queue, status_counts
 from vigil.web.deps import ActorDep, PathId, SessionDep
@@ -30,6 +30,13 @@ FLASH = {
     "already": "That match was already confirmed.",
 }
 MAX_REFERENCE = 100
+PERSON_FLASH = {
+    "linked": "The rows are linked as the same person.",
+    "unlinked": (
+        "The link is removed: the rows count as separate people again. "
+        "The link and why it was removed stay in the link history."
+    ),
+}
 
 
 def _page(
@@ -138,8 +145,9 @@ def person_page(
     done: str = "",
 ) -> HTMLResponse:
     """One listed person: their list rows, status, release and notification queue."""
-    flash = "The rows are linked as the same person." if done == "linked" else None
-    return _person_page(request, db, actor, incident_id, person_id, Shown(flash=flash))
+    return _person_page(
+        request, db, actor, incident_id, person_id, Shown(flash=PERSON_FLASH.get(done))
+    )
 
 
 @router.post("/incidents/{incident_id}/people/{person_id}/same-as")
@@ -161,6 +169,36 @@ async def same_person(
         ),
         again=lambda shown: _person_page(request, db, actor, incident_id, person_id, shown),
         done=f"/incidents/{incident_id}/people/{person_id}?done=linked",
+    )
+
+
+@router.post("/incidents/{incident_id}/people/{person_id}/same-as/{link_id}/remove")
+async def remove_same_person(
+    request: Request,
+    incident_id: PathId,
+    person_id: PathId,
+    link_id: PathId,
+    db: SessionDep,
+    actor: ActorDep,
+) -> Response:
+    form = await request.form()
+    # Each linked row has its own form: its fields are named after the link.
+    form_name = f"unlink-{link_id}"
+    return settle(
+        request,
+        db,
+        form,
+        form_name,
+        lambda: unlink_same_person(
+            db,
+            actor=actor,
+            incident_id=incident_id,
+            person_id=person_id,
+            link_id=link_id,
+            reason=text_from_form(form, f"{form_name}-reason", MAX_REMOVAL_REASON + 1),
+        ),
+        again=lambda shown: _person_page(request, db, actor, incident_id, person_id, shown),
+        done=f"/incidents/{incident_id}/people/{person_id}?done=unlinked",
     )
 
 
