@@ -1,9 +1,12 @@
 """Rows that are one person: staff link a roster's student to a hospital's patient and
 the operating picture counts that person once (at the hospital), the rows per list
-stay as uploaded, the status precedence, refusals, audit; SQLite and PostgreSQL."""
+stay as uploaded, the status precedence, refusals, audit; a mistaken link removed with
+a reason (the rows count apart again, the link stays as history); SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -12,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from tests.factories import actor_for, make_agency, make_user
 from tests.platform.audit_checks import assert_audit_free_of
+from tests.response.test_pages import Web, web  # noqa: F401  (the fixture)
 from tests.response.test_reunification import as_csv
 from vigil.platform.actor import Actor, command_line
 from vigil.platform.errors import Conflict, InvalidInput, NotFound
@@ -25,10 +29,13 @@ from vigil.response.operating_picture import build_picture
 from vigil.response.person_links import (
     Row,
     figures_from,
+    group_of,
+    link_history,
     link_same_person,
     linked_groups,
     linked_rows,
     person_status,
+    unlink_same_person,
 )
 from vigil.response.retention import close_incident, purge_closed_incidents
 from vigil.response.reunification import create_incident, upload_list
@@ -56,6 +63,8 @@ ROSTER = [
 ]
 MERCY = [_row("h1", "hospital", "Unknown Female"), _row("h2", "hospital", "Ruiz, Tam")]
 GENERAL = [_row("g1", "hospital", "Lee, Anna")]
+# Why staff remove a mistaken link: reunification data, never in the audit trail.
+WRONG = "Tattoo on the patient's left arm; Anna Lee has none (her mother)"
 
 
 class Incident:
@@ -100,13 +109,25 @@ class Incident:
             )
         ).scalar_one()
 
-    def link(self, db: Session, actor: Actor, row_id: str, same_as: str) -> None:
-        link_same_person(
+    def link(self, db: Session, actor: Actor, row_id: str, same_as: str) -> int:
+        return link_same_person(
             db,
             actor=actor,
             incident_id=self.id,
             person_id=self.person(db, row_id),
             same_as_row_id=same_as,
+        ).link_id
+
+    def unlink(
+        self, db: Session, actor: Actor, row_id: str, link_id: int, reason: str = WRONG
+    ) -> None:
+        unlink_same_person(
+            db,
+            actor=actor,
+            incident_id=self.id,
+            person_id=self.person(db, row_id),
+            link_id=link_id,
+            reason=reason,
         )
 
 
@@ -259,3 +280,212 @@ def test_links_are_purged_with_the_incidents_reunification_data(
     purge_closed_incidents(db, actor=SHELL, now=closed_on + timedelta(days=31))
     assert db.execute(select(ListedPersonLink)).first() is None
     assert db.execute(select(ListedPerson)).first() is None
+
+
+def _link_row(db: Session, link_id: int) -> ListedPersonLink:
+    link = db.get(ListedPersonLink, link_id)
+    assert link is not None
+    db.refresh(link)
+    return link
+
+
+def test_removing_a_mistaken_link_counts_the_rows_apart_again(
+    db: Session, incident: Incident
+) -> None:
+    """Anna (r1, still unaccounted for) was wrongly linked to a patient (h1): once the
+    link is removed she is unaccounted for again, and the link stays as history."""
+    link_id = incident.link(db, incident.nurse, "r1", "h1")
+    linked = build_picture(db, actor=incident.reunifier, incident_id=incident.id)
+    assert linked.people == {"unaccounted": 2, "at_hospital": 2}
+    incident.unlink(db, incident.reunifier, "h1", link_id)
+    picture = build_picture(db, actor=incident.reunifier, incident_id=incident.id)
+    assert picture.people == {"unaccounted": 3, "at_hospital": 2}
+    assert picture.hospitals == [("mercy.csv", 2)]
+    assert picture.linked_people == 0
+    (unaccounted,) = [t for t in picture.tasks if t.label == "People still unaccounted for"]
+    assert unaccounted.count == 3
+    r1, h1 = incident.person(db, "r1"), incident.person(db, "h1")
+    assert group_of(db, incident.id, r1) == frozenset({r1})
+    assert linked_rows(db, incident.id, r1) == [] == linked_rows(db, incident.id, h1)
+    link = _link_row(db, link_id)
+    assert link.linked_by == incident.nurse.username and link.linked_at is not None
+    assert link.removed_by == "reunify" and link.removed_by_user_id == incident.reunifier.user_id
+    assert link.removed_at is not None and link.removal_reason == WRONG
+    # A third row joined through the removed link is no longer joined either.
+    kept = incident.link(db, incident.reunifier, "r2", "h2")
+    assert linked_rows(db, incident.id, incident.person(db, "r2"))[0].link_id == kept
+
+
+def test_a_link_is_removed_only_with_a_reason(db: Session, incident: Incident) -> None:
+    link_id = incident.link(db, incident.reunifier, "r1", "h1")
+    for reason in ("", "   ", "x" * 501, "no\x00"):
+        with pytest.raises(InvalidInput) as refused:
+            incident.unlink(db, incident.reunifier, "r1", link_id, reason)
+        assert set(refused.value.errors) == {"reason"}
+    assert _link_row(db, link_id).removed_at is None
+    assert build_picture(db, actor=incident.reunifier, incident_id=incident.id).linked_people == 1
+    incident.unlink(db, incident.reunifier, "r1", link_id, "  " + "y" * 500 + " ")
+    assert _link_row(db, link_id).removal_reason == "y" * 500
+
+
+def test_removing_a_link_is_refused_outside_the_regime_and_checked(
+    db: Session, incident: Incident
+) -> None:
+    link_id = incident.link(db, incident.reunifier, "r1", "h1")
+    for actor in (incident.analyst, incident.outsider, incident.police_supervisor):
+        with pytest.raises(PermissionDenied):
+            incident.unlink(db, actor, "r1", link_id)
+    # The link is named through one of its own rows, of this incident.
+    with pytest.raises(NotFound):
+        incident.unlink(db, incident.reunifier, "r2", link_id)
+    with pytest.raises(NotFound):
+        incident.unlink(db, incident.reunifier, "r1", link_id + 999)
+    # Another incident of the same agencies: its link is not this incident's.
+    second = create_incident(
+        db,
+        actor=SHELL,
+        name="Lincoln Middle",
+        kind="school_shooting",
+        place="Lincoln Middle",
+        started_at=datetime(2026, 11, 25, 15, tzinfo=UTC),
+        lead_agency_id=incident.school.id,
+        agencies={incident.hospital.id: "hospital"},
+    )
+    upload_list(
+        db,
+        actor=SHELL,
+        incident_id=second.id,
+        data=as_csv(LIST_COLUMNS, [*ROSTER, *MERCY]),
+        source_name="second.csv",
+        today=TODAY,
+    )
+    theirs = link_same_person(
+        db,
+        actor=incident.reunifier,
+        incident_id=second.id,
+        person_id=db.execute(
+            select(ListedPerson.id).where(
+                ListedPerson.incident_id == second.id, ListedPerson.row_id == "r1"
+            )
+        ).scalar_one(),
+        same_as_row_id="h1",
+    ).link_id
+    with pytest.raises(NotFound):
+        incident.unlink(db, incident.reunifier, "r1", theirs)
+    assert _link_row(db, theirs).removed_at is None
+    assert _link_row(db, link_id).removed_at is None
+    incident.unlink(db, incident.nurse, "h1", link_id)  # the hospital's reunification staff
+    # Removed already (two staff at once, or a page left open): a clear conflict, and
+    # the first removal stands.
+    with pytest.raises(Conflict, match="already removed"):
+        incident.unlink(db, incident.reunifier, "r1", link_id, "another reason")
+    link = _link_row(db, link_id)
+    assert link.removal_reason == WRONG and link.removed_by_user_id == incident.nurse.user_id
+
+
+def test_a_removed_link_may_be_made_again_and_the_history_keeps_both(
+    db: Session, incident: Incident
+) -> None:
+    first = incident.link(db, incident.reunifier, "r1", "h1")
+    incident.unlink(db, incident.reunifier, "h1", first)
+    again = incident.link(db, incident.nurse, "h1", "r1")
+    assert again != first
+    assert build_picture(db, actor=incident.reunifier, incident_id=incident.id).people == {
+        "unaccounted": 2,
+        "at_hospital": 2,
+    }
+    with pytest.raises(Conflict):  # in force once at a time
+        incident.link(db, incident.reunifier, "r1", "h1")
+    r1 = incident.person(db, "r1")
+    history = link_history(db, incident.id, r1)
+    assert [(h.link_id, h.other_row_id, h.removal_reason) for h in history] == [
+        (first, "h1", WRONG),
+        (again, "h1", None),
+    ]
+    assert history[0].linked_by == "reunify" and history[0].removed_by == "reunify"
+    assert history[1].linked_by == incident.nurse.username and history[1].removed_at is None
+    assert [row.link_id for row in linked_rows(db, incident.id, r1)] == [again]
+
+
+def test_removal_is_audited_with_ids_only(db: Session, incident: Incident) -> None:
+    link_id = incident.link(db, incident.reunifier, "r1", "h1")
+    incident.unlink(db, incident.reunifier, "r1", link_id)
+    (event,) = db.execute(
+        select(AuditEvent).where(AuditEvent.action == "reunification.same_person_removed")
+    ).scalars()
+    assert event.object_id == str(incident.id) and event.outcome == "success"
+    assert event.details == {
+        "link_id": link_id,
+        "listed_person_ids": sorted([incident.person(db, "r1"), incident.person(db, "h1")]),
+    }
+    assert assert_audit_free_of(db, WRONG, "Tattoo on the patient", "LEE, ANNA") > 0
+
+
+def test_removed_links_are_purged_with_the_incidents_reunification_data(
+    db: Session, incident: Incident
+) -> None:
+    incident.unlink(db, incident.reunifier, "r1", incident.link(db, incident.reunifier, "r1", "h1"))
+    incident.link(db, incident.reunifier, "r1", "h1")
+    assert len(db.execute(select(ListedPersonLink)).all()) == 2
+    closed_on = datetime(2026, 12, 1, tzinfo=UTC)
+    close_incident(db, actor=SHELL, incident_id=incident.id, now=closed_on)
+    purge_closed_incidents(db, actor=SHELL, now=closed_on + timedelta(days=31))
+    assert db.execute(select(ListedPersonLink)).first() is None
+    assert db.execute(select(ListedPersonLink.removal_reason)).first() is None
+
+
+def test_staff_remove_a_link_from_the_persons_page(web: Web) -> None:  # noqa: F811
+    """Through the real HTTP stack: the form beside the linked row, its reason
+    required (the error under the field), the page's link history, the refusals."""
+    lead = web.browser(web.lead)
+    ids = dict(
+        web.db.execute(
+            select(ListedPerson.row_id, ListedPerson.id).where(
+                ListedPerson.incident_id == web.incident_id
+            )
+        ).all()
+    )
+    page_path = f"/incidents/{web.incident_id}/people/{ids['r1']}"
+    assert lead.post(f"{page_path}/same-as", {"link-same_as": "h1"}).status_code == 303
+    link_id = web.db.execute(select(ListedPersonLink.id)).scalar_one()
+    field = f"unlink-{link_id}-reason"
+    remove = f"{page_path}/same-as/{link_id}/remove"
+    page = lead.get(page_path)
+    assert f'action="{remove}"' in page.text and f'<label class="usa-label" for="{field}">' in (
+        page.text
+    )
+    assert "Remove the link to h1</button>" in page.text
+    assert re.search(r'id="person-status">At a hospital<', page.text)
+    # The reason is required: the page again, the error under its field.
+    refused = lead.post(remove, {field: "  "})
+    assert refused.status_code == 422
+    assert f'href="#{field}"' in refused.text and f'id="{field}-error"' in refused.text
+    assert 'aria-invalid="true"' in refused.text
+    long = lead.post(remove, {field: "x" * 501})
+    assert long.status_code == 422 and "1 to 500 characters" in long.text
+    # Outside the regime, or another incident: refused, and the link stands.
+    analyst = web.browser(web.analyst)
+    assert analyst.post(remove, {field: "wrong person"}).status_code == 403
+    elsewhere = f"/incidents/{web.incident_id + 999}/people/{ids['r1']}/same-as/{link_id}/remove"
+    assert lead.post(elsewhere, {field: "wrong person"}).status_code == 404
+    assert lead.post(f"{page_path}/same-as/{link_id + 999}/remove", {field: "x"}).status_code == (
+        404
+    )
+    # Without the form's CSRF token nothing is done.
+    assert lead.client.post(remove, data={field: "wrong person"}).status_code == 403
+    web.db.expire_all()
+    assert web.db.execute(select(ListedPersonLink.removed_at)).scalar_one() is None
+    done = lead.post(remove, {field: "The patient is an adult: not the student"})
+    assert done.status_code == 303 and done.headers["location"].endswith("done=unlinked")
+    shown = lead.get(done.headers["location"])
+    assert "The link is removed" in shown.text
+    assert re.search(r'id="person-status">Unaccounted for<', shown.text)
+    assert f'action="{remove}"' not in shown.text
+    history = shown.text[shown.text.index('id="link-history"') :]
+    assert "The patient is an adult: not the student" in history
+    assert history.count(web.lead.username) == 2  # linked by, removed by
+    hospital_page = lead.get(f"/incidents/{web.incident_id}/people/{ids['h1']}")
+    assert "The patient is an adult: not the student" in hospital_page.text
+    again = lead.post(remove, {field: "twice"})
+    assert again.status_code == 409 and "already removed" in again.text
+    assert assert_audit_free_of(web.db, "The patient is an adult", "SMITH, WILLIAM J") > 0
