@@ -26,7 +26,8 @@ from vigil.platform.database import make_engine, make_sessionmaker, transaction
 from vigil.platform.models import AuditEvent
 from vigil.platform.roles import Role
 from vigil.platform.settings import Settings
-from vigil.reports import service
+from vigil.reports import routing, service
+from vigil.reports.models import Report
 from vigil.web.app import create_app
 
 
@@ -113,3 +114,48 @@ def test_a_get_reads_without_the_write_lock_and_is_audited_before_its_answer(
         assert seen_while_reading == [True, True]
     else:
         assert answered_read == [None, None]
+
+
+def test_a_public_tip_reads_without_the_write_lock_and_commits_whole(
+    real_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tip line's reads (idempotency, routing, earlier reports) take no write lock;
+    from its first write on it holds it, and the report and its audit events commit
+    together before the receipt."""
+    engine = make_engine(real_settings)
+    factory = make_sessionmaker(engine)
+    with transaction(factory) as db:
+        make_agency(db, is_operator=True)  # where an unrouted tip goes
+    locked: dict[str, bool | None] = {}
+    real_route_for = routing.route_for
+    real_record = audit.record
+
+    def route_for(*args: Any, **kwargs: Any) -> Any:
+        locked["routing"] = locked_out(engine)
+        return real_route_for(*args, **kwargs)
+
+    def record(*args: Any, **kwargs: Any) -> Any:
+        locked.setdefault("audit", locked_out(engine))
+        return real_record(*args, **kwargs)
+
+    monkeypatch.setattr(routing, "route_for", route_for)
+    monkeypatch.setattr(audit, "record", record)
+    tip = {"narrative": "He said he would bring a rifle to the game on Friday."}
+    try:
+        with TestClient(create_app(real_settings)) as client:
+            answer = client.post("/api/v1/tips", json=tip, headers={"Idempotency-Key": "k-1"})
+            assert answer.status_code == 201, answer.text
+            again = client.post("/api/v1/tips", json=tip, headers={"Idempotency-Key": "k-1"})
+            assert again.status_code == 200, again.text
+    finally:
+        engine.dispose()
+    receipt = answer.json()["receipt_number"]
+    assert again.json()["receipt_number"] == receipt
+    with factory() as db:
+        stored = db.execute(select(Report.receipt_number)).scalars().all()
+        assert stored == [receipt]
+        actions = db.execute(select(AuditEvent.action).order_by(AuditEvent.seq)).scalars().all()
+        assert actions.count("report.create") == 1 and actions.count("tip.receive") == 1
+        assert audit.verify(db, checkpoint_key=None).ok
+    if engine.dialect.name == "sqlite":
+        assert locked == {"routing": False, "audit": True}

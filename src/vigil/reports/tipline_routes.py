@@ -30,7 +30,7 @@ from vigil.reports.attachments import (
     download_headers,
 )
 from vigil.reports.tipline_text import Language, choose_language, texts
-from vigil.web.deps import ActorDep, SessionDep, SettingsDep
+from vigil.web.deps import ActorDep, ReadFirstSessionDep, SessionDep, SettingsDep
 from vigil.web.problems import problem
 from vigil.web.templating import render
 
@@ -285,7 +285,7 @@ def tip_form(request: Request, lang: LanguageDep, settings: SettingsDep) -> HTML
 @pages.post("/tip", response_class=HTMLResponse)
 async def send_tip(
     request: Request,
-    db: SessionDep,
+    db: ReadFirstSessionDep,
     settings: SettingsDep,
     actor: TipsterDep,
     lang: LanguageDep,
@@ -465,7 +465,7 @@ def create_tip(
     request: Request,
     response: Response,
     body: tipline.TipIn,
-    db: SessionDep,
+    db: ReadFirstSessionDep,
     settings: SettingsDep,
     actor: TipsterDep,
     verdict: RateLimitDep,

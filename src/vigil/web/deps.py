@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, joinedload
 from vigil.platform import actor as actors
 from vigil.platform import sessions
 from vigil.platform.actor import Actor
+from vigil.platform.database import take_write_lock_on_write
 from vigil.platform.models import User, WebSession
 from vigil.platform.schemas import MAX_ID
 from vigil.platform.settings import Settings
@@ -32,7 +33,22 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
+def get_read_first_db(request: Request) -> Session:
+    """The request's session, taking SQLite's write lock at its first write, not at its
+    first statement (``database.take_write_lock_on_write``).
+
+    For a writing route whose reads come before all its writes and are correct without
+    the lock, as under PostgreSQL's READ COMMITTED (the public tip line: its idempotency
+    rests on a unique key and a savepoint): those reads then keep no other writer
+    waiting. Its writes and audit events still commit together, in one transaction.
+    """
+    db: Session = request.state.db
+    take_write_lock_on_write(db)
+    return db
+
+
 SessionDep = Annotated[Session, Depends(get_db)]
+ReadFirstSessionDep = Annotated[Session, Depends(get_read_first_db)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 # A record id in a path or query: a number that can name a row (else 422, not a crash).
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
