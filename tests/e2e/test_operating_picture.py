@@ -145,3 +145,22 @@ def test_a_listed_persons_page_is_accessible(
     expect(page.locator("#error-summary")).to_be_focused()
     expect(page.locator("#link-same_as")).to_have_attribute("aria-invalid", "true")
     assert_accessible(page)
+    # Linked by mistake to another student, then the link removed from the keyboard:
+    # the reason is required (its error under the field), then kept in the history.
+    page.get_by_label("List id of the other row").fill("s2")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("linked as the same person")
+    reason = page.get_by_label("Why s2 is not this person")
+    reason.focus()
+    page.keyboard.press("Enter")  # the browser keeps an empty required field back
+    expect(page.get_by_role("status")).to_contain_text("linked as the same person")
+    reason.fill(" ")
+    page.keyboard.press("Enter")
+    expect(page.locator("#error-summary")).to_be_focused()
+    expect(page.get_by_label("Why s2 is not this person")).to_have_attribute("aria-invalid", "true")
+    assert_accessible(page)
+    page.get_by_label("Why s2 is not this person").fill("Two students, not one")
+    page.get_by_role("button", name="Remove the link to s2").press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("The link is removed")
+    expect(page.locator("#link-history")).to_contain_text("Two students, not one")
+    assert_accessible(page)
