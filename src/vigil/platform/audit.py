@@ -165,6 +165,13 @@ def has_deferred(session: Session) -> bool:
     return bool(session.info.get(_DEFERRED_EVENTS))
 
 
+def drop_deferred(session: Session) -> None:
+    """Forget the events deferred so far, as a rollback forgets events already appended
+    (a refused request keeps only the record of its refusal)."""
+    if session.info.get(_DEFERRED_EVENTS):
+        session.info[_DEFERRED_EVENTS] = []
+
+
 def write_deferred(session: Session) -> int:
     """Append the session's deferred events, in the order recorded, in its transaction.
 

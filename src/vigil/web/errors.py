@@ -56,6 +56,7 @@ def _record_denial(request: Request, action: str, object_type: str, object_id: o
     """Undo the request's writes and keep only the audit record of the refusal."""
     db = request.state.db
     db.rollback()
+    audit.drop_deferred(db)  # a read's events are held until its commit: undone as well
     actor = getattr(request.state, "actor", None) or anonymous(
         request.state.request_id, request.state.source_address
     )
