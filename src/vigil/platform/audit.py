@@ -165,11 +165,15 @@ def has_deferred(session: Session) -> bool:
     return bool(session.info.get(_DEFERRED_EVENTS))
 
 
-def drop_deferred(session: Session) -> None:
-    """Forget the events deferred so far, as a rollback forgets events already appended
-    (a refused request keeps only the record of its refusal)."""
-    if session.info.get(_DEFERRED_EVENTS):
-        session.info[_DEFERRED_EVENTS] = []
+def keep_deferred_denials(session: Session) -> bool:
+    """After a refused read's rollback: keep only the denials it deferred (a service's
+    own record of the refusal, with its reason), forget the rest as a rollback forgets
+    events already appended; say whether a denial was kept."""
+    deferred: list[AuditEvent] = session.info.get(_DEFERRED_EVENTS) or []
+    kept = [event for event in deferred if event.outcome == "denied"]
+    if deferred:
+        session.info[_DEFERRED_EVENTS] = kept
+    return bool(kept)
 
 
 def write_deferred(session: Session) -> int:

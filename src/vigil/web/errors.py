@@ -56,7 +56,12 @@ def _record_denial(request: Request, action: str, object_type: str, object_id: o
     """Undo the request's writes and keep only the audit record of the refusal."""
     db = request.state.db
     db.rollback()
-    audit.drop_deferred(db)  # a read's events are held until its commit: undone as well
+    request.state.commit_on_error = True
+    # A read's events are held until its commit: the rollback did not undo them. Its
+    # own record of this refusal (with the service's reason) stands for it; else one
+    # is written here.
+    if audit.keep_deferred_denials(db):
+        return
     actor = getattr(request.state, "actor", None) or anonymous(
         request.state.request_id, request.state.source_address
     )
@@ -68,7 +73,6 @@ def _record_denial(request: Request, action: str, object_type: str, object_id: o
         object_id=object_id,
         outcome="denied",
     )
-    request.state.commit_on_error = True
 
 
 async def permission_denied(request: Request, exc: Exception) -> Response:
