@@ -2,6 +2,7 @@
 
 API: ``vigil serve`` in a subprocess on 127.0.0.1 (production settings, not demo mode)
 over a throwaway database holding one agency and one analyst with an API token.
+``--workers`` server processes (one per core by default, as the README recommends);
 ``--clients`` threads, each with its own keep-alive ``httpx.Client``, POST tips to
 /api/v1/reports with ``Authorization: Bearer`` and a fresh ``Idempotency-Key``; every
 answer must be a receipt, which the server sends only after the report, its mentions,
@@ -135,8 +136,11 @@ class VigilServer:
     imported, waiting); ``start`` tells the oldest to go and starts a replacement.
     """
 
-    def __init__(self, settings: Settings, log_path: Path, *, standbys: int = 0) -> None:
+    def __init__(
+        self, settings: Settings, log_path: Path, *, standbys: int = 0, workers: int = 1
+    ) -> None:
         self.settings = settings
+        self.workers = workers
         self.log_path = log_path
         self.standbys = standbys
         self.port = free_port()
@@ -151,6 +155,7 @@ class VigilServer:
             "VIGIL_DATA_DIR": str(self.settings.data_dir),
             "VIGIL_SECRET_KEY": self.settings.secret_key.get_secret_value(),
             "VIGIL_LOG_LEVEL": "WARNING",
+            "VIGIL_WORKERS": str(self.workers),
             # The public tip line's per-address limit would refuse a benchmark's tips.
             "VIGIL_TIPLINE_SUBMISSIONS_PER_HOUR": "1000000000",
         }
@@ -181,6 +186,8 @@ class VigilServer:
                 stdin=subprocess.PIPE if standby else None,
                 stdout=log,
                 stderr=log,
+                # Its own process group: a kill reaches every worker process it started.
+                start_new_session=True,
             )
         return process, marker
 
@@ -210,7 +217,7 @@ class VigilServer:
     def kill(self) -> None:
         """SIGKILL: no shutdown handler, no rollback, no flush; as a power cut is to it."""
         if self.process is not None and self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGKILL)
+            os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
 
     def stop(self) -> None:
@@ -455,7 +462,9 @@ def series(seconds: float, latencies: list[float]) -> dict[str, Any]:
     }
 
 
-def run_backend(backend: str, *, tips: int, clients: int, rounds: int, seed: int) -> dict[str, Any]:
+def run_backend(
+    backend: str, *, tips: int, clients: int, rounds: int, seed: int, workers: int = 1
+) -> dict[str, Any]:
     with throwaway_settings(backend) as api_settings, throwaway_settings(backend) as raw_settings:
         analyst = create_analyst(api_settings)
         raw_analyst = create_analyst(raw_settings)
@@ -470,9 +479,12 @@ def run_backend(backend: str, *, tips: int, clients: int, rounds: int, seed: int
             "backend": backend,
             "server": server_text,
             "clients": clients,
+            "server_processes": workers,
             "load_average_at_start": load_average(),
         }
-        server = VigilServer(api_settings, api_settings.data_dir / "vigil-serve.log")
+        server = VigilServer(
+            api_settings, api_settings.data_dir / "vigil-serve.log", workers=workers
+        )
         figures["server_start_seconds"] = round(server.start(), 2)
         api = [ApiSubmitter(server.base_url, analyst) for _ in range(clients)]
         raw = [raw_inserter(raw_settings, raw_analyst) for _ in range(clients)]
@@ -482,13 +494,13 @@ def run_backend(backend: str, *, tips: int, clients: int, rounds: int, seed: int
         totals: dict[str, tuple[float, list[float]]] = {name: (0.0, []) for name in contenders}
         block_rates: dict[str, list[float]] = {name: [] for name in contenders}
         try:
-            for workers in contenders.values():
-                run_block(warm_up, workers)
+            for inserters in contenders.values():
+                run_block(warm_up, inserters)
             size = -(-len(timed) // rounds)
             for number, begin in enumerate(range(0, len(timed), size), start=1):
                 block = timed[begin : begin + size]
-                for name, workers in contenders.items():
-                    seconds, latencies = run_block(block, workers)
+                for name, inserters in contenders.items():
+                    seconds, latencies = run_block(block, inserters)
                     spent, taken = totals[name]
                     totals[name] = (spent + seconds, taken + latencies)
                     block_rates[name].append(round(len(block) / seconds, 1))
@@ -534,7 +546,8 @@ def summary_rows(figures: dict[str, Any]) -> list[tuple[str, str]]:
         (f"raw insert, 1 tx/tip, 1 thread, {backend}", line(figures["raw_1"])),
         (f"raw insert, 1 tx/tip, {clients} threads, {backend}", line(figures["raw_n"])),
         (
-            f"POST /api/v1/reports, {clients} clients, {backend}",
+            f"POST /api/v1/reports, {clients} clients, "
+            f"{figures['server_processes']} server processes, {backend}",
             line(figures["api"]) + f"  5xx retried: {figures['api']['server_errors_retried']}",
         ),
         (
@@ -553,12 +566,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=20260501)
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="server processes (default: one per core, as the README recommends)",
+    )
     return parser.parse_args(argv)
 
 
 def run_one(args: argparse.Namespace, backend: str) -> dict[str, Any]:
     return run_backend(
-        backend, tips=args.tips, clients=args.clients, rounds=args.rounds, seed=args.seed
+        backend,
+        tips=args.tips,
+        clients=args.clients,
+        rounds=args.rounds,
+        seed=args.seed,
+        workers=args.workers,
     )
 
 

@@ -114,11 +114,17 @@ def check_tips(settings: Settings, receipts: Path) -> dict[str, int]:
     }
 
 
+def recommended_workers() -> int:
+    """VIGIL_WORKERS as the README recommends for production: one per core."""
+    return os.cpu_count() or 1
+
+
 def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     with throwaway_settings(backend) as settings, tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         analyst = create_analyst(settings)
-        server = VigilServer(settings, work / "server.log")
+        workers = args.workers or recommended_workers()
+        server = VigilServer(settings, work / "server.log", workers=workers)
         load_before = load_average()
         server.start()
         try:
@@ -132,6 +138,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         figures: dict[str, Any] = {
             "backend": backend,
             "users": args.users,
+            "server_processes": workers,
             "seconds": args.seconds,
             "load_before": load_before,
             "load_after": load_average(),
@@ -163,6 +170,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--users", type=int, default=40)
     parser.add_argument("--spawn-rate", type=float, default=10.0)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="server processes (default: one per core, as the README recommends)",
+    )
     return parser.parse_args(argv)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import getpass
 import json
-import logging
+import os
 import secrets
 import shutil
 import sys
@@ -161,32 +161,42 @@ def init() -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, max=64, help="Server processes (default VIGIL_WORKERS, or 1)."),
+    ] = None,
 ) -> None:
     """Apply pending migrations and serve Vigil."""
+    if workers is not None:
+        # The worker processes read their settings from the environment.
+        os.environ["VIGIL_WORKERS"] = str(workers)
     settings = load_settings()
     open_database(settings)
-    run_server(settings, host or settings.host, port or settings.port)
+    run_server(settings, host or settings.host, port or settings.port, settings.workers)
 
 
-def run_server(settings: Settings, host: str, port: int) -> None:
+def run_server(settings: Settings, host: str, port: int, workers: int = 1) -> None:
+    """Serve until stopped, with the scheduled jobs (deadline escalation, retention, the
+    linkage sweep) running once, in this process. ``workers`` > 1: that many server
+    processes, each building its application from the environment."""
     import uvicorn
 
-    from vigil.linkage import matching
     from vigil.reports.jobs import start_scheduler
-    from vigil.web.app import create_app
+    from vigil.web import serving
 
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    application = create_app(settings)
-    session_factory = application.state.session_factory
-    # New mentions are matched right after their submission commits, in a worker.
-    matcher = matching.AfterCommitMatcher(session_factory)
-    matching.install_after_commit(session_factory, matcher)
-    # Deadline escalation, retention and the linkage sweep run on a schedule.
+    serving.configure_logging(settings)
+    application: object = "vigil.web.serving:worker_application"
+    matcher = None
+    if workers > 1:
+        _, session_factory = open_database(settings, upgrade=False)
+    else:
+        application, matcher = serving.serving_application(settings)
+        session_factory = application.state.session_factory
     scheduler = start_scheduler(settings, session_factory)
     uvicorn.run(
-        application,
+        application,  # type: ignore[arg-type]
+        factory=workers > 1,
+        workers=workers if workers > 1 else None,
         host=host,
         port=port,
         log_level=settings.log_level.lower(),
@@ -195,7 +205,8 @@ def run_server(settings: Settings, host: str, port: int) -> None:
         server_header=False,
     )
     scheduler.shutdown()
-    matcher.shutdown()
+    if matcher is not None:
+        matcher.shutdown()
 
 
 @app.command()

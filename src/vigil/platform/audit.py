@@ -15,6 +15,7 @@ import json
 import os
 import secrets
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -158,6 +159,27 @@ def defer_events(session: Session) -> None:
     rest of the page. Deferred, it is taken for the append and the commit alone.
     """
     session.info[_DEFERRED_EVENTS] = []
+
+
+@contextmanager
+def appended_together(session: Session) -> Iterator[None]:
+    """Append the events recorded in the block together at its end: one read and one
+    write of the chain head for all of them, instead of one each.
+
+    In a session that defers its events already (a read), they stay deferred. A block
+    that raises appends nothing: the caller's transaction, which holds the changes its
+    events record, is rolled back as well.
+    """
+    if _DEFERRED_EVENTS in session.info:
+        yield
+        return
+    session.info[_DEFERRED_EVENTS] = []
+    try:
+        yield
+    finally:
+        events: list[AuditEvent] = session.info.pop(_DEFERRED_EVENTS)
+    if events:
+        _chain(session, _locked_head(session), events)
 
 
 def has_deferred(session: Session) -> bool:

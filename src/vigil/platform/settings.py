@@ -69,6 +69,13 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address vigil serve listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port vigil serve listens on.")
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Server processes vigil serve runs: in production, one per core. The "
+        "in-memory rate limits are divided among them.",
+    )
     public_url: str | None = Field(
         default=None,
         description="The URL users reach Vigil at (https://… in production). Decides "
@@ -348,6 +355,12 @@ class Settings(BaseSettings):
     @property
     def mfa_required(self) -> bool:
         return not self.demo_mode
+
+
+def per_process(settings: Settings, per_hour: int) -> int:
+    """A process's share of an in-memory rate limit: each server process counts on its
+    own, so together they allow no more than ``per_hour`` (at least one each)."""
+    return max(1, per_hour // settings.workers)
 
 
 def check_settings(settings: Settings) -> None:

@@ -140,9 +140,11 @@ def document_for(report: Report) -> str:
     return "\n".join(part for part in parts if part).translate(_NO_MARKERS)
 
 
-def index_report(db: Session, report: Report) -> None:
-    """(Re)write the report's search document in the caller's transaction."""
-    remove_from_index(db, report.id)
+def index_report(db: Session, report: Report, *, new: bool = False) -> None:
+    """(Re)write the report's search document in the caller's transaction; ``new``: the
+    report was just filed, so it has none to remove."""
+    if not new:
+        remove_from_index(db, report.id)
     if db.get_bind().dialect.name == "postgresql":
         db.execute(
             text("INSERT INTO report_search (report_id, document) VALUES (:id, :doc)"),

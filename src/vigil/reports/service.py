@@ -129,10 +129,13 @@ def file_report(
     filing: Filing,
     idempotency_scope: str | None = None,
     idempotency_key: str | None = None,
+    key_checked: bool = False,
 ) -> tuple[Report, bool]:
     """Store a report with its mentions, triage, deadline, retention and search entry,
-    audited in the same transaction. Returns (report, True) for a repeated submission."""
-    if idempotency_key and idempotency_scope:
+    audited in the same transaction. Returns (report, True) for a repeated submission.
+    ``key_checked``: the caller has just looked the idempotency key up in this
+    transaction and found no earlier submission (a race is still caught below)."""
+    if idempotency_key and idempotency_scope and not key_checked:
         earlier = find_idempotent(db, idempotency_scope, idempotency_key, data)
         if earlier is not None:
             return earlier, True
@@ -236,7 +239,7 @@ def file_report(
                 data={"agencies": shared},
             )
         )
-    search.index_report(db, report)
+    search.index_report(db, report, new=True)
     audit.record(
         db,
         actor=actor,

@@ -310,52 +310,55 @@ def submit_tip(
         tipster_contact=tip.contact.as_stored() if tip.contact else None,
         followup_code_hash=numbers.hash_code(code, secret_key=_secret(settings)),
     )
-    try:
-        report, duplicate = file_report(
+    # The report's events and the tip's, appended to the audit trail in one go.
+    with audit.appended_together(db):
+        try:
+            report, duplicate = file_report(
+                db,
+                actor=actor,
+                settings=settings,
+                data=data,
+                filing=filing,
+                idempotency_scope=idempotency_scope if idempotency_key else None,
+                idempotency_key=idempotency_key,
+                key_checked=True,
+            )
+        except DuplicateSubmission:
+            # A concurrent retry with the same key committed first: answer with its receipt.
+            found = _find_idempotent(db, idempotency_scope, idempotency_key or "", data)
+            if found is None:
+                raise
+            report, duplicate = found, True
+        if duplicate:
+            return _repeat(
+                db, actor=actor, settings=settings, report=report, reissue=reissue_code_on_retry
+            )
+        for item in received:
+            report.attachments.append(
+                ReportAttachment(
+                    sha256=item.sha256,
+                    filename=item.filename,
+                    media_type=item.media_type,
+                    size_bytes=item.size_bytes,
+                )
+            )
+        db.flush()
+        audit.record(
             db,
             actor=actor,
-            settings=settings,
-            data=data,
-            filing=filing,
-            idempotency_scope=idempotency_scope if idempotency_key else None,
-            idempotency_key=idempotency_key,
+            action="tip.receive",
+            object_type="report",
+            object_id=report.id,
+            agency_id=agency_id,
+            details={
+                "routed_agency_id": agency_id,
+                "attachments": len(received),
+                "attachment_sha256": [item.sha256 for item in received],
+                "contact_given": report.tipster_contact is not None,
+                "person_given": bool(data.mentions),
+            },
         )
-    except DuplicateSubmission:
-        # A concurrent retry with the same key committed first: answer with its receipt.
-        found = _find_idempotent(db, idempotency_scope, idempotency_key or "", data)
-        if found is None:
-            raise
-        report, duplicate = found, True
-    if duplicate:
-        return _repeat(
-            db, actor=actor, settings=settings, report=report, reissue=reissue_code_on_retry
-        )
-    for item in received:
-        report.attachments.append(
-            ReportAttachment(
-                sha256=item.sha256,
-                filename=item.filename,
-                media_type=item.media_type,
-                size_bytes=item.size_bytes,
-            )
-        )
-    db.flush()
-    audit.record(
-        db,
-        actor=actor,
-        action="tip.receive",
-        object_type="report",
-        object_id=report.id,
-        agency_id=agency_id,
-        details={
-            "routed_agency_id": agency_id,
-            "attachments": len(received),
-            "attachment_sha256": [item.sha256 for item in received],
-            "contact_given": report.tipster_contact is not None,
-            "person_given": bool(data.mentions),
-        },
-    )
-    return TipReceipt(report.id, report.receipt_number, report.reported_at, code)
+        return TipReceipt(report.id, report.receipt_number, report.reported_at, code)
 
 
 def _repeat(

@@ -19,7 +19,7 @@ from starlette.datastructures import FormData, UploadFile
 from vigil.platform import actor as actors
 from vigil.platform.actor import Actor
 from vigil.platform.errors import InvalidInput
-from vigil.platform.settings import Settings
+from vigil.platform.settings import Settings, per_process
 from vigil.platform.types import utcnow
 from vigil.reports import numbers, ratelimit, tipline
 from vigil.reports import routes as report_pages
@@ -60,7 +60,9 @@ def language(request: Request, lang: Annotated[str | None, Query(max_length=5)] 
 
 def rate_limit(request: Request, settings: SettingsDep) -> ratelimit.Verdict:
     """Count this request against the client's hourly allowance."""
-    limiter = ratelimit.limiter_for(request.app.state, settings.tipline_submissions_per_hour)
+    limiter = ratelimit.limiter_for(
+        request.app.state, per_process(settings, settings.tipline_submissions_per_hour)
+    )
     return limiter.hit(request.state.source_address)
 
 

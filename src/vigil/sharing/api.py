@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from vigil.platform import audit
+from vigil.platform.settings import per_process
 from vigil.reports.schemas import RowId, Strict
 from vigil.sharing import deconfliction, disseminations, stix_export, stix_import
 from vigil.web.deps import ActorDep, PathId, SessionDep, SettingsDep
@@ -160,7 +161,9 @@ def deconfliction_query(
     """A partner instance asks whether this instance holds records on a person, with
     digests of the person's blocked identifiers; the answer names only the agencies
     to contact. Rate-limited per account and audited."""
-    limiter = deconfliction.limiter_for(request.app.state, settings.deconfliction_queries_per_hour)
+    limiter = deconfliction.limiter_for(
+        request.app.state, per_process(settings, settings.deconfliction_queries_per_hour)
+    )
     if not limiter.hit("answer", actor.user_id):
         audit.record(
             db,

@@ -15,6 +15,7 @@ from vigil.platform import accounts, policy
 from vigil.platform.actor import Actor
 from vigil.platform.errors import Conflict, InvalidInput
 from vigil.platform.routes.forms import int_from_form, text_from_form
+from vigil.platform.settings import per_process
 from vigil.reports.schemas import MentionIn
 from vigil.reports.service import get_report
 from vigil.sharing import (
@@ -415,7 +416,9 @@ async def run_deconfliction(
 ) -> HTMLResponse:
     form = await request.form()
     values = {name: text_from_form(form, name, 500) for name, *_ in DECONFLICTION_FIELDS}
-    limiter = deconfliction.limiter_for(request.app.state, settings.deconfliction_queries_per_hour)
+    limiter = deconfliction.limiter_for(
+        request.app.state, per_process(settings, settings.deconfliction_queries_per_hour)
+    )
     try:
         policy.authorize(actor, "query", "deconfliction")
         if not limiter.hit("ask", actor.user_id):

@@ -37,6 +37,8 @@ log = logging.getLogger("vigil.web")
 READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Threads that may wait at once to append reads' audit events (more wait their turn).
 APPENDING_THREADS = 16
+# Threads that may commit at once: transactions that hold their locks and wait for none.
+COMMITTING_THREADS = 16
 
 
 def client_address(request: Request, trust_forwarded: bool) -> str | None:
@@ -68,7 +70,9 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
     def __init__(self, app: ASGIApp, vigil_app: FastAPI) -> None:
         super().__init__(app)
         self.vigil_app = vigil_app
-        self.appending: anyio.CapacityLimiter | None = None  # made on the event loop
+        # Made on the event loop, at the first commit.
+        self.appending: anyio.CapacityLimiter | None = None
+        self.committing: anyio.CapacityLimiter | None = None
 
     async def dispatch(
         self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
@@ -133,15 +137,24 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
         return response
 
     async def _commit(self, db: Session) -> None:
-        """Append a read's deferred audit events, then commit (see the module's note)."""
+        """Append a read's deferred audit events, then commit (see the module's note).
+
+        Never on the event loop: a commit waits for the disk (SQLite's fsync) or for the
+        server (PostgreSQL's), and every other request would wait with it.
+        """
+        if db.get_transaction() is None and not audit.has_deferred(db):
+            return  # nothing was read, written or recorded: nothing to commit
         if not audit.has_deferred(db) or holds_write_lock(db):
-            _commit(db)
+            # Waits for no lock: a write's transaction holds what it needs.
+            if self.committing is None:
+                self.committing = anyio.CapacityLimiter(COMMITTING_THREADS)
+            await anyio.to_thread.run_sync(_commit, db, limiter=self.committing)
             return
         # Appending waits for the write lock (SQLite) or the chain head's row lock. Not
-        # on the event loop: the lock's holder needs it to reach its commit. Not in the
-        # shared thread pool either: a holder whose route ended needs a thread of that
+        # in the shared thread pool: a holder whose route ended needs a thread of that
         # pool for its next step, and waiters filling the pool would keep it from one
-        # until the busy timeout (a 500 after 10 s). Waiters get threads of their own.
+        # until the busy timeout (a 500 after 10 s). Waiters get threads of their own,
+        # apart from the holders' commits, which they wait for.
         if self.appending is None:
             self.appending = anyio.CapacityLimiter(APPENDING_THREADS)
         await anyio.to_thread.run_sync(_commit, db, limiter=self.appending)
