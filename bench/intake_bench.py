@@ -2,7 +2,9 @@
 
 API: ``vigil serve`` in a subprocess on 127.0.0.1 (production settings, not demo mode)
 over a throwaway database holding one agency and one analyst with an API token.
-``--workers`` server processes (one per core by default, as the README recommends);
+``--workers`` server processes (default one: the clients' keep-alive connections are
+all accepted by whichever process takes them first, as uvicorn's processes share one
+listening socket, so more processes add nothing here; the surge's many users spread);
 ``--clients`` threads, each with its own keep-alive ``httpx.Client``, POST tips to
 /api/v1/reports with ``Authorization: Bearer`` and a fresh ``Idempotency-Key``; every
 answer must be a receipt, which the server sends only after the report, its mentions,
@@ -569,8 +571,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--workers",
         type=int,
-        default=os.cpu_count() or 1,
-        help="server processes (default: one per core, as the README recommends)",
+        default=1,
+        help="server processes (default 1: see the module's note)",
     )
     return parser.parse_args(argv)
 
