@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
@@ -19,13 +18,13 @@ from typer.testing import CliRunner
 from tests.factories import make_agency, make_user
 from tests.oracle.model import ModelUser, operator_exports_audit_event, reads_audit_event
 from tests.oracle.tally import OracleCases
-from tests.web.conftest import bearer, make_client, rolled_back
+from tests.oracle.worlds import explore
+from tests.web.conftest import bearer, rolled_back
 from vigil import cli
 from vigil.platform import audit, sessions
 from vigil.platform.actor import command_line
 from vigil.platform.roles import OPERATOR_ONLY_ROLES, Role
 from vigil.platform.settings import Settings
-from vigil.web.app import create_app
 
 EXAMPLES = int(os.environ.get("VIGIL_ORACLE_EXAMPLES", "40"))  # ~500 cases a database
 OBJECT_TYPE = "oracle_probe"  # the generated events; reading them adds events of other types
@@ -45,13 +44,6 @@ def worlds(draw: st.DrawFn) -> World:
         users.append(ModelUser(key=i, agency=home, roles=frozenset(roles)))
     events = draw(st.lists(agency, min_size=1, max_size=8))
     return agencies, users, events
-
-
-@pytest.fixture
-def app_client(settings: Settings, session_factory: sessionmaker[Session]) -> Iterator[TestClient]:
-    app = create_app(settings, session_factory=session_factory)
-    with make_client(app, settings) as client:
-        yield client
 
 
 @pytest.fixture()
@@ -77,12 +69,7 @@ def test_the_audit_viewer_matches_the_model(
     runner = CliRunner()
 
     @given(world=worlds())
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
+    @explore(EXAMPLES)
     def check(world: World) -> None:
         count, users, events = world
         with rolled_back(connection):

@@ -14,13 +14,11 @@ from __future__ import annotations
 import os
 import re
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -35,14 +33,13 @@ from tests.oracle.model import (
     reads_bulletin,
 )
 from tests.oracle.tally import OracleCases
-from tests.web.conftest import bearer, make_client, rolled_back
+from tests.oracle.worlds import any_users, explore
+from tests.web.conftest import bearer, rolled_back
 from vigil.platform import sessions
 from vigil.platform.roles import Role
-from vigil.platform.settings import Settings
 from vigil.platform.types import utcnow
 from vigil.sharing import bulletins
 from vigil.sharing.models import SharingGroup, SharingGroupMember
-from vigil.web.app import create_app
 from vigil.web.deps import SESSION_COOKIE
 
 EXAMPLES = int(os.environ.get("VIGIL_ORACLE_EXAMPLES", "20"))  # ~800 cases a database
@@ -62,14 +59,7 @@ class BulletinWorld:
 def worlds(draw: st.DrawFn) -> BulletinWorld:
     agencies = draw(st.integers(min_value=2, max_value=4))
     agency = st.integers(min_value=0, max_value=agencies - 1)
-    users = [
-        ModelUser(
-            key=i,
-            agency=draw(agency),
-            roles=frozenset(draw(st.sets(st.sampled_from([r.value for r in Role]), max_size=3))),
-        )
-        for i in range(draw(st.integers(min_value=2, max_value=6)))
-    ]
+    users = any_users(draw, agencies, least=2, most=6)
     if not any(u.roles & BULLETIN_WRITING_ROLES for u in users):
         writer = draw(st.sampled_from(sorted(BULLETIN_WRITING_ROLES)))
         users.append(ModelUser(key=len(users), agency=draw(agency), roles=frozenset({writer})))
@@ -139,13 +129,6 @@ class Stored:
     ids: dict[int, int]  # bulletin id by bulletin key
 
 
-@pytest.fixture
-def app_client(settings: Settings, session_factory: sessionmaker[Session]) -> Iterator[TestClient]:
-    app = create_app(settings, session_factory=session_factory)
-    with make_client(app, settings) as client:
-        yield client
-
-
 def build(db: Session, world: BulletinWorld) -> Stored:
     """Store the world: bulletins are written and published through the service."""
     agencies = [make_agency(db) for _ in range(world.agencies)]
@@ -208,12 +191,7 @@ def test_bulletins_and_their_notifications_match_the_model(
 ) -> None:
     @given(world=worlds())
     @example(world=NAMED_WITHOUT_A_READING_ROLE)
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
+    @explore(EXAMPLES)
     def check(world: BulletinWorld) -> None:
         groups = world.groups
         with rolled_back(connection):

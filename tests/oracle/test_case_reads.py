@@ -9,26 +9,22 @@ agree with the model.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from itertools import count
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.factories import make_agency, make_user
 from tests.oracle.model import ACTIVE_CASE_STATUSES, ModelCase, ModelUser, reads_case
 from tests.oracle.tally import OracleCases
-from tests.web.conftest import bearer, make_client, rolled_back
-from vigil.assessment.models import Case, CaseMember, CaseShare
+from tests.oracle.worlds import any_users, explore, store_case
+from tests.web.conftest import bearer, rolled_back
 from vigil.platform import sessions
 from vigil.platform.roles import Role
-from vigil.platform.settings import Settings
 from vigil.platform.types import utcnow
-from vigil.web.app import create_app
 
 EXAMPLES = int(os.environ.get("VIGIL_ORACLE_EXAMPLES", "30"))  # ~950 cases a database
 STATUSES = ("open", "assessing", "managing", "monitoring", "closed")
@@ -40,14 +36,7 @@ World = tuple[int, list[ModelUser], list[ModelCase]]
 def worlds(draw: st.DrawFn) -> World:
     agencies = draw(st.integers(min_value=2, max_value=4))
     agency = st.integers(min_value=0, max_value=agencies - 1)
-    users = [
-        ModelUser(
-            key=i,
-            agency=draw(agency),
-            roles=frozenset(draw(st.sets(st.sampled_from([r.value for r in Role]), max_size=3))),
-        )
-        for i in range(draw(st.integers(min_value=2, max_value=6)))
-    ]
+    users = any_users(draw, agencies, least=2, most=6)
     keys = st.sampled_from([u.key for u in users])
     cases = []
     for i in range(draw(st.integers(min_value=1, max_value=6))):
@@ -67,13 +56,6 @@ def worlds(draw: st.DrawFn) -> World:
     return agencies, users, cases
 
 
-@pytest.fixture
-def app_client(settings: Settings, session_factory: sessionmaker[Session]) -> Iterator[TestClient]:
-    app = create_app(settings, session_factory=session_factory)
-    with make_client(app, settings) as client:
-        yield client
-
-
 def build(db: Session, world: World) -> tuple[dict[int, str], dict[int, int]]:
     """Store the world; API tokens by user key and case ids by case key."""
     count_, users, model_cases = world
@@ -89,40 +71,14 @@ def build(db: Session, world: World) -> tuple[dict[int, str], dict[int, int]]:
     now = utcnow()
     ids = {}
     for c in model_cases:
-        case = Case(
+        case = store_case(
+            db,
+            c,
             number=f"TA-ORACLE-{next(_numbers):06d}",
-            title="Oracle case",
-            owner_agency_id=agencies[c.owner].id,
-            regime="threat_assessment",
-            status=c.status,
-            opened_at=now,
-            status_changed_at=now,
-            updated_at=now,
-            closed_at=now if c.status == "closed" else None,
+            agencies=agencies,
+            users=stored,
+            now=now,
         )
-        db.add(case)
-        db.flush()
-        for key in sorted(c.team | c.removed):
-            db.add(
-                CaseMember(
-                    case_id=case.id,
-                    user_id=stored[key].id,
-                    agency_id=stored[key].agency_id,
-                    team_role="member",
-                    added_at=now,
-                    removed_at=now if key in c.removed else None,
-                )
-            )
-        for index in sorted(c.shared_with | c.revoked):
-            db.add(
-                CaseShare(
-                    case_id=case.id,
-                    agency_id=agencies[index].id,
-                    reason="Oracle share",
-                    shared_at=now,
-                    revoked_at=now if index in c.revoked else None,
-                )
-            )
         ids[c.key] = case.id
     db.commit()
     return tokens, ids
@@ -135,12 +91,7 @@ def test_every_case_read_path_matches_the_model(
     oracle_cases: OracleCases,
 ) -> None:
     @given(world=worlds())
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
+    @explore(EXAMPLES)
     def check(world: World) -> None:
         _, users, model_cases = world
         with rolled_back(connection):

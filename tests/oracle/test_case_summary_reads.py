@@ -11,14 +11,12 @@ the model allows and count the rest.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import count
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,14 +25,13 @@ from tests.oracle.model import ModelCase, ModelReport, ModelUser, case_summary
 from tests.oracle.tally import OracleCases
 from tests.oracle.test_case_reads import STATUSES
 from tests.oracle.test_report_reads import worlds as report_worlds
+from tests.oracle.worlds import explore, store_case
 from tests.reports.factories import make_report
-from tests.web.conftest import make_client, rolled_back
-from vigil.assessment.models import Case, CaseMember, CaseReport, CaseShare
+from tests.web.conftest import rolled_back
+from vigil.assessment.models import CaseReport
 from vigil.platform import sessions
 from vigil.platform.roles import Role
-from vigil.platform.settings import Settings
 from vigil.platform.types import utcnow
-from vigil.web.app import create_app
 from vigil.web.deps import SESSION_COOKIE
 
 EXAMPLES = int(os.environ.get("VIGIL_ORACLE_EXAMPLES", "15"))  # ~400 cases a database
@@ -74,13 +71,6 @@ def worlds(draw: st.DrawFn) -> SummaryWorld:
     return SummaryWorld(agencies, users, reports, cases, linked)
 
 
-@pytest.fixture
-def app_client(settings: Settings, session_factory: sessionmaker[Session]) -> Iterator[TestClient]:
-    app = create_app(settings, session_factory=session_factory)
-    with make_client(app, settings) as client:
-        yield client
-
-
 def build(
     db: Session, world: SummaryWorld
 ) -> tuple[dict[int, str], dict[int, str], dict[int, int]]:
@@ -110,40 +100,14 @@ def build(
     now = utcnow()
     ids = {}
     for c in world.cases:
-        case = Case(
+        case = store_case(
+            db,
+            c,
             number=f"TA-SUMMARY-{next(_numbers):06d}",
-            title="Oracle case",
-            owner_agency_id=agencies[c.owner].id,
-            regime="threat_assessment",
-            status=c.status,
-            opened_at=now,
-            status_changed_at=now,
-            updated_at=now,
-            closed_at=now if c.status == "closed" else None,
+            agencies=agencies,
+            users=users,
+            now=now,
         )
-        db.add(case)
-        db.flush()
-        for key in sorted(c.team | c.removed):
-            db.add(
-                CaseMember(
-                    case_id=case.id,
-                    user_id=users[key].id,
-                    agency_id=users[key].agency_id,
-                    team_role="member",
-                    added_at=now,
-                    removed_at=now if key in c.removed else None,
-                )
-            )
-        for index in sorted(c.shared_with | c.revoked):
-            db.add(
-                CaseShare(
-                    case_id=case.id,
-                    agency_id=agencies[index].id,
-                    reason="Oracle share",
-                    shared_at=now,
-                    revoked_at=now if index in c.revoked else None,
-                )
-            )
         db.add_all(
             CaseReport(case_id=case.id, report_id=report_ids[key], added_at=now)
             for key in sorted(world.linked[c.key])
@@ -160,12 +124,7 @@ def test_case_summaries_match_the_model(
     oracle_cases: OracleCases,
 ) -> None:
     @given(world=worlds())
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
+    @explore(EXAMPLES)
     def check(world: SummaryWorld) -> None:
         with rolled_back(connection):
             with session_factory() as db:

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,14 +26,14 @@ from tests.factories import make_agency, make_user
 from tests.oracle.model import ModelReport, ModelUser, notified_of_escalation
 from tests.oracle.tally import OracleCases
 from tests.oracle.test_report_reads import worlds as report_worlds
+from tests.oracle.worlds import explore
 from tests.reports.factories import make_report
-from tests.web.conftest import make_client, rolled_back
+from tests.web.conftest import rolled_back
 from vigil.platform import sessions
 from vigil.platform.roles import Role
 from vigil.platform.settings import Settings
 from vigil.platform.types import utcnow
 from vigil.reports import escalation
-from vigil.web.app import create_app
 from vigil.web.deps import SESSION_COOKIE
 
 EXAMPLES = int(os.environ.get("VIGIL_ORACLE_EXAMPLES", "20"))  # ~200 cases a database
@@ -76,13 +75,6 @@ RED_ROUTED_TO_A_SUPERVISOR_NOT_NAMED = NotificationWorld(
     ],
     overdue=frozenset({0}),
 )
-
-
-@pytest.fixture
-def app_client(settings: Settings, session_factory: sessionmaker[Session]) -> Iterator[TestClient]:
-    app = create_app(settings, session_factory=session_factory)
-    with make_client(app, settings) as client:
-        yield client
 
 
 @pytest.fixture()
@@ -134,12 +126,7 @@ def test_report_notifications_match_the_model(
 ) -> None:
     @given(world=worlds())
     @example(world=RED_ROUTED_TO_A_SUPERVISOR_NOT_NAMED)
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
+    @explore(EXAMPLES)
     def check(world: NotificationWorld) -> None:
         with rolled_back(connection):
             with session_factory() as db:

@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,13 +19,12 @@ from tests.factories import make_agency, make_user
 from tests.oracle.model import ModelReport, ModelUser, person_view
 from tests.oracle.tally import OracleCases
 from tests.oracle.test_report_reads import FILE_CLASSES, MARKINGS
+from tests.oracle.worlds import any_users, explore
 from tests.reports.factories import make_report
-from tests.web.conftest import bearer, make_client, rolled_back
+from tests.web.conftest import bearer, rolled_back
 from vigil.linkage import membership
 from vigil.platform import sessions
 from vigil.platform.roles import Role
-from vigil.platform.settings import Settings
-from vigil.web.app import create_app
 from vigil.web.deps import SESSION_COOKIE
 
 EXAMPLES = int(os.environ.get("VIGIL_ORACLE_EXAMPLES", "20"))  # ~300 cases a database
@@ -48,14 +45,7 @@ class PersonWorld:
 def worlds(draw: st.DrawFn) -> PersonWorld:
     agencies = draw(st.integers(min_value=2, max_value=4))
     agency = st.integers(min_value=0, max_value=agencies - 1)
-    users = [
-        ModelUser(
-            key=i,
-            agency=draw(agency),
-            roles=frozenset(draw(st.sets(st.sampled_from([r.value for r in Role]), max_size=3))),
-        )
-        for i in range(draw(st.integers(min_value=1, max_value=4)))
-    ]
+    users = any_users(draw, agencies, least=1, most=4)
     reports, protected, person_of = [], set(), {}
     persons = draw(st.integers(min_value=1, max_value=3))
     for i in range(draw(st.integers(min_value=1, max_value=7))):
@@ -78,13 +68,6 @@ def worlds(draw: st.DrawFn) -> PersonWorld:
             protected.add(i)  # protected activity can never be intelligence
         person_of[i] = draw(st.integers(min_value=0, max_value=persons - 1))
     return PersonWorld(agencies, users, reports, frozenset(protected), person_of)
-
-
-@pytest.fixture
-def app_client(settings: Settings, session_factory: sessionmaker[Session]) -> Iterator[TestClient]:
-    app = create_app(settings, session_factory=session_factory)
-    with make_client(app, settings) as client:
-        yield client
 
 
 def build(
@@ -135,12 +118,7 @@ def test_person_pages_match_the_model(
     oracle_cases: OracleCases,
 ) -> None:
     @given(world=worlds())
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
+    @explore(EXAMPLES)
     def check(world: PersonWorld) -> None:
         with rolled_back(connection):
             with session_factory() as db:

@@ -10,27 +10,26 @@ says that user may read.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.factories import make_agency, make_user
 from tests.oracle.model import ModelReport, ModelUser, reads_report
 from tests.oracle.tally import OracleCases
+from tests.oracle.worlds import any_users, explore
 from tests.reports.factories import make_report
-from tests.web.conftest import bearer, make_client, rolled_back
+from tests.web.conftest import bearer, rolled_back
 from vigil.platform import sessions
 from vigil.platform.roles import Role
 from vigil.platform.settings import Settings
 from vigil.platform.types import utcnow
 from vigil.reports import tipline
 from vigil.reports.models import ReportAttachment
-from vigil.web.app import create_app
 from vigil.web.deps import SESSION_COOKIE
 
 EXAMPLES = int(os.environ.get("VIGIL_ORACLE_EXAMPLES", "40"))  # ~2,300 cases a database
@@ -43,14 +42,7 @@ WORD = "oraclecanary"  # in every narrative, so one search should find every rea
 def worlds(draw: st.DrawFn) -> tuple[int, list[ModelUser], list[ModelReport]]:
     agencies = draw(st.integers(min_value=2, max_value=4))
     agency = st.integers(min_value=0, max_value=agencies - 1)
-    users = [
-        ModelUser(
-            key=i,
-            agency=draw(agency),
-            roles=frozenset(draw(st.sets(st.sampled_from([r.value for r in Role]), max_size=3))),
-        )
-        for i in range(draw(st.integers(min_value=2, max_value=6)))
-    ]
+    users = any_users(draw, agencies, least=2, most=6)
     reports = []
     for i in range(draw(st.integers(min_value=1, max_value=8))):
         owner = draw(agency)
@@ -68,13 +60,6 @@ def worlds(draw: st.DrawFn) -> tuple[int, list[ModelUser], list[ModelReport]]:
             )
         )
     return agencies, users, reports
-
-
-@pytest.fixture
-def app_client(settings: Settings, session_factory: sessionmaker[Session]) -> Iterator[TestClient]:
-    app = create_app(settings, session_factory=session_factory)
-    with make_client(app, settings) as client:
-        yield client
 
 
 @pytest.fixture()
@@ -136,12 +121,7 @@ def test_every_report_read_path_matches_the_model(
     oracle_cases: OracleCases,
 ) -> None:
     @given(world=worlds())
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
+    @explore(EXAMPLES)
     def check(world: tuple[int, list[ModelUser], list[ModelReport]]) -> None:
         _, users, reports = world
         with rolled_back(connection):

@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -36,15 +34,14 @@ from tests.oracle.model import (
 )
 from tests.oracle.tally import OracleCases
 from tests.oracle.test_report_reads import worlds as report_worlds
+from tests.oracle.worlds import explore
 from tests.reports.factories import make_report
-from tests.web.conftest import bearer, make_client, rolled_back
+from tests.web.conftest import bearer, rolled_back
 from vigil.platform import sessions
 from vigil.platform.roles import Role
-from vigil.platform.settings import Settings
 from vigil.platform.types import utcnow
 from vigil.sharing.models import GroupShare, SharingGroup, SharingGroupMember
 from vigil.sharing.stix_mapping import local_report_id
-from vigil.web.app import create_app
 
 EXAMPLES = int(os.environ.get("VIGIL_ORACLE_EXAMPLES", "20"))  # ~950 cases a database
 TAXII = "/api/taxii2/vigil/collections/"
@@ -85,13 +82,6 @@ class Stored:
     ids: dict[int, int]  # report id by report key
     stix_ids: dict[int, str]  # report STIX id by report key
     collections: dict[int, str]  # collection id by group key
-
-
-@pytest.fixture
-def app_client(settings: Settings, session_factory: sessionmaker[Session]) -> Iterator[TestClient]:
-    app = create_app(settings, session_factory=session_factory)
-    with make_client(app, settings) as client:
-        yield client
 
 
 def build(db: Session, world: SharingWorld) -> Stored:
@@ -173,12 +163,7 @@ def test_exports_and_feeds_match_the_model(
     oracle_cases: OracleCases,
 ) -> None:
     @given(world=worlds())
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
+    @explore(EXAMPLES)
     def check(world: SharingWorld) -> None:
         with rolled_back(connection):
             with session_factory() as db:
