@@ -118,6 +118,30 @@ def test_each_event_links_to_the_one_before_and_the_head_names_the_last(db):
     assert (head.seq, head.hash) == (seqs[-1], rows[-1]["hash"])
 
 
+def test_events_appended_together_link_in_the_order_recorded(db):
+    actor = _actor(db)
+    before = db.get(AuditChainHead, audit.HEAD_ROW_ID).seq
+    with audit.appended_together(db):
+        events = [audit.record(db, actor=actor, action=f"test.together.{n}") for n in range(3)]
+        assert all(event.seq is None for event in events)  # held until the block ends
+    db.commit()
+
+    assert [event.seq for event in events] == [before + 1, before + 2, before + 3]
+    assert db.get(AuditChainHead, audit.HEAD_ROW_ID).seq == before + 3
+    assert _verify(db).ok
+
+
+def test_a_block_that_raises_appends_nothing_and_recording_resumes(db):
+    actor = _actor(db)
+    before = db.get(AuditChainHead, audit.HEAD_ROW_ID).seq
+    with pytest.raises(RuntimeError), audit.appended_together(db):
+        audit.record(db, actor=actor, action="test.together.lost")
+        raise RuntimeError("the change failed")
+    assert db.get(AuditChainHead, audit.HEAD_ROW_ID).seq == before
+    after = audit.record(db, actor=actor, action="test.together.after")
+    assert after.seq == before + 1  # appended at once again, outside any block
+
+
 def test_the_database_refuses_to_update_or_delete_audit_events(db):
     seqs = _chain(db, _actor(db), 2)
     db.commit()
