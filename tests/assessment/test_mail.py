@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import logging
-import socket
 import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from cryptography.x509.oid import NameOID
 
 from tests.assessment.reminder_factories import read_outbox
 from tests.conftest import make_settings
+from tests.servers import free_port
 from vigil.platform.mail import (
     ConsoleMailer,
     FileMailer,
@@ -40,12 +40,6 @@ from vigil.platform.settings import ConfigurationError, check_settings
 
 SENDER = "Vigil <vigil@agency.example>"
 BODY = "Case TA-2030-000001 has an overdue intervention.\nhttps://vigil.example/cases/1\n"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +23,7 @@ from tests.conftest import (
     drop_postgres_database,
     make_settings,
 )
+from tests.servers import free_port, scheduler_threads
 from vigil.platform import accounts, migrate
 from vigil.platform.actor import command_line
 from vigil.platform.database import make_engine, make_sessionmaker, transaction
@@ -35,16 +34,6 @@ from vigil.reports.models import Report
 ROOT = Path(__file__).resolve().parents[2]
 START_SECONDS = 180  # a loaded machine imports slowly, and each worker imports it all
 TIPS_PER_HOUR = 4
-
-
-def scheduler_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name == "APScheduler" and t.is_alive()]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture()

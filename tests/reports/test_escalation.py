@@ -5,7 +5,6 @@ scheduler inside `vigil serve` runs escalation and retention on its own."""
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.conftest import TEST_SECRET
 from tests.factories import actor_for, make_agency, make_user
 from tests.reports.intake_support import World, build_world, file, make_app, sign_in
+from tests.servers import scheduler_threads
 from vigil.platform import migrate, policy
 from vigil.platform.actor import Actor, anonymous, command_line
 from vigil.platform.database import make_engine, make_sessionmaker
@@ -56,10 +56,6 @@ def notified(db: Session, report_id: int) -> list[Notification]:
             .order_by(Notification.user_id)
         ).scalars()
     )
-
-
-def scheduler_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name == "APScheduler" and t.is_alive()]
 
 
 # --- deadlines -------------------------------------------------------------------------
