@@ -19,6 +19,11 @@ baseline), one durable transaction per tip: plain
 (``synchronous_commit=on``). No audit event, no search entry, no triage, no HTTP: it is
 what the disk and the database alone allow.
 
+The server's floor, same run: the same clients ask ``GET /health`` (the middleware, a
+database session and ``SELECT 1``, nothing filed) as many times as there are tips. It is
+what the HTTP stack alone allows, and shows how much of the gap to the raw rate any
+filing over HTTP must keep.
+
 They are timed in alternating blocks (raw, API, raw, API, ...) so that the shared
 machine's noise falls on both alike; the API rate of each block shows how it changes
 as the reports table grows.
@@ -413,6 +418,23 @@ class ApiSubmitter:
         self.client.close()
 
 
+class HealthProber:
+    """The server's floor: a keep-alive client asking ``GET /health`` (the middleware,
+    a database session and ``SELECT 1``, nothing filed) once per tip it is handed. What
+    the HTTP stack alone allows, beside which the filing rate can be read."""
+
+    def __init__(self, base_url: str) -> None:
+        self.client = httpx.Client(base_url=base_url, timeout=120)
+
+    def __call__(self, tip: Tip) -> None:
+        answer = self.client.get("/health")
+        if answer.status_code != 200:
+            raise RuntimeError(f"/health answered {answer.status_code}: {answer.text[:500]}")
+
+    def close(self) -> None:
+        self.client.close()
+
+
 # --- timing --------------------------------------------------------------------------
 
 
@@ -489,10 +511,16 @@ def run_backend(
         )
         figures["server_start_seconds"] = round(server.start(), 2)
         api = [ApiSubmitter(server.base_url, analyst) for _ in range(clients)]
+        floor = [HealthProber(server.base_url) for _ in range(clients)]
         raw = [raw_inserter(raw_settings, raw_analyst) for _ in range(clients)]
         # Raw inserts from one thread too: SQLite takes one writer at a time, and its
         # busy handler sleeps, so one thread can beat several. The faster is the baseline.
-        contenders: dict[str, Sequence[Inserter]] = {"raw_1": raw[:1], "raw_n": raw, "api": api}
+        contenders: dict[str, Sequence[Inserter]] = {
+            "raw_1": raw[:1],
+            "raw_n": raw,
+            "api": api,
+            "floor": floor,
+        }
         totals: dict[str, tuple[float, list[float]]] = {name: (0.0, []) for name in contenders}
         block_rates: dict[str, list[float]] = {name: [] for name in contenders}
         try:
@@ -509,7 +537,8 @@ def run_backend(
                 say(
                     f"  round {number}/{rounds}: raw {block_rates['raw_1'][-1]:,.0f} tips/s "
                     f"(1 thread), {block_rates['raw_n'][-1]:,.0f} tips/s ({clients} threads); "
-                    f"API {block_rates['api'][-1]:,.0f} tips/s"
+                    f"API {block_rates['api'][-1]:,.0f} tips/s; "
+                    f"GET /health {block_rates['floor'][-1]:,.0f} requests/s"
                 )
         except Exception:
             # The server logs why it failed (at WARNING and above); its log goes with the
@@ -517,7 +546,9 @@ def run_backend(
             say(server.log_path.read_text(errors="replace")[-5000:])
             raise
         finally:
-            for worker in (*api, *raw):
+            # Each once: the one-thread raw block reuses the first raw inserter.
+            everyone = {id(w): w for inserters in contenders.values() for w in inserters}
+            for worker in everyone.values():
                 worker.close()
             server.stop()
         for name in contenders:
@@ -525,6 +556,7 @@ def run_backend(
         figures["api"]["server_errors_retried"] = sum(worker.server_errors for worker in api)
         best_raw = max(figures["raw_1"]["tips_per_second"], figures["raw_n"]["tips_per_second"])
         figures["ratio_api_to_raw"] = round(figures["api"]["tips_per_second"] / best_raw, 3)
+        figures["ratio_floor_to_raw"] = round(figures["floor"]["tips_per_second"] / best_raw, 3)
         figures["load_average_at_end"] = load_average()
         return figures
 
@@ -556,6 +588,11 @@ def summary_rows(figures: dict[str, Any]) -> list[tuple[str, str]]:
             f"API / raw, {backend}",
             f"{ratio:.2f}x the faster raw ({verdict} the 0.33x goal); API tips/s by round: "
             + " ".join(f"{rate:,.0f}" for rate in api_rounds),
+        ),
+        (
+            f"GET /health, {clients} clients, {backend}",
+            line(figures["floor"]).replace("tips/s", "req/s ")
+            + f"  ({figures['ratio_floor_to_raw']:.2f}x the faster raw: the HTTP floor)",
         ),
     ]
 
