@@ -566,9 +566,9 @@ def summary_rows(figures: dict[str, Any]) -> list[tuple[str, str]]:
     if "error" in figures:
         return [(f"tip intake {backend}", f"FAILED: {figures['error']}")]
 
-    def line(summary: dict[str, Any]) -> str:
+    def line(summary: dict[str, Any], unit: str = "tips/s") -> str:
         return (
-            f"{summary['tips_per_second']:8,.1f} tips/s  p50 {summary['p50_ms']:7.2f} ms  "
+            f"{summary['tips_per_second']:8,.1f} {unit}  p50 {summary['p50_ms']:7.2f} ms  "
             f"p99 {summary['p99_ms']:7.2f} ms  n={summary['tips']}"
         )
 
@@ -591,7 +591,7 @@ def summary_rows(figures: dict[str, Any]) -> list[tuple[str, str]]:
         ),
         (
             f"GET /health, {clients} clients, {backend}",
-            line(figures["floor"]).replace("tips/s", "req/s ")
+            line(figures["floor"], unit="req/s ")
             + f"  ({figures['ratio_floor_to_raw']:.2f}x the faster raw: the HTTP floor)",
         ),
     ]
